@@ -1,0 +1,63 @@
+# One command per chore. `make run` and `make test` set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app portal
+PORT ?= 5000
+export PORT
+
+.PHONY: run test lint format setup assets translations messages migrate bench clean
+
+setup: $(VENV)/.installed static/vendor/.copied translations
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# htmx and Pico come from the npm registry, pinned by package-lock.json, never hand-copied.
+static/vendor/.copied: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	@touch $@
+
+assets: static/vendor/.copied
+
+translations: $(VENV)/.installed
+	@$(PY) scripts/translations.py compile
+
+# After adding UI text: extract it into each domain's catalogue, then fill in the Indonesian.
+messages: $(VENV)/.installed
+	$(PY) scripts/translations.py update
+	-$(PY) scripts/translations.py check
+
+migrate: setup
+	@mkdir -p instance
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) demo seed
+	$(PY) scripts/run_dev.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+
+test: setup lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import bp
+from portal.accounts.forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, ProfileForm, RegisterForm
+from portal.accounts.services import AccountError, authenticate, change_password, register
+from portal.extensions import db, limiter
+from portal.htmx import render
+from portal.i18n import LANG_COOKIE, remember_language
+
+
+def safe_next(target: str | None, default: str = "main.index") -> str:
+    """Only same-site paths: a login link must not bounce a user to another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for(default)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def register_view():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = register(
+            name=form.name.data,
+            email=form.email.data,
+            phone_e164=form.phone.e164,
+            password=form.password.data,
+            locale=request.cookies.get(LANG_COOKIE),
+        )
+        db.session.commit()
+        login_user(user)
+        flash(_("Welcome to Gancang, %(name)s!", name=user.name), "success")
+        return redirect(url_for("main.index"))
+    return render("accounts/register.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            response = redirect(safe_next(form.next.data))
+            if user.locale:
+                remember_language(response, user.locale)
+            flash(_("You are logged in."), "success")
+            return response
+        # One message for unknown email and wrong password: no account enumeration.
+        flash(_("Email or password is not right."), "error")
+        form.password.data = ""
+    return render("accounts/login.html", form=form, status=422 if request.method == "POST" else 200)
+
+
+@bp.post("/logout")
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    profile = ProfileForm(obj=current_user, prefix="profile")
+    password = ChangePasswordForm(prefix="password")
+    if request.method == "POST" and "profile-submit" in request.form and profile.validate():
+        current_user.name = profile.name.data.strip()
+        current_user.phone = profile.phone.e164
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.account"))
+    if request.method == "POST" and "password-submit" in request.form and password.validate():
+        try:
+            change_password(current_user, current=password.current_password.data, new=password.password.data)
+        except AccountError:
+            password.current_password.errors = [_("Your current password is not right.")]
+        else:
+            db.session.commit()
+            # The session token changed; log in again with it so this device stays signed in.
+            login_user(current_user._get_current_object(), remember=True)
+            flash(_("Your password is changed. Other devices are logged out."), "success")
+            return redirect(url_for("accounts.account"))
+    failed = request.method == "POST"
+    return render("accounts/account.html", profile=profile, password=password, status=422 if failed else 200)
+
+
+@bp.post("/language")
+def language():
+    form = LanguageForm()
+    lang = form.lang.data if form.validate_on_submit() else None
+    response = redirect(safe_next(form.next.data))
+    if lang in current_app.config["LANGUAGES"]:
+        remember_language(response, lang)
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return response

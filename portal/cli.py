@@ -1,0 +1,112 @@
+"""`flask users …`, `flask demo seed`, `flask jobs worker`."""
+
+from __future__ import annotations
+
+from importlib import import_module, util
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.accounts.models import Role
+from portal.extensions import db
+
+users = AppGroup("users", help="Accounts and roles.")
+demo = AppGroup("demo", help="Demo data for development.")
+jobs = AppGroup("jobs", help="Background jobs.")
+
+
+@users.command("grant")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def grant(email: str, role: str) -> None:
+    """Give the user with EMAIL the ROLE."""
+    from portal.accounts.services import find_by_email, grant_role
+
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    changed = grant_role(user, Role(role))
+    db.session.commit()
+    click.echo(f"{email} {'is now' if changed else 'already was'} {role}")
+
+
+@users.command("revoke")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def revoke(email: str, role: str) -> None:
+    """Take ROLE away from the user with EMAIL."""
+    from portal.accounts.services import find_by_email, revoke_role
+
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    changed = revoke_role(user, Role(role))
+    db.session.commit()
+    click.echo(f"{email} {'lost' if changed else 'did not have'} {role}")
+
+
+@users.command("create")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--phone", required=True)
+@click.password_option()
+def create(name: str, email: str, phone: str, password: str) -> None:
+    """Create an account (for the first admin of a production install)."""
+    from portal.accounts.phone import to_e164
+    from portal.accounts.services import register
+
+    register(name=name, email=email, phone_e164=to_e164(phone), password=password)
+    db.session.commit()
+    click.echo(f"created {email}")
+
+
+def seed_all() -> list[str]:
+    """Each domain that has a `demo` module seeds its part, in DOMAINS order, idempotently."""
+    from portal import DOMAINS
+
+    done = []
+    for domain in DOMAINS:
+        name = f"portal.{domain}.demo"
+        if util.find_spec(name) is not None:
+            import_module(name).seed()
+            done.append(domain)
+    db.session.commit()
+    return done
+
+
+@demo.command("seed")
+def seed() -> None:
+    """Seed demo accounts and data (development only; running it twice changes nothing)."""
+    if not current_app.config["SEED_DEMO"]:
+        raise click.ClickException("demo data is seeded only in development (GANCANG_ENV=development)")
+    done = seed_all()
+    click.echo(f"demo data ready: {', '.join(done)}")
+
+
+@demo.command("accounts")
+def accounts() -> None:
+    """Print the demo accounts."""
+    from portal.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+
+    for email, _name, role in DEMO_USERS:
+        click.echo(f"  {email:<28} {role or 'customer':<11} password: {DEMO_PASSWORD}")
+
+
+@jobs.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for the job queue (needs REDIS_URL)."""
+    from rq import Worker
+
+    from portal.jobs import get_queue
+
+    if current_app.config["JOBS_MODE"] != "rq":
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed")
+    queue = get_queue()
+    Worker([queue], connection=queue.connection).work(burst=burst)
+
+
+def register(app: Flask) -> None:
+    for group in (users, demo, jobs):
+        app.cli.add_command(group)

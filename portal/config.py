@@ -1,0 +1,137 @@
+"""Settings from the environment, read when a config object is made (not at import).
+
+Only development and testing have defaults for secrets; production refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def database_url(url: str) -> str:
+    """postgres:// and postgresql:// both mean psycopg 3 here."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: slow phones, long forms
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a KDF name, not a password
+    JOBS_RAISE = False  # an inline job's failure is logged, never shown to the user who triggered it
+
+    SEND_FILE_MAX_AGE_DEFAULT = 300
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 300
+
+    SEED_DEMO = False
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = env("SECRET_KEY")
+        # Fernet key (urlsafe base64 of 32 bytes) for NIK and other personal data at rest.
+        self.DATA_KEY = env("DATA_KEY")
+        self.SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", f"sqlite:///{INSTANCE / 'gancang.db'}"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env("REDIS_URL")
+        # "inline" runs a job right after the commit that enqueued it; "rq" sends it to Redis.
+        self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")
+        self.JOBS_QUEUE = env("JOBS_QUEUE", "gancang")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+        # Content-Security-Policy sources beyond 'self' (portal/security.py). Domains append
+        # here (payments adds the Stripe.js origin); inline script is never allowed.
+        self.CSP_SCRIPT_SRC: list[str] = []
+        self.CSP_FRAME_SRC: list[str] = []
+        self.CSP_CONNECT_SRC: list[str] = []
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SEED_DEMO = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or "dev-only-not-secret"
+        self.DATA_KEY = self.DATA_KEY or "ZGV2LW9ubHktZGF0YS1rZXktbm90LXNlY3JldC0hISE="
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    JOBS_RAISE = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast tests; production keeps scrypt
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing"  # noqa: S105 - the test config
+        self.DATA_KEY = "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ="
+        self.SQLALCHEMY_DATABASE_URI = database_url(env("TEST_DATABASE_URL", "sqlite://"))
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.PUBLIC_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+    def __init__(self) -> None:
+        super().__init__()
+        missing = [name for name in ("SECRET_KEY", "DATA_KEY") if not env(name)]
+        if missing:
+            raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(name: str | None = None) -> Config:
+    name = name or env("GANCANG_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"GANCANG_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,97 @@
+"""The declarative base, UTC-safe datetimes, and the SQLite settings every connection gets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from flask import has_request_context, request
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints, so migrations can drop and alter them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC; always hands back an aware datetime (SQLite forgets tzinfo, PostgreSQL keeps it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(metadata=MetaData(naming_convention=NAMING), type_annotation_map={datetime: UTCDateTime})
+
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_serialized: ContextVar[bool] = ContextVar("sqlite_serialized", default=False)
+
+
+@contextmanager
+def serialized() -> Iterator[None]:
+    """Outside a request (jobs, CLI, tests), make the next SQLite transaction take the write lock
+    when it begins, as POST requests do. On PostgreSQL rows are locked with FOR UPDATE instead."""
+    token = _serialized.set(True)
+    try:
+        yield
+    finally:
+        _serialized.reset(token)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    # We emit BEGIN ourselves (below), so pysqlite must not.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn) -> None:
+    """SQLite has no row locks: a writer takes the write lock when its transaction begins.
+
+    Page views (GET) begin deferred and read concurrently under WAL; requests that may write
+    (POST …) and jobs begin IMMEDIATE, so read-check-write sequences such as "is the seat still
+    free?" are serialised the way SELECT ... FOR UPDATE serialises them on PostgreSQL.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    if has_request_context():
+        writing = request.method not in _READ_METHODS
+    else:
+        writing = _serialized.get()
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

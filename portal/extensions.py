@@ -1,0 +1,22 @@
+"""Extensions, created unbound; create_app() binds them."""
+
+from flask_babel import Babel
+from flask_compress import Compress
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from portal.database import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(compare_type=True, render_as_batch=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+htmx = HTMX()
+compress = Compress()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,30 @@
+"""Full page or fragment, decided in one place.
+
+A request that htmx makes (HX-Request set), that is not boosted navigation and not a history
+restore, gets only the named block of the page template; everyone else gets the whole page,
+which includes that same block. So one URL, one template, and every page works without JS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, render_template
+from jinja2_fragments.flask import render_block
+
+from portal.extensions import htmx
+
+
+def wants_fragment() -> bool:
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, block: str | None = None, *, status: int = 200, **context: Any) -> Response:
+    """Render `template`, or just its `block` for an htmx request; always `Vary: HX-Request`."""
+    if block is not None and wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response

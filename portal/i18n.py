@@ -1,0 +1,38 @@
+"""Which language a request speaks: the user's choice, else this browser's, else Indonesian."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_language(response: Response, lang: str) -> None:
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=60 * 60 * 24 * 365,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
+def translation_directories(app: Flask) -> str:
+    """Each domain keeps its own catalogue (portal/<domain>/translations); Flask-Babel merges them."""
+    from pathlib import Path
+
+    root = Path(app.root_path)
+    dirs = [root / "translations", *sorted(p for p in root.glob("*/translations") if p.is_dir())]
+    return ";".join(str(d) for d in dirs)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, jsonify, request
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from portal import activity
+from portal.extensions import db
+from portal.htmx import render
+from portal.main import bp
+
+
+@bp.get("/")
+def index():
+    return render("main/index.html")
+
+
+@bp.get("/my/activity")
+@login_required
+def my_activity():
+    before = request.args.get("before")
+    try:
+        cursor = datetime.fromisoformat(before) if before else None
+    except ValueError:
+        cursor = None
+    items, next_cursor = activity.page_for(current_user, before=cursor)
+    return render("main/activity.html", "items", items=items, next_cursor=next_cursor)
+
+
+@bp.get("/healthz")
+def healthz():
+    checks: dict[str, str] = {}
+    healthy = True
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy; the reason is reported
+        checks["database"] = f"error: {type(exc).__name__}"
+        healthy = False
+    finally:
+        db.session.rollback()
+    redis_url = current_app.config["REDIS_URL"]
+    if redis_url:
+        from redis import Redis
+
+        try:
+            Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+            checks["queue"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["queue"] = f"error: {type(exc).__name__}"
+            healthy = False
+    else:
+        checks["queue"] = "inline"
+    response = jsonify(status="ok" if healthy else "unavailable", **checks)
+    response.status_code = 200 if healthy else 503
+    response.cache_control.no_store = True
+    return response

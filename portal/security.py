@@ -1,0 +1,41 @@
+"""Security headers on every response; the CSP allows no inline script anywhere."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+
+def content_security_policy(config) -> str:
+    script = ["'self'", *config["CSP_SCRIPT_SRC"]]
+    frame = ["'self'", *config["CSP_FRAME_SRC"]]
+    connect = ["'self'", *config["CSP_CONNECT_SRC"]]
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": script,
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": connect,
+        "frame-src": frame,
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(dict.fromkeys(sources))}" for name, sources in directives.items())
+
+
+def init_app(app: Flask) -> None:
+    policy = content_security_policy(app.config)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

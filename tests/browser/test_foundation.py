@@ -1,0 +1,82 @@
+"""A new user registers, logs in, switches language and back; every page is axe-clean."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from portal.accounts.models import Role
+from tests.browser.conftest import assert_accessible, login
+from tests.factories import DEMO_PASSWORD, UserFactory
+
+
+def test_register_switch_language_and_log_in_again(page, db):
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    assert_accessible(page)
+
+    page.get_by_role("banner").get_by_role("button", name="Daftar").click()
+    expect(page.get_by_role("heading", name="Buat akun Gancang Anda")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Nama lengkap").fill("Putu Wulandari")
+    page.get_by_label("Email").fill("putu@example.com")
+    page.get_by_label("Nomor HP (WhatsApp)").fill("0812 3456 7890")
+    page.get_by_label("Kata sandi", exact=True).fill("ijen-blue-fire")
+    page.get_by_label("Ulangi kata sandi").fill("ijen-blue-fire")
+    page.get_by_role("main").get_by_role("button", name="Daftar").click()
+    expect(page.get_by_text("Selamat datang di Gancang, Putu Wulandari!")).to_be_visible()
+
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Gancang Banyuwangi")).to_be_visible()
+    assert_accessible(page)
+
+    page.locator("summary", has_text="Menu").click()
+    page.get_by_role("link", name="My activity").click()
+    expect(page.get_by_role("heading", name="My activity")).to_be_visible()
+    expect(page.get_by_text("Nothing here yet.")).to_be_visible()
+    assert_accessible(page)
+
+    page.locator("summary", has_text="Menu").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
+
+    login(page, "putu@example.com", "ijen-blue-fire")
+    expect(page.get_by_text("You are logged in.")).to_be_visible()
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    expect(page.get_by_text("Makanan, ojek trail Ijen")).to_be_visible()
+
+
+def test_form_errors_are_announced_and_keep_input(page):
+    page.goto("/register")
+    page.get_by_label("Nama lengkap").fill("Ketut")
+    page.get_by_label("Email").fill("ketut@example.com")
+    page.get_by_label("Nomor HP (WhatsApp)").fill("123")
+    page.get_by_role("main").get_by_role("button", name="Daftar").click()
+    phone = page.get_by_label("Nomor HP (WhatsApp)")
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_have_value("123")
+    expect(page.get_by_label("Nama lengkap")).to_have_value("Ketut")
+    expect(page.get_by_text(re.compile("Masukkan nomor telepon Indonesia"))).to_be_visible()
+    assert_accessible(page)
+
+
+def test_pages_in_both_languages_are_accessible(page, db):
+    admin = UserFactory(roles=[Role.ADMIN], email="admin@example.com")
+    db.session.commit()
+    login(page, admin.email, DEMO_PASSWORD)
+    for lang in ("Bahasa Indonesia", "English"):
+        button = page.get_by_role("button", name=lang)
+        if button.is_enabled():
+            button.click()
+        for path in ("/", "/account", "/my/activity", "/admin", "/admin/users", "/no-such-page"):
+            page.goto(path)
+            assert_accessible(page)
+
+
+def test_login_page_on_a_phone_has_no_horizontal_scroll(page):
+    page.goto("/login")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)

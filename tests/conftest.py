@@ -1,0 +1,166 @@
+"""Shared fixtures: a real database (SQLite file, or a fresh PostgreSQL database when
+TEST_DATABASE_URL is set) built once per run by the migrations, emptied after every test."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import create_app
+from portal.config import TestingConfig, database_url
+from portal.extensions import db as _db
+from portal.extensions import limiter
+from tests.factories import DEMO_PASSWORD, UserFactory
+
+
+def _fresh_postgres(base_url: str, worker: str) -> tuple[str, str, str]:
+    """Create an empty database beside the one TEST_DATABASE_URL names; return (url, admin_url, name)."""
+    url = database_url(base_url)
+    parts = urlsplit(url)
+    name = f"gancang_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return urlunsplit(parts._replace(path=f"/{name}")), admin_url, name
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base and not base.startswith("sqlite"):
+        url, admin_url, name = _fresh_postgres(base, worker)
+        _migrate(url)
+        yield url
+        engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        _migrate(url)
+        yield url
+
+
+def _migrate(url: str) -> None:
+    """The schema comes from the migrations, exactly as in production."""
+    from flask_migrate import upgrade
+
+    app = make_app(url)
+    with app.app_context():
+        upgrade(revision="heads")
+        _db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as on a real server.
+
+    Flask reuses an app context that a test has pushed, which would share `g` (the logged-in
+    user, the chosen locale) and the database session between requests. Running the request in
+    an empty contextvars context makes Flask push a fresh one; the test's own context is untouched.
+    """
+
+    def open(self, *args, **kwargs):
+        # The test's own transaction ends first: what it set up is committed, and it holds no
+        # SQLite snapshot across the request, so afterwards it reads what the request wrote.
+        if _db.session.is_active:
+            _db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(url: str, **overrides) -> Flask:
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = url
+    app = create_app(config)
+    app.config.update(overrides)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def empty_all_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture
+def app(database_uri: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    overrides = getattr(request, "param", None) or {}
+    app = make_app(database_uri, **overrides)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        empty_all_tables()
+        limiter.reset()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask):
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, user_or_email, password: str = DEMO_PASSWORD, *, remember: bool = False):
+        email = getattr(user_or_email, "email", user_or_email)
+        with self.client.session_transaction():
+            pass
+        token = self.csrf_token("/login")
+        return self.client.post(
+            "/login",
+            data={"email": email, "password": password, "remember": "y" if remember else "", "csrf_token": token},
+        )
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.csrf_token("/")})
+
+    def csrf_token(self, path: str = "/") -> str:
+        """The token a page would give the browser (read from the rendered form)."""
+        import re
+
+        html = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+            r'"X-CSRFToken": "([^"]+)"', html
+        )
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def post(self, path: str, data: dict | None = None, *, page: str | None = None, **kwargs):
+        """POST like a browser: with the CSRF token of the page the form is on."""
+        payload = {"csrf_token": self.csrf_token(page or "/"), **(data or {})}
+        return self.client.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def user(db):
+    user = UserFactory()
+    db.session.commit()
+    return user

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+
+from portal.formatting import rupiah
+from tests.conftest import make_app
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+
+
+def test_healthz_503_when_database_unreachable(database_uri):
+    broken = make_app("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with broken.app_context():
+        response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"].startswith("error")
+
+
+def test_healthz_503_when_redis_unreachable(database_uri):
+    app = make_app(database_uri, REDIS_URL="redis://127.0.0.1:1/0")
+    with app.app_context():
+        response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["queue"].startswith("error")
+
+
+def test_security_headers_and_csp_without_inline_script(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html and " onclick=" not in html
+
+
+def test_htmx_csrf_header_is_set_once_on_body(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<body hx-headers=\'{"X-CSRFToken": "' in html
+
+
+@pytest.mark.parametrize(("lang", "text"), [("id", "Halaman tidak ditemukan"), ("en", "Page not found")])
+def test_404_page_in_both_languages(client, lang, text):
+    client.set_cookie("lang", lang)
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert text in response.get_data(as_text=True)
+
+
+def test_403_page_in_both_languages(client, auth, user):
+    auth.login(user)
+    assert "Anda tidak punya akses" in client.get("/admin").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    user.locale = None
+    response = client.get("/admin")
+    assert response.status_code == 403
+
+
+def test_500_page_is_friendly_and_translated(database_uri):
+    app = make_app(database_uri, PROPAGATE_TEST_ERRORS=False)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    with app.app_context():
+        response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Ada gangguan di sisi kami" in page and "kaboom" not in page
+
+
+def test_htmx_request_gets_only_the_fragment(client, auth, db):
+    from portal.accounts.models import Role
+    from tests.factories import UserFactory
+
+    admin = UserFactory(roles=[Role.ADMIN], name="Admin Satu")
+    db.session.commit()
+    auth.login(admin)
+    full = client.get("/admin/users")
+    fragment = client.get("/admin/users", headers={"HX-Request": "true"})
+    boosted = client.get("/admin/users", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in full.get_data(as_text=True)
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and body.lstrip().startswith('<section id="results">') and "Admin Satu" in body
+    assert "<html" in boosted.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"] and "HX-Request" in full.headers["Vary"]
+
+
+def test_static_files_have_fingerprinted_urls_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    import re
+
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    response = client.get(css)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_pages_are_served_compressed(client):
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"), [(25000, "Rp25.000"), (0, "Rp0"), (1500000, "Rp1.500.000"), (-500, "-Rp500")]
+)
+def test_rupiah(amount, text):
+    assert rupiah(amount) == text
+
+
+def test_times_render_in_wib(app: Flask):
+    from portal.formatting import wib, wib_time
+
+    moment = datetime(2026, 12, 14, 17, 30, tzinfo=UTC)  # 00:30 on the 15th in Jakarta
+    with app.test_request_context("/"):
+        assert wib_time(moment) == "00.30 WIB"
+        assert "15" in wib(moment) and wib(moment).endswith("WIB")
+
+
+def test_production_refuses_to_start_without_secrets(monkeypatch):
+    from portal import config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATA_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        config.load("production")
+
+
+def test_production_sets_secure_cookies(monkeypatch):
+    from portal import config
+
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATA_KEY", "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ=")
+    prod = config.load("production")
+    assert prod.SESSION_COOKIE_SECURE and prod.REMEMBER_COOKIE_SECURE
+
+
+def test_aware_datetimes_round_trip_as_utc(db, user):
+    db.session.expire_all()
+    assert user.created_at.tzinfo is not None
+    assert user.created_at.utcoffset().total_seconds() == 0

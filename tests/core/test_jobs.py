@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import jobs
+from portal.accounts.models import User
+
+calls: list[int] = []
+
+
+def rename(user_id: int, name: str) -> None:
+    """A job: loads by id, changes state; the job runner commits."""
+    from portal.extensions import db
+
+    calls.append(user_id)
+    db.session.get(User, user_id).name = name
+
+
+def test_job_runs_after_commit_and_sees_committed_rows(db, user):
+    calls.clear()
+    jobs.enqueue(rename, user.id, "Renamed")
+    assert calls == []  # nothing runs before the commit
+    db.session.commit()
+    assert calls == [user.id]
+    db.session.expire_all()
+    assert db.session.scalar(select(User.name).where(User.id == user.id)) == "Renamed"
+
+
+def test_rollback_discards_jobs(db, user):
+    calls.clear()
+    jobs.enqueue(rename, user.id, "Never")
+    db.session.rollback()
+    db.session.commit()
+    assert calls == []
+
+
+def test_rq_worker_runs_jobs_from_real_redis(app, db, user):
+    """With REDIS_URL set, jobs travel through Redis to a worker (a burst SimpleWorker here)."""
+    import os
+
+    import pytest
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL not set: jobs run inline (covered above)")
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    connection = Redis.from_url(redis_url)
+    queue = Queue(f"gancang-test-{os.getpid()}", connection=connection)
+    queue.enqueue(jobs.run_job, "tests.core.test_jobs:rename", (user.id, "From Redis"), {})
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(User.name).where(User.id == user.id)) == "From Redis"
+    queue.delete(delete_jobs=True)
