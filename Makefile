@@ -41,7 +41,7 @@ messages: $(VENV)/.installed
 
 migrate: setup
 	@mkdir -p instance
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 
 run: migrate
 	$(FLASK) demo seed

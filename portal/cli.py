@@ -63,10 +63,10 @@ def create(name: str, email: str, phone: str, password: str) -> None:
 
 def seed_all() -> list[str]:
     """Each domain that has a `demo` module seeds its part, in DOMAINS order, idempotently."""
-    from portal import DOMAINS
+    from portal import installed_domains
 
     done = []
-    for domain in DOMAINS:
+    for domain in installed_domains():
         name = f"portal.{domain}.demo"
         if util.find_spec(name) is not None:
             import_module(name).seed()

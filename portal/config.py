@@ -76,6 +76,7 @@ class Config:
         self.JOBS_QUEUE = env("JOBS_QUEUE", "gancang")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+        self.NOTIFY_BACKEND = env("NOTIFY_BACKEND", "log")
         # Content-Security-Policy sources beyond 'self' (portal/security.py). Domains append
         # here (payments adds the Stripe.js origin); inline script is never allowed.
         self.CSP_SCRIPT_SRC: list[str] = []
@@ -106,6 +107,7 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url(env("TEST_DATABASE_URL", "sqlite://"))
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.PUBLIC_URL = "http://localhost"
+        self.NOTIFY_BACKEND = "memory"
 
 
 class ProductionConfig(Config):

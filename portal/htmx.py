@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, render_template
+from flask import Response, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 from portal.extensions import htmx
@@ -27,4 +27,24 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
         body = render_template(template, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
+    return response
+
+
+def not_modified(etag: str) -> Response | None:
+    """For polling: a 304 (no body, no template) when the client already has this state.
+
+    Compute `etag` from cheap columns (status, updated_at) before loading or rendering anything.
+    """
+    if etag in request.if_none_match:
+        response = make_response("", 304)
+    else:
+        return None
+    response.set_etag(etag)
+    response.vary.add("HX-Request")
+    return response
+
+
+def with_etag(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
+    response.cache_control.no_cache = True  # revalidate every poll; 304 when unchanged
     return response
