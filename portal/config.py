@@ -82,6 +82,12 @@ class Config:
         self.CSP_SCRIPT_SRC: list[str] = []
         self.CSP_FRAME_SRC: list[str] = []
         self.CSP_CONNECT_SRC: list[str] = []
+        # Ijen rides: bookings for a night close at this WIB time that evening; unpaid holds and
+        # waitlist offers last this many minutes; nights bookable this many days ahead.
+        self.RIDES_BOOKING_CUTOFF = env("RIDES_BOOKING_CUTOFF", "20:00")
+        self.RIDES_HOLD_MINUTES = int(env("RIDES_HOLD_MINUTES", "10"))
+        self.RIDES_OFFER_MINUTES = int(env("RIDES_OFFER_MINUTES", "30"))
+        self.RIDES_MAX_DAYS_AHEAD = int(env("RIDES_MAX_DAYS_AHEAD", "90"))
 
 
 class DevelopmentConfig(Config):

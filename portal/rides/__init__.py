@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("rides", __name__, url_prefix="/rides")
