@@ -180,6 +180,7 @@ TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.CONFIRMED: frozenset(
         {
             BookingStatus.DRIVER_ON_THE_WAY,
+            BookingStatus.RIDING,  # the driver skipped "on the way"
             BookingStatus.CANCELLED,
             BookingStatus.ROUTE_CLOSED,
             BookingStatus.NO_SHOW,

@@ -27,6 +27,7 @@ from portal.accounts.models import User
 from portal.couriers import services as couriers
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle, Window
 from portal.couriers.models import DeliveryStatus, DriverProfile
+from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
 from portal.extensions import db
 from portal.formatting import WIB, rupiah
@@ -479,8 +480,8 @@ def book_ride(
     if night_row is None:
         raise RideFull(_no_seat_message(night))
     check_night(night, now=now)  # a closure may have been saved while we waited
-    if expire_holds(night, now=now):
-        refresh_offers(night, now=now)
+    expire_holds(night, now=now)
+    refresh_offers(night, now=now)  # lapsed offers pass on, freed seats go to the waitlist first
     offer = open_offer(customer, night, now=now)
     free = _free_drivers(night, now)
     if not free or len(free) - _open_offers(night, now, besides=customer) <= 0:
@@ -1002,6 +1003,29 @@ def driver_move(booking: RideBooking, to: BookingStatus, *, by: User, now: datet
             url=booking_path(booking),
         )
     db.session.flush()
+
+
+# A driver may also move the ride from the courier workspace: the booking follows its delivery.
+FOLLOWS_DELIVERY: dict[DeliveryStatus, BookingStatus] = {
+    DeliveryStatus.PICKING_UP: BookingStatus.DRIVER_ON_THE_WAY,
+    DeliveryStatus.PICKED_UP: BookingStatus.RIDING,
+    DeliveryStatus.DELIVERING: BookingStatus.RIDING,
+    DeliveryStatus.DELIVERED: BookingStatus.COMPLETED,
+    DeliveryStatus.FAILED: BookingStatus.NO_SHOW,
+}
+
+
+@delivery_changed.connect
+def _on_delivery_changed(delivery, *, old=None, new=None, **_kwargs) -> None:
+    if delivery.purpose != Purpose.RIDE or new is None:
+        return
+    target = FOLLOWS_DELIVERY.get(DeliveryStatus(new))
+    booking = db.session.get(RideBooking, delivery.origin_id)
+    if target is None or booking is None or booking.state == target:
+        return
+    if target in TRANSITIONS[booking.state]:
+        _move(booking, target, by=None, note="courier workspace", now=utcnow())
+        db.session.flush()
 
 
 # --- my activity ------------------------------------------------------------------------------
