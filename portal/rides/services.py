@@ -35,6 +35,7 @@ from portal.payments import services as payments
 from portal.payments.models import PaymentMethod, PaymentStatus
 from portal.payments.signals import payment_succeeded
 from portal.rides.models import (
+    BOOKING_LABELS,
     TRANSITIONS,
     BookingEvent,
     BookingStatus,
@@ -76,6 +77,27 @@ class RideError(Exception):
 
 class RideFull(RideError):
     """No seat left on that night: the page offers the waitlist instead."""
+
+
+class _Localized:
+    """Text in both languages that renders in the language the message is rendered in
+    (notifications go out in the recipient's language, not the sender's)."""
+
+    def __init__(self, en: str, id_: str) -> None:
+        self.en, self.id = en, id_
+
+    def __str__(self) -> str:
+        return localized(self.en, self.id)
+
+
+class _Lazy:
+    """Formats when the message is rendered (in the reader's language), not when it is raised."""
+
+    def __init__(self, render) -> None:
+        self.render = render
+
+    def __str__(self) -> str:
+        return str(self.render())
 
 
 # --- settings and the calendar -------------------------------------------------------------
@@ -122,19 +144,19 @@ def parse_night(value: str | None) -> date | None:
 
 
 def night_label(night: date) -> str:
-    return _("night of %(date)s", date=format_date(night, "full"))
+    return _Lazy(lambda: _("night of %(date)s", date=format_date(night, "full")))
 
 
 def check_night(night: date, *, now: datetime) -> None:
     """Refuse nights that cannot be booked: past, beyond the horizon, after the cut-off, closed."""
     first = tonight(now)
     if night < first:
-        raise RideError(_("That night has already passed. Choose a coming night."))
+        raise RideError(_l("That night has already passed. Choose a coming night."))
     if night > first + timedelta(days=max_days_ahead()):
-        raise RideError(_("Rides can be booked at most %(days)d days ahead.", days=max_days_ahead()))
+        raise RideError(_l("Rides can be booked at most %(days)d days ahead.", days=max_days_ahead()))
     if now >= cutoff_at(night):
         raise RideError(
-            _(
+            _l(
                 "Bookings for the %(night)s closed at %(time)s WIB that evening. Choose a later night.",
                 night=night_label(night),
                 time=cutoff_time().strftime("%H:%M"),
@@ -142,7 +164,12 @@ def check_night(night: date, *, now: datetime) -> None:
         )
     closure = closure_for(night)
     if closure is not None:
-        raise RideError(_("The Ijen route is closed that night: %(reason)s", reason=closure.reason))
+        raise RideError(
+            _l(
+                "The Ijen route is closed that night: %(reason)s",
+                reason=_Localized(closure.reason_en, closure.reason_id),
+            )
+        )
 
 
 def closure_for(night: date) -> RouteClosure | None:
@@ -189,10 +216,10 @@ def parse_times(value: str) -> list[time]:
             times.append(time.fromisoformat(part if len(part) > 2 else f"{part}:00"))
         except ValueError:
             raise RideError(
-                _("“%(value)s” is not a time. Write pick-up times like 00:30, 01:00.", value=part)
+                _l("“%(value)s” is not a time. Write pick-up times like 00:30, 01:00.", value=part)
             ) from None
     if not times:
-        raise RideError(_("Give at least one pick-up time."))
+        raise RideError(_l("Give at least one pick-up time."))
     return sorted(set(times))
 
 
@@ -203,10 +230,10 @@ def save_package(package: RidePackage | None, *, departures: list[time], **field
 
     slug = fields.get("slug", "").strip().lower()
     if slug in RESERVED_SLUGS:
-        raise RideError(_("“%(slug)s” is reserved. Choose another short name.", slug=slug))
+        raise RideError(_l("“%(slug)s” is reserved. Choose another short name.", slug=slug))
     clash = db.session.scalar(select(RidePackage.id).where(RidePackage.slug == slug))
     if clash is not None and (package is None or clash != package.id):
-        raise RideError(_("Another package already uses the short name “%(slug)s”.", slug=slug))
+        raise RideError(_l("Another package already uses the short name “%(slug)s”.", slug=slug))
     if package is None:
         package = RidePackage()
         db.session.add(package)
@@ -356,7 +383,11 @@ def _ensure_night(night: date) -> RideNight:
 def _move(booking: RideBooking, to: BookingStatus, *, by: User | None = None, note: str = "", now: datetime) -> None:
     if to not in TRANSITIONS[booking.state]:
         raise RideError(
-            _("This booking is %(status)s and cannot become %(new)s.", status=booking.state.label, new=to.label)
+            _l(
+                "This booking is %(status)s and cannot become %(new)s.",
+                status=BOOKING_LABELS[booking.state],
+                new=BOOKING_LABELS[to],
+            )
         )
     booking.status = to
     booking.updated_at = now
@@ -469,7 +500,7 @@ def book_ride(
     Same `token` (a double-submitted form) -> the same booking. No seat -> RideFull."""
     now = now or utcnow()
     if departure.package_id != package.id or not departure.active or not package.active:
-        raise RideError(_("That departure is not offered. Choose one of the listed pick-up times."))
+        raise RideError(_l("That departure is not offered. Choose one of the listed pick-up times."))
     check_night(night, now=now)
     night_row = _lock_night(night)  # every booking for this night waits here, one at a time
     existing = db.session.scalar(
@@ -520,13 +551,15 @@ def book_ride(
 
 
 def _no_seat_message(night: date) -> str:
-    return _("Full: every driver is booked for the %(night)s. Join the waitlist?", night=night_label(night))
+    return _l("Full: every driver is booked for the %(night)s. Join the waitlist?", night=night_label(night))
 
 
 def start_payment(booking: RideBooking) -> str:
     """The card payment for a hold; returns the shared card page to send the tourist to."""
     if booking.state != BookingStatus.AWAITING_PAYMENT:
-        raise RideError(_("This booking is %(status)s: there is nothing to pay.", status=booking.state.label))
+        raise RideError(
+            _l("This booking is %(status)s: there is nothing to pay.", status=BOOKING_LABELS[booking.state])
+        )
     payment = payments.start_payment(
         payable_type=PAYABLE,
         payable_id=booking.id,
@@ -671,11 +704,15 @@ def cancel_booking(booking: RideBooking, *, by: User, now: datetime | None = Non
     """The tourist cancels; refunded by the policy. Returns the rupiah refunded."""
     now = now or utcnow()
     if booking.state not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED):
-        raise RideError(_("This booking is %(status)s and can no longer be cancelled.", status=booking.state.label))
+        raise RideError(
+            _l("This booking is %(status)s and can no longer be cancelled.", status=BOOKING_LABELS[booking.state])
+        )
     _lock_night(booking.night)
     db.session.refresh(booking)
     if booking.state not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED):
-        raise RideError(_("This booking is %(status)s and can no longer be cancelled.", status=booking.state.label))
+        raise RideError(
+            _l("This booking is %(status)s and can no longer be cancelled.", status=BOOKING_LABELS[booking.state])
+        )
     was_paid = booking.state == BookingStatus.CONFIRMED
     _move(booking, BookingStatus.CANCELLED, by=by, note="cancelled by the tourist", now=now)
     refunded = (
@@ -704,7 +741,7 @@ def join_waitlist(
 ) -> WaitlistEntry:
     now = now or utcnow()
     if departure.package_id != package.id or not departure.active:
-        raise RideError(_("That departure is not offered. Choose one of the listed pick-up times."))
+        raise RideError(_l("That departure is not offered. Choose one of the listed pick-up times."))
     check_night(night, now=now)
     _lock_night(night)
     existing = db.session.scalar(
@@ -717,7 +754,7 @@ def join_waitlist(
     if existing is not None:
         return existing
     if free_seats(night, now=now, customer=customer) > 0:
-        raise RideError(_("A seat is free on that night: book it now instead of waiting."))
+        raise RideError(_l("A seat is free on that night: book it now instead of waiting."))
     entry = WaitlistEntry(
         customer=customer, package=package, departure=departure, night=night, created_at=now, updated_at=now
     )
@@ -771,13 +808,13 @@ def close_route(
     """Refuse new bookings for those nights; end, refund in full and notify every booking on them."""
     now = now or utcnow()
     if last_night < first_night:
-        raise RideError(_("The last night must be on or after the first night."))
+        raise RideError(_l("The last night must be on or after the first night."))
     if last_night < tonight(now):
-        raise RideError(_("Those nights have already passed."))
+        raise RideError(_l("Those nights have already passed."))
     if (last_night - first_night).days > 366:
-        raise RideError(_("Close the route for at most a year at a time."))
+        raise RideError(_l("Close the route for at most a year at a time."))
     if not reason_en.strip() or not reason_id.strip():
-        raise RideError(_("Give the reason in both languages."))
+        raise RideError(_l("Give the reason in both languages."))
     for night in db.session.scalars(
         select(RideNight.night)
         .where(RideNight.night >= first_night, RideNight.night <= last_night)
@@ -849,17 +886,6 @@ def close_route(
     return closure, affected
 
 
-class _Localized:
-    """Text in both languages that renders in the language the message is rendered in
-    (notifications go out in the recipient's language, not the sender's)."""
-
-    def __init__(self, en: str, id_: str) -> None:
-        self.en, self.id = en, id_
-
-    def __str__(self) -> str:
-        return localized(self.en, self.id)
-
-
 def lift_closure(closure: RouteClosure, *, by: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     if closure.lifted_at is None:
@@ -880,12 +906,12 @@ def require_trail_driver(user: User) -> DriverProfile:
     profile = couriers.verified_driver(user)
     if profile is None:
         raise RideError(
-            _(
+            _l(
                 "Only verified drivers can offer Ijen rides. Register as a driver and wait for the regency to verify you."
             )
         )
     if profile.vehicle != Vehicle.TRAIL:
-        raise RideError(_("Ijen rides need a trail bike. Your verified vehicle is not a trail bike."))
+        raise RideError(_l("Ijen rides need a trail bike. Your verified vehicle is not a trail bike."))
     return profile
 
 
@@ -924,15 +950,15 @@ def set_availability(driver: User, night: date, available: bool, *, now: datetim
     require_trail_driver(driver)
     first = tonight(now)
     if night < first:
-        raise RideError(_("That night has already passed."))
+        raise RideError(_l("That night has already passed."))
     if night > first + timedelta(days=max_days_ahead()):
-        raise RideError(_("You can plan at most %(days)d days ahead.", days=max_days_ahead()))
+        raise RideError(_l("You can plan at most %(days)d days ahead.", days=max_days_ahead()))
     row = db.session.scalar(
         select(DriverAvailability).where(DriverAvailability.driver_id == driver.id, DriverAvailability.night == night)
     )
     if available:
         if closure_for(night) is not None:
-            raise RideError(_("The Ijen route is closed that night."))
+            raise RideError(_l("The Ijen route is closed that night."))
         _ensure_night(night)
         if row is not None:
             return False
@@ -944,7 +970,7 @@ def set_availability(driver: User, night: date, available: bool, *, now: datetim
         return False
     _lock_night(night)
     if night in booked_nights(driver, [night], now=now):
-        raise RideError(_("You have a ride booked that night. Ask the admin if you cannot make it."))
+        raise RideError(_l("You have a ride booked that night. Ask the admin if you cannot make it."))
     db.session.delete(row)
     db.session.flush()
     return True
@@ -981,13 +1007,13 @@ EARLIEST_START = timedelta(hours=3)
 def driver_move(booking: RideBooking, to: BookingStatus, *, by: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     if booking.driver_id != by.id or booking.state == BookingStatus.AWAITING_PAYMENT:
-        raise RideError(_("This is not your ride."))
+        raise RideError(_l("This is not your ride."))
     if to not in DRIVER_MOVES:
-        raise RideError(_("That is not a step of a ride."))
+        raise RideError(_l("That is not a step of a ride."))
     if to == BookingStatus.DRIVER_ON_THE_WAY and now < booking.pickup_at - EARLIEST_START:
-        raise RideError(_("Too early: set off at most 3 hours before the pick-up."))
+        raise RideError(_l("Too early: set off at most 3 hours before the pick-up."))
     if to == BookingStatus.NO_SHOW and now < booking.pickup_at:
-        raise RideError(_("Wait until the pick-up time before reporting a no-show."))
+        raise RideError(_l("Wait until the pick-up time before reporting a no-show."))
     _move(booking, to, by=by, note="driver", now=now)
     delivery = delivery_of(booking)
     if delivery is not None:

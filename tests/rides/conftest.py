@@ -33,3 +33,10 @@ def customer(db):
 
 def later(minutes: int = 0, hours: int = 0, days: int = 0) -> datetime:
     return NOW + timedelta(minutes=minutes, hours=hours, days=days)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Service messages are lazy and render in the reader's language: read them as a tourist would."""
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        yield

@@ -32,7 +32,8 @@ def test_a_night_pickup_after_midnight_is_on_the_next_date(app):
     assert pickup_date(date(2026, 12, 14), time(22, 0)) == date(2026, 12, 14)
     # 01:00 WIB on the 15th is still "tonight" = the night of the 14th
     assert rides.tonight(later(days=4, hours=15)) == NIGHT
-    assert rides.tonight(NOW) == date(2026, 12, 10)
+    assert rides.tonight(NOW) == date(2026, 12, 9)  # until noon it is still last night
+    assert rides.tonight(later(hours=3)) == date(2026, 12, 10)
 
 
 def test_seats_count_only_available_verified_trail_drivers(db, blue_fire, customer):
@@ -118,7 +119,7 @@ def test_same_token_is_one_booking(db, blue_fire, customer):
 @pytest.mark.parametrize(
     ("night", "message"),
     [
-        (date(2026, 12, 9), "already passed"),
+        (date(2026, 12, 8), "already passed"),
         (date(2026, 12, 10) + timedelta(days=91), "at most 90 days"),
     ],
 )
