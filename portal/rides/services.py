@@ -660,7 +660,13 @@ def _request_delivery(booking: RideBooking, *, now: datetime) -> None:
         reference=booking.reference,
         description=f"Ijen {booking.package.name_en}, 1 rider",
     )
-    couriers.request_delivery(job, origin_id=booking.id, customer=customer, driver=booking.driver, now=now)
+    try:
+        with db.session.begin_nested():
+            couriers.request_delivery(job, origin_id=booking.id, customer=customer, driver=booking.driver, now=now)
+    except couriers.CourierError:
+        # e.g. the driver's verification was withdrawn since the hold: the ride stays confirmed
+        # (the tourist paid), and the admin sees a ride without a scheduled job to sort out.
+        log.exception("ride booking %s: the scheduled ride could not be requested", booking.id)
 
 
 def delivery_of(booking: RideBooking):
@@ -681,12 +687,17 @@ def refund_due(booking: RideBooking, *, now: datetime | None = None) -> int:
 
 
 def _refund(booking: RideBooking, amount: int, *, reason: str, by: User | None = None) -> int:
+    """Give `amount` back (capped at what is left). An unpaid payment is cancelled instead, so
+    its card intent can never charge a booking that has ended. Returns the rupiah refunded."""
     payment = payment_of(booking)
-    if payment is None or amount <= 0:
+    if payment is None:
         return 0
-    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+    if payment.state.open:
+        payments.refund(payment, reason=reason, by=by)  # cancels it: nothing was charged
         return 0
-    amount = min(amount, payment.amount - payment.refunded_amount)
+    if payment.state not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        return 0
+    amount = min(amount, payment.refundable)
     if amount <= 0:
         return 0
     payments.refund(payment, amount=amount, reason=reason, by=by)
@@ -715,8 +726,8 @@ def cancel_booking(booking: RideBooking, *, by: User, now: datetime | None = Non
         )
     was_paid = booking.state == BookingStatus.CONFIRMED
     _move(booking, BookingStatus.CANCELLED, by=by, note="cancelled by the tourist", now=now)
-    refunded = (
-        _refund(booking, refund_due(booking, now=now), reason="cancelled by the tourist", by=by) if was_paid else 0
+    refunded = _refund(
+        booking, refund_due(booking, now=now) if was_paid else 0, reason="cancelled by the tourist", by=by
     )
     _end_delivery(booking, by=by, reason="ride cancelled by the tourist")
     if was_paid:
@@ -846,7 +857,7 @@ def close_route(
     for booking in affected:
         was_paid = booking.state != BookingStatus.AWAITING_PAYMENT
         _move(booking, BookingStatus.ROUTE_CLOSED, by=by, note=closure.reason_en, now=now)
-        refunded = _refund(booking, booking.price, reason="Ijen route closed", by=by) if was_paid else 0
+        refunded = _refund(booking, booking.price if was_paid else 0, reason="Ijen route closed", by=by)
         _end_delivery(booking, by=by, reason="Ijen route closed")
         notify.send(
             _l(
