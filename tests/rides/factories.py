@@ -50,3 +50,33 @@ def available(driver_user, night: date, *, now: datetime | None = None) -> None:
 class CustomerFactory(UserFactory):
     locale = "en"
     name = factory.Sequence(lambda n: f"Tourist {n}")
+
+
+def card_token(app, number: str = "4242424242424242") -> str:
+    """What Stripe.js does in the browser: the card goes to (local)stripe, we get a token."""
+    import httpx
+
+    response = httpx.post(
+        f"{app.config['STRIPE_API_BASE']}/v1/tokens",
+        data={
+            "card[number]": number,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2031",
+            "card[cvc]": "123",
+            "key": app.config["STRIPE_PUBLISHABLE_KEY"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["id"]
+
+
+def pay(app, booking, *, now: datetime | None = None):
+    """The tourist pays the hold by card, through the real payments service and localstripe."""
+    from portal.payments import services as payments
+
+    if rides.payment_of(booking) is None:
+        rides.start_payment(booking)
+    payment = rides.payment_of(booking)
+    payments.confirm_card(payment, card_token(app), now=now)
+    db.session.flush()
+    return payment
