@@ -16,6 +16,7 @@ from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
 from portal.database import utcnow
 from portal.extensions import db
+from portal.formatting import WIB
 from portal.htmx import not_modified, render, with_etag
 from portal.rides import bp
 from portal.rides import services as rides
@@ -31,6 +32,20 @@ from portal.rides.models import (
 
 CALENDAR_NIGHTS = 14
 TRACKING_FROM = timedelta(hours=6)  # the booking page follows the driver from this long before pick-up
+
+
+@bp.app_template_filter("hm_wib")
+def hm_wib(moment) -> str:
+    """00:30 WIB: ride times in 24-hour form for everyone (12:30 AM invites a wrong night)."""
+    return "" if moment is None else f"{moment.astimezone(WIB):%H:%M} WIB"
+
+
+@bp.app_template_filter("pickup_wib")
+def pickup_wib(moment) -> str:
+    """Friday, 27 November 2026, 00:30 WIB: the date the pick-up really falls on, and the time."""
+    from portal.formatting import long_date
+
+    return "" if moment is None else f"{long_date(moment.astimezone(WIB).date())}, {hm_wib(moment)}"
 
 
 def _customer():
@@ -69,7 +84,10 @@ def _package_page(
             problem = str(error)
     customer = _customer()
     departures = [] if problem else rides.departures(package, night, now=now, customer=customer)
-    form = form or BookingForm(formdata=None)
+    if form is None:
+        form = BookingForm(formdata=None)
+        # The night picker carries what the tourist typed, so changing the date loses nothing.
+        form.pickup_address.data = (request.args.get("pickup_address") or "")[:300] or None
     if not form.token.data:
         form.token.data = secrets.token_urlsafe(16)
     selected = request.values.get("departure", type=int) or (departures[0].id if departures else None)

@@ -37,7 +37,9 @@ def package(
 
 def driver(*, vehicle: Vehicle = Vehicle.TRAIL, status: str = "verified"):
     """A user with the driver role and a driver profile (verified, trail bike unless told)."""
-    return make_driver(vehicle=vehicle, status=DriverStatus(status), online=False)
+    user = make_driver(vehicle=vehicle, status=DriverStatus(status), online=False)
+    user.locale = "en"  # the tests read the driver's messages in English
+    return user
 
 
 def available(driver_user, night: date, *, now: datetime | None = None) -> None:

@@ -19,7 +19,7 @@ from tests.rides import factories as f
 def test_unverified_and_motorbike_drivers_are_told_why(auth, db):
     pending = f.driver(status="pending")
     motorbike = f.driver(vehicle=Vehicle.MOTORBIKE)
-    no_profile = UserFactory(roles=[Role.DRIVER])
+    no_profile = UserFactory(roles=[Role.DRIVER], locale="en")
     db.session.commit()
     for user, message in (
         (pending, "Only verified drivers"),
@@ -128,7 +128,7 @@ def test_no_show_after_the_pickup_time(app, db, blue_fire):
 
 
 def test_admin_edits_packages_and_refuses_bad_times(auth, db, blue_fire):
-    admin = UserFactory(roles=[Role.ADMIN])
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
     db.session.commit()
     auth.login(admin)
     assert "Blue fire" in auth.client.get("/rides/admin/packages").get_data(as_text=True)
@@ -159,7 +159,7 @@ def test_admin_edits_packages_and_refuses_bad_times(auth, db, blue_fire):
 
 
 def test_admin_closes_the_route_with_confirmation(auth, db, blue_fire):
-    admin = UserFactory(roles=[Role.ADMIN])
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
     db.session.commit()
     auth.login(admin)
     night = rides.next_bookable_night() + timedelta(days=1)
