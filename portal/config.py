@@ -82,6 +82,21 @@ class Config:
         self.CSP_SCRIPT_SRC: list[str] = []
         self.CSP_FRAME_SRC: list[str] = []
         self.CSP_CONNECT_SRC: list[str] = []
+        # Couriers: providers tried in this order (the local fleet is always the last resort).
+        self.COURIER_PROVIDERS = [p.strip() for p in env("COURIER_PROVIDERS", "local").split(",") if p.strip()]
+        self.COURIER_BASE_FARE = int(env("COURIER_BASE_FARE", "8000"))  # rupiah
+        self.COURIER_PER_KM = int(env("COURIER_PER_KM", "2500"))  # rupiah per km, as the crow flies
+        self.COURIER_MIN_FARE = int(env("COURIER_MIN_FARE", "10000"))
+        self.COURIER_QUOTE_TTL = int(env("COURIER_QUOTE_TTL", "900"))  # seconds a quote holds
+        self.COURIER_NO_DRIVER_AFTER = int(env("COURIER_NO_DRIVER_AFTER", "900"))  # seconds without a taker
+        self.COURIER_RETRY_ATTEMPTS = int(env("COURIER_RETRY_ATTEMPTS", "3"))  # per provider, then fall back
+        self.COURIER_RETRY_BACKOFF = int(env("COURIER_RETRY_BACKOFF", "20"))  # seconds, doubled each try
+        self.COURIER_PHOTO_DIR = env("COURIER_PHOTO_DIR", str(INSTANCE / "uploads" / "drivers"))
+        self.GOSEND_BASE_URL = env("GOSEND_BASE_URL", "https://integration-kilat-api.gojekapi.com")
+        self.GOSEND_CLIENT_ID = env("GOSEND_CLIENT_ID")
+        self.GOSEND_PASS_KEY = env("GOSEND_PASS_KEY")
+        self.GOSEND_CALLBACK_TOKEN = env("GOSEND_CALLBACK_TOKEN")
+        self.GOSEND_TIMEOUT = float(env("GOSEND_TIMEOUT", "5"))
 
 
 class DevelopmentConfig(Config):
