@@ -107,7 +107,8 @@ def confirm(payment_id: int):
     if intent.get("status") == "requires_action":
         return jsonify(action=payment.client_secret)
     if payment.state == PaymentStatus.FAILED:
-        return jsonify(error=payment.failure_message or _("Your card was declined.")), 402
+        # A decline is an answer, not an error of this call: 200, and the page shows the message.
+        return jsonify(error=payment.failure_message or _("Your card was declined."), declined=True)
     if payment.state == PaymentStatus.CANCELLED:
         return jsonify(error=_("This payment was cancelled.")), 409
     return jsonify(error=_("The payment is not complete yet. Please try again.")), 409
