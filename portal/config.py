@@ -97,6 +97,15 @@ class Config:
         self.GOSEND_PASS_KEY = env("GOSEND_PASS_KEY")
         self.GOSEND_CALLBACK_TOKEN = env("GOSEND_CALLBACK_TOKEN")
         self.GOSEND_TIMEOUT = float(env("GOSEND_TIMEOUT", "5"))
+        # Payments (portal/payments): the Stripe HTTP API. Development and tests talk to a local
+        # fake Stripe server (localstripe, started by `make run` and by the test fixture).
+        self.STRIPE_API_BASE = env("STRIPE_API_BASE", "http://127.0.0.1:8420")
+        self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "sk_test_localstripe")
+        self.STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
+        self.STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "whsec_localstripe")
+        self.STRIPE_JS_URL = env("STRIPE_JS_URL", f"{self.STRIPE_API_BASE}/js.stripe.com/v3/")
+        self.STRIPE_TIMEOUT = float(env("STRIPE_TIMEOUT", "10"))
+        self.STRIPE_WEBHOOK_TOLERANCE = 300  # seconds a signed webhook stays acceptable
 
 
 class DevelopmentConfig(Config):
@@ -137,6 +146,12 @@ class ProductionConfig(Config):
         missing = [name for name in ("SECRET_KEY", "DATA_KEY") if not env(name)]
         if missing:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+        # Real Stripe; the keys have no defaults (portal/payments refuses to start without them).
+        self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+        self.STRIPE_JS_URL = env("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+        self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+        self.STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+        self.STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 
 
 CONFIGS: dict[str, type[Config]] = {
