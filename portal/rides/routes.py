@@ -461,11 +461,19 @@ def _fill_package_form(form: PackageForm, package: RidePackage) -> None:
     form.return_time.data = package.return_time.strftime("%H:%M") if package.return_time else ""
 
 
-@bp.route("/admin/packages/new", methods=["GET", "POST"], defaults={"package_id": None})
+@bp.route("/admin/packages/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def admin_new_package():
+    return _package_editor(None)
+
+
 @bp.route("/admin/packages/<int:package_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def admin_package(package_id: int | None):
-    package = db.get_or_404(RidePackage, package_id) if package_id is not None else None
+def admin_package(package_id: int):
+    return _package_editor(db.get_or_404(RidePackage, package_id))
+
+
+def _package_editor(package: RidePackage | None):
     form = PackageForm()
     if request.method == "GET" and package is not None:
         _fill_package_form(form, package)
