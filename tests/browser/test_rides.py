@@ -1,0 +1,103 @@
+"""A tourist books tomorrow night's blue fire in Chromium on a phone, pays by card, sees the
+assigned driver; the driver sees the ride; the admin closes the route and the tourist sees the
+refund. Every page axe-clean."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from portal.accounts.models import Role
+from portal.rides import services as rides
+from portal.rides.models import BookingStatus, RideBooking
+from tests.browser.conftest import assert_accessible, login
+from tests.factories import DEMO_PASSWORD, UserFactory
+from tests.rides import factories as f
+
+
+def fill_card(page, number: str = "4242424242424242") -> None:
+    card = page.locator("#card-element")
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("31")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("68411")
+
+
+def switch_user(page, email: str) -> None:
+    page.context.clear_cookies()
+    login(page, email, DEMO_PASSWORD)
+
+
+def test_book_pay_ride_and_close_the_route(app, db, page):
+    f.package()
+    tomorrow = rides.tonight() + timedelta(days=1)
+    driver = f.driver()
+    driver.name, driver.email = "Pak Hasan", "hasan@example.com"
+    f.available(driver, tomorrow)
+    f.available(f.driver(), tomorrow + timedelta(days=1))
+    UserFactory(email="emma@example.com", name="Emma Tourist", locale="en", phone="+6281100000006")
+    UserFactory(email="admin@example.com", locale="en", roles=[Role.ADMIN])
+    db.session.commit()
+
+    # The tourist finds the ride and picks tomorrow night.
+    login(page, "emma@example.com", DEMO_PASSWORD)
+    page.goto("/rides")
+    expect(page.get_by_role("heading", name="Ijen trail rides")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="See departures").click()
+    page.get_by_label("Night of (the evening you set off)").fill(tomorrow.isoformat())
+    night_heading = page.locator("#night h2")
+    expect(night_heading).to_contain_text(str(tomorrow.year))
+    expect(page.locator("#night")).to_contain_text("00:30 WIB")
+    expect(page.locator("#night")).to_contain_text("1 seat free")
+    assert f"date={tomorrow.isoformat()}" in page.url  # the address follows the date (hx-push-url)
+    page.get_by_label("Pick-up 00:30 WIB").check()
+    page.get_by_label("Pick-up address (homestay or hotel)").fill("Homestay Kemiren, Jl. Barong 3, Glagah")
+    expect(page.get_by_text("Full refund if you cancel at least 24 hours before pick-up.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Hold my seat and pay Rp350.000").click()
+
+    # The shared card page, then back to the booking, confirmed with a named driver.
+    expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
+    fill_card(page)
+    page.get_by_role("button", name="Pay Rp350.000").click()
+    expect(page.locator("#booking-status")).to_have_text("Confirmed")
+    expect(page.locator("#driver-name")).to_have_text("Pak Hasan")
+    expect(page.get_by_text("Trail bike, plate P 1234 AB")).to_be_visible()
+    expect(page.get_by_text("WIB").first).to_be_visible()
+    assert_accessible(page)
+    booking_url = page.url
+    db.session.rollback()
+    booking = db.session.scalar(db.select(RideBooking))
+    assert booking.state == BookingStatus.CONFIRMED and booking.driver_id == driver.id
+
+    # The driver sees the ride with the pick-up address and the tourist's phone.
+    switch_user(page, "hasan@example.com")
+    page.goto("/rides/driver")
+    expect(page.get_by_text("Homestay Kemiren, Jl. Barong 3, Glagah")).to_be_visible()
+    expect(page.get_by_role("link", name="+6281100000006")).to_be_visible()
+    expect(page.get_by_role("button", name="On my way")).to_be_visible()
+    assert_accessible(page)
+
+    # The admin closes the route for that night.
+    switch_user(page, "admin@example.com")
+    page.goto("/rides/admin/closures")
+    page.get_by_label("First night closed").fill(tomorrow.isoformat())
+    page.get_by_label("Last night closed").fill(tomorrow.isoformat())
+    page.get_by_label("Reason (English)").fill("Volcanic activity: the park is closed")
+    page.get_by_label("Reason (Indonesian)").fill("Aktivitas vulkanik: taman ditutup")
+    page.get_by_label("I understand").check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Close the route").click()
+    expect(page.get_by_text("1 bookings were cancelled, refunded and notified")).to_be_visible()
+
+    # The tourist sees the refund, and the banner on /rides.
+    switch_user(page, "emma@example.com")
+    page.goto(booking_url)
+    expect(page.locator("#booking-status")).to_have_text("Route closed")
+    expect(page.get_by_text("Refunded: Rp350.000.")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/rides")
+    expect(page.get_by_role("alert")).to_contain_text("Volcanic activity: the park is closed")
