@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app portal
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format setup assets translations messages migrate bench clean
+.PHONY: run test lint format setup assets translations messages migrate bench bench-rides clean
 
 setup: $(VENV)/.installed static/vendor/.copied translations
 
@@ -58,6 +58,11 @@ test: setup lint
 
 bench: setup
 	$(PY) bench/run.py
+
+# The Ijen booking race: 200 simultaneous POSTs for the last seat (and for 50 seats); throughput
+# and p95. BENCH_DATABASE_URL=postgresql://… runs it on a fresh PostgreSQL database.
+bench-rides: setup
+	$(PY) bench/rides.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
