@@ -210,3 +210,41 @@ def test_giving_up_a_hold_cancels_its_payment(auth, db, customer, blue_fire, tra
     assert booking.state == BookingStatus.CANCELLED
     assert rides.payment_of(booking).status == PaymentStatus.CANCELLED
     assert rides.free_seats(night) == 1
+
+
+def test_on_the_night_the_booking_page_tracks_the_driver_and_polls_itself(
+    app, auth, db, customer, blue_fire, trail_driver, night
+):
+    booking = rides.book_ride(
+        customer,
+        package=blue_fire,
+        departure=blue_fire.active_departures[0],
+        night=night,
+        pickup_address="Homestay 12",
+        token="n",
+    )
+    db.session.commit()
+    f.pay(app, booking)
+    booking.pickup_at = rides.utcnow() + timedelta(hours=1)  # as if the night had come
+    db.session.commit()
+    auth.login(customer)
+    html = auth.client.get(f"/rides/bookings/{booking.id}").get_data(as_text=True)
+    assert 'class="tracking"' in html and 'hx-trigger="every 15s"' in html
+    assert trail_driver.phone in html  # on the night the tourist can call the driver
+
+
+def test_the_sweep_command_expires_holds(app, db, customer, blue_fire, trail_driver, night):
+    booking = rides.book_ride(
+        customer,
+        package=blue_fire,
+        departure=blue_fire.active_departures[0],
+        night=night,
+        pickup_address="Homestay 12",
+        token="s",
+    )
+    booking.hold_expires_at = rides.utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rides", "sweep"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(booking)
+    assert booking.state == BookingStatus.EXPIRED
