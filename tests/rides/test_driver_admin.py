@@ -183,3 +183,30 @@ def test_admin_closes_the_route_with_confirmation(auth, db, blue_fire):
     auth.post(f"/rides/admin/closures/{closure.id}/lift", page="/rides/admin/closures")
     db.session.refresh(closure)
     assert closure.lifted_at is not None and not closure.covers(night)
+
+
+def test_moves_made_in_the_courier_workspace_move_the_booking(app, db, blue_fire):
+    from portal.couriers.services import mark
+
+    night = rides.next_bookable_night() + timedelta(days=1)
+    driver = f.driver()
+    f.available(driver, night)
+    booking = rides.book_ride(
+        f.CustomerFactory(),
+        package=blue_fire,
+        departure=blue_fire.active_departures[0],
+        night=night,
+        pickup_address="x 12345",
+        token="t",
+    )
+    db.session.commit()
+    f.pay(app, booking)
+    db.session.commit()
+    delivery = find_delivery(Purpose.RIDE, booking.id)
+    mark(delivery, DeliveryStatus.PICKING_UP, by=driver)
+    assert booking.state == BookingStatus.DRIVER_ON_THE_WAY
+    mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    mark(delivery, DeliveryStatus.DELIVERED, by=driver)
+    db.session.commit()
+    assert booking.state == BookingStatus.COMPLETED
+    assert [e.status for e in booking.events][-3:] == ["driver_on_the_way", "riding", "completed"]
