@@ -6,18 +6,28 @@ import logging
 from urllib.parse import urlsplit
 
 import click
-from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts.access import ensure
+from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
 from portal.extensions import csrf, db
 from portal.htmx import render
 from portal.payments import bp
 from portal.payments.client import SignatureError, verify
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
-from portal.payments.services import PaymentError, confirm_card, handle_event, payable_label, reconcile, sync_payment
+from portal.payments.services import (
+    PaymentError,
+    confirm_card,
+    handle_event,
+    pay_url,
+    payable_label,
+    reconcile,
+    start_demo_payment,
+    sync_payment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +122,25 @@ def confirm(payment_id: int):
     if payment.state == PaymentStatus.CANCELLED:
         return jsonify(error=_("This payment was cancelled.")), 409
     return jsonify(error=_("The payment is not complete yet. Please try again.")), 409
+
+
+@bp.route("/payments/try", methods=["GET", "POST"])
+@login_required
+def try_card():
+    """Development only: a Rp25.000 test payable, so `make run` shows a card payment end to end."""
+    if not current_app.config["SEED_DEMO"]:
+        abort(404)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            payment = start_demo_payment(current_user)
+        except PaymentError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("payments.try_card"))
+        db.session.commit()
+        return redirect(pay_url(payment))
+    return render("payments/try.html", form=form)
 
 
 @bp.get("/payments/<int:payment_id>")

@@ -19,10 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal import notify
 from portal.accounts.models import User
 from portal.activity import ActivityItem, register_source
 from portal.database import utcnow
 from portal.extensions import db
+from portal.formatting import rupiah
 from portal.payments import signals
 from portal.payments.client import StripeError, client, from_minor, to_minor
 from portal.payments.models import (
@@ -42,6 +44,7 @@ PAYABLE_LABELS = {
     "food_order": _l("Food order"),
     "ride_booking": _l("Ijen ride"),
     "delivery_fee": _l("Delivery fee"),
+    "demo": _l("Card payment test"),
 }
 
 
@@ -111,6 +114,21 @@ def payable_label(payment: Payment) -> str:
     return str(label) if label else payment.payable_type.replace("_", " ")
 
 
+def start_demo_payment(customer: User) -> Payment:
+    """Development only (`/payments/try`): a fresh Rp25.000 test payable, back to its receipt."""
+    last = db.session.scalar(select(func.max(Payment.payable_id)).where(Payment.payable_type == "demo")) or 0
+    payment = start_payment(
+        payable_type="demo",
+        payable_id=last + 1,
+        customer=customer,
+        amount=25_000,
+        method=PaymentMethod.CARD,
+        return_url="/",
+    )
+    payment.return_url = receipt_url(payment)
+    return payment
+
+
 # Moves ------------------------------------------------------------------------------------
 
 
@@ -150,6 +168,15 @@ def _move(
         signals.payment_succeeded.send(payment)
     elif new == PaymentStatus.FAILED:
         signals.payment_failed.send(payment)
+        if source != "checkout":  # at checkout the card page says it; otherwise tell the customer
+            notify.send(
+                _l(
+                    "Your card payment of %(amount)s was declined. Nothing was charged; you can try again with another card.",
+                    amount=rupiah(payment.amount),
+                ),
+                user=db.session.get(User, payment.customer_id),
+                url=pay_url(payment),
+            )
     return True
 
 
