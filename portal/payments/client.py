@@ -149,6 +149,9 @@ class StripeClient:
         params = {"payment_intent": intent_id, "amount": to_minor(amount), "metadata": metadata}
         return self.request("POST", "/v1/refunds", params, key=key)
 
+    def list_refunds(self, intent_id: str) -> list[dict]:
+        return self.request("GET", "/v1/refunds", {"payment_intent": intent_id, "limit": 100}).get("data", [])
+
     def retrieve_refund(self, refund_id: str) -> dict:
         return self.request("GET", f"/v1/refunds/{refund_id}")
 

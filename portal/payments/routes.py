@@ -81,6 +81,9 @@ def pay(payment_id: int):
     ensure(payment is not None and payment.customer_id == current_user.id)
     if payment.kind != PaymentMethod.CARD:
         return redirect(url_for("payments.receipt", payment_id=payment.id))
+    if payment.state.open:  # paid in another tab, webhook not here yet: never offer to pay twice
+        payment = sync_payment(payment)
+        db.session.commit()
     if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
         return redirect(_safe_return(payment))
     return render(

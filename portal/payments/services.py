@@ -17,7 +17,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import notify
 from portal.accounts.models import User
@@ -433,15 +433,26 @@ def sync_payment(payment: Payment, *, now: datetime | None = None, raise_errors:
     If the payment service cannot be reached the payment is left as it is (reconcile catches up)."""
     if payment.kind != PaymentMethod.CARD or not payment.intent_id:
         return payment
-    try:
-        if payment.state.open:
-            intent = client().retrieve_intent(payment.intent_id)
-            _apply_intent(payment, intent, source="sync", now=now)
-        _sync_refunds(payment, now=now)
-    except StripeError as error:
-        log.warning("payment %s: sync failed: %s", payment.id, error)
-        if raise_errors:
-            raise _unreachable() from error
+    payment_id = payment.id
+    for attempt in (1, 2):
+        try:
+            if payment.state.open:
+                intent = client().retrieve_intent(payment.intent_id)
+                _apply_intent(payment, intent, source="sync", now=now)
+            _sync_refunds(payment, now=now)
+        except StripeError as error:
+            log.warning("payment %s: sync failed: %s", payment.id, error)
+            if raise_errors:
+                raise _unreachable() from error
+        except OperationalError:
+            # SQLite, page view (GET): this read transaction's snapshot went stale because the
+            # webhook committed the same payment meanwhile. Start over on fresh data, once.
+            if attempt == 2 or db.session.get_bind().dialect.name != "sqlite":
+                raise
+            db.session.rollback()
+            payment = db.session.get(Payment, payment_id)
+            continue
+        break
     return payment
 
 
@@ -503,28 +514,72 @@ def refund(
         created_at=now,
     )
     db.session.add(row)
+    status = "succeeded"  # cash handed back, subsidy not claimed
     if payment.kind == PaymentMethod.CARD:
-        try:
-            answer = client().create_refund(
-                intent_id=payment.intent_id,
-                amount=amount,
-                metadata={"payment_id": payment.id, "reason": reason[:200]},
-                key=row.idempotency_key,
+        status = _submit_refund(payment, row)
+        if status is None:
+            # Not lost: the row waits with its key and `reconcile` sends it when Stripe answers.
+            _note(
+                payment,
+                f"refund of {amount} queued (payment service not answering): {reason}",
+                source="refund",
+                now=now,
             )
-        except StripeError as error:
-            log.warning("payment %s: refund failed: %s", payment.id, error)
-            raise (
-                _unreachable()
-                if error.unreachable
-                else PaymentError(_l("The refund was refused by the payment service."))
-            ) from error
-        row.refund_id = answer["id"]
-        status = answer.get("status")
-    else:
-        status = "succeeded"
+            db.session.flush()
+            return
     _note(payment, f"refund of {amount} asked: {reason}", source="refund", now=now)
     db.session.flush()
     _settle_refund(payment, row, status, now=now)
+
+
+def _submit_refund(payment: Payment, row: Refund) -> str | None:
+    """Ask Stripe for the refund; its status, or None if Stripe could not be reached."""
+    try:
+        answer = client().create_refund(
+            intent_id=payment.intent_id,
+            amount=row.amount,
+            metadata={"payment_id": payment.id, "refund_key": row.idempotency_key},
+            key=row.idempotency_key,
+        )
+    except StripeError as error:
+        log.warning("payment %s: refund %s failed: %s", payment.id, row.idempotency_key, error)
+        if error.unreachable:
+            return None
+        raise PaymentError(_l("The refund was refused by the payment service.")) from error
+    row.refund_id = answer["id"]
+    return answer.get("status")
+
+
+def _resend_refund(row: Refund, *, now: datetime) -> bool:
+    """A refund queued while Stripe was down: adopt it if it did reach Stripe (same key in its
+    metadata: localstripe ignores Idempotency-Key), else send it now. True once settled."""
+    payment = _lock(row.payment)
+    db.session.refresh(row)
+    if row.refund_id or row.status != RefundStatus.PENDING.value:
+        return False
+    try:
+        sent = [
+            r
+            for r in client().list_refunds(payment.intent_id)
+            if (r.get("metadata") or {}).get("refund_key") == row.idempotency_key
+        ]
+        if sent:
+            row.refund_id = sent[0]["id"]
+            status = sent[0].get("status")
+        else:
+            status = _submit_refund(payment, row)
+    except StripeError as error:
+        log.warning("reconcile: refund %s: %s", row.id, error)
+        return False
+    except PaymentError:
+        row.status = RefundStatus.FAILED.value
+        row.settled_at = now
+        _note(payment, f"refund of {row.amount} refused by Stripe", source="reconcile", now=now)
+        return False
+    if status is None:
+        return False
+    _settle_refund(payment, row, status, now=now)
+    return row.status != RefundStatus.PENDING.value
 
 
 def _settle_refund(payment: Payment, row: Refund, status: str | None, *, now: datetime | None = None) -> None:
@@ -676,6 +731,11 @@ def reconcile(*, now: datetime | None = None, older_than: timedelta = timedelta(
         before = row.status
         _settle_refund(payment, row, answer.get("status"), now=now)
         counts["refunds"] += row.status != before
+    unsent = db.session.scalars(
+        select(Refund).where(Refund.status == RefundStatus.PENDING.value, Refund.refund_id.is_(None))
+    ).all()
+    for row in unsent:
+        counts["refunds"] += _resend_refund(row, now=now)
     waiting = db.session.scalars(select(WebhookEvent).where(WebhookEvent.processed_at.is_(None))).all()
     for stored in waiting:
         if _apply_event(stored, now=now) != "unknown":
