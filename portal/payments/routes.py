@@ -86,6 +86,8 @@ def pay(payment_id: int):
         db.session.commit()
     if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
         return redirect(_safe_return(payment))
+    if not payment.state.open:  # cancelled: nothing to pay
+        return redirect(url_for("payments.receipt", payment_id=payment.id))
     return render(
         "payments/pay.html",
         payment=payment,

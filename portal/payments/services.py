@@ -310,6 +310,8 @@ def start_payment(
         if payment.kind == method:
             return _reuse(payment, amount=amount, return_url=return_url, payer=payer, description=description, now=now)
         _cancel(payment, note=f"method changed to {method.value}", source="checkout", now=now)
+        if payment.state.paid:
+            return payment  # it was paid by card after all (the webhook had not come yet)
 
     count = db.session.scalar(
         select(func.count())
@@ -343,9 +345,10 @@ def start_payment(
         existing = _current_for(payable_type, payable_id)
         if existing is None:
             raise
-        return _reuse(
-            _lock(existing), amount=amount, return_url=return_url, payer=payer, description=description, now=now
-        )
+        existing = _lock(existing)
+        if not existing.state.open or existing.kind != method:
+            return existing
+        return _reuse(existing, amount=amount, return_url=return_url, payer=payer, description=description, now=now)
 
     if method == PaymentMethod.SUBSIDY:
         _move(payment, PaymentStatus.SUCCEEDED, source="subsidy", note=payer or "", amount=amount, now=now)

@@ -194,3 +194,41 @@ def test_a_checkout_return_reading_stale_state_does_not_fail_or_repeat(app, db, 
 
     assert payment.status == PaymentStatus.SUCCEEDED
     assert signal_log.count("succeeded") == 1
+
+
+def test_two_checkouts_of_the_same_payable_at_once_make_one_payment_and_one_intent(app, db):
+    customer = UserFactory()
+    db.session.commit()
+    customer_id = customer.id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    made: list = []
+
+    def checkout():
+        try:
+            barrier.wait()
+            with app.test_request_context("/", method="POST"):
+                from portal.accounts.models import User
+
+                payment = start_payment(
+                    payable_type=PAYABLE,
+                    payable_id=11,
+                    customer=_db.session.get(User, customer_id),
+                    amount=12_000,
+                    method=PaymentMethod.CARD,
+                    return_url="/",
+                )
+                made.append((payment.id, payment.intent_id))
+                _db.session.commit()
+                _db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            made.append(error)
+
+    threads = [threading.Thread(target=checkout) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(made) == 2 and made[0] == made[1], made
+    assert db.session.query(Payment).count() == 1
