@@ -43,23 +43,25 @@ def _require_keys(state) -> None:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
 
 
-@bp.before_app_request
-def _allow_stripe_js() -> None:
-    """Once per app: let the CSP load Stripe.js (and its frames/API calls) from its configured origin."""
+@bp.after_app_request
+def _allow_stripe_js(response):
+    """Once per app, before portal/security.py builds the CSP (after_request hooks run in
+    reverse order, and security registered first): let the policy load Stripe.js, its frames
+    and its API calls from the configured origins."""
     app = current_app
-    if app.extensions.get("payments_csp"):
-        return
-    app.extensions["payments_csp"] = True
+    if not app.extensions.get("payments_csp"):
+        app.extensions["payments_csp"] = True
 
-    def origin(url: str) -> str:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}"
+        def origin(url: str) -> str:
+            parts = urlsplit(url)
+            return f"{parts.scheme}://{parts.netloc}"
 
-    js = origin(app.config["STRIPE_JS_URL"])
-    api = origin(app.config["STRIPE_API_BASE"])
-    app.config["CSP_SCRIPT_SRC"] = [*app.config["CSP_SCRIPT_SRC"], js]
-    app.config["CSP_FRAME_SRC"] = [*app.config["CSP_FRAME_SRC"], js]
-    app.config["CSP_CONNECT_SRC"] = [*app.config["CSP_CONNECT_SRC"], api, js]
+        js = origin(app.config["STRIPE_JS_URL"])
+        api = origin(app.config["STRIPE_API_BASE"])
+        app.config["CSP_SCRIPT_SRC"] = [*app.config["CSP_SCRIPT_SRC"], js]
+        app.config["CSP_FRAME_SRC"] = [*app.config["CSP_FRAME_SRC"], js]
+        app.config["CSP_CONNECT_SRC"] = [*app.config["CSP_CONNECT_SRC"], api, js]
+    return response
 
 
 def _own_payment(payment_id: int) -> Payment:
