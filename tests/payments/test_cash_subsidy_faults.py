@@ -162,3 +162,11 @@ def test_production_refuses_to_start_without_stripe_keys(monkeypatch):
     assert config.STRIPE_API_BASE == "https://api.stripe.com"
     with pytest.raises(RuntimeError, match="STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET"):
         create_app(config)
+
+
+def test_the_factory_makes_a_cash_payment_the_courier_can_complete(db, signal_log):
+    from tests.payments.factories import PaymentFactory
+
+    payment = PaymentFactory(payable_type=PAYABLE)
+    mark_cash_received(payment, by=payment.customer)
+    assert payment.status == PaymentStatus.SUCCEEDED and signal_log.count("succeeded") == 1
