@@ -73,7 +73,8 @@ def _own_payment(payment_id: int) -> Payment:
 def _safe_return(payment: Payment) -> str:
     url = payment.return_url or "/"
     parts = urlsplit(url)
-    return url if not parts.netloc and url.startswith("/") and not url.startswith("//") else "/"
+    local = not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//")
+    return url if local and "\\" not in url else "/"
 
 
 @bp.get("/payments/<int:payment_id>/pay")

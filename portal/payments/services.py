@@ -408,7 +408,7 @@ def confirm_card(payment: Payment, token: str | None, *, now: datetime | None = 
     try:
         card = stripe.attach_card(payment.stripe_customer_id, token)
         stripe.update_intent(payment.intent_id, payment_method=card, amount=to_minor(payment.amount))
-        intent = stripe.confirm_intent(payment.intent_id)
+        intent = stripe.confirm_intent(payment.intent_id, key=f"confirm-{payment.intent_id}-{card}")
     except StripeError as error:
         if error.unreachable:
             raise _unreachable() from error
