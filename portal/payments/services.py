@@ -691,8 +691,30 @@ def _apply_event(stored: WebhookEvent, *, now: datetime) -> str:
         if payment is None:
             return "unknown" if intent_id else "ignored"
         _sync_refunds(payment, now=now)
+        if event_type == "charge.refunded" and "amount_refunded" in obj:
+            _adopt_outside_refund(payment, from_minor(obj["amount_refunded"]), now=now)
         return "applied"
     return "ignored"
+
+
+def _adopt_outside_refund(payment: Payment, stripe_refunded: int, *, now: datetime) -> None:
+    """Stripe says more was refunded than we asked for (e.g. from the Stripe dashboard): record
+    the difference as a refund, once (a repeated or older event finds nothing missing)."""
+    payment = _lock(payment)
+    waiting = sum(r.amount for r in payment.refunds if r.status == RefundStatus.PENDING.value)
+    missing = min(stripe_refunded, payment.amount) - payment.refunded_amount - waiting
+    if missing <= 0 or not payment.state.paid:
+        return
+    row = Refund(
+        payment=payment,
+        amount=missing,
+        reason="refunded at Stripe",
+        idempotency_key=f"refund-{payment.id}-{len(payment.refunds) + 1}",
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    _settle_refund(payment, row, "succeeded", now=now)
 
 
 # Reconcile --------------------------------------------------------------------------------

@@ -243,3 +243,28 @@ def test_a_charge_refunded_webhook_settles_the_refund_once(app, db, client, paym
     db.session.refresh(payment)
     assert payment.status == PaymentStatus.REFUNDED
     assert signal_log.count("refunded") == 1
+
+
+def test_a_refund_made_in_the_stripe_dashboard_is_recorded_once(app, db, client, payment, signal_log):
+    import httpx
+
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+    refund = httpx.post(
+        f"{app.config['STRIPE_API_BASE']}/v1/refunds",
+        data={"payment_intent": payment.intent_id, "amount": 400_000},
+        headers={"Authorization": f"Bearer {app.config['STRIPE_SECRET_KEY']}"},
+    ).json()
+    charge = stripe_get(app, f"/v1/charges/{refund['charge']}")
+    for n in range(3):  # Stripe may send it again, with new ids
+        event = {
+            "id": f"evt_dash_{n}",
+            "type": "charge.refunded",
+            "created": int(time.time()),
+            "data": {"object": charge},
+        }
+        assert deliver(client, event).status_code == 200
+
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.PARTIALLY_REFUNDED and payment.refunded_amount == 4_000
+    assert [call[3] for call in signal_log.calls if call[0] == "refunded"] == [4_000]
