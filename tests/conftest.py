@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -80,7 +80,7 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         # The test's own transaction ends first: what it set up is committed, and it holds no
         # SQLite snapshot across the request, so afterwards it reads what the request wrote.
-        if _db.session.is_active:
+        if has_app_context():  # not on the inner call that follows a redirect
             _db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
