@@ -48,6 +48,17 @@ def pickup_wib(moment) -> str:
     return "" if moment is None else f"{long_date(moment.astimezone(WIB).date())}, {hm_wib(moment)}"
 
 
+# Language names as their speakers write them (a tourist reads "Basa Jawa", not "JV").
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English", "jv": "Basa Jawa", "osing": "Basa Using", "md": "Madura"}
+
+
+@bp.app_template_filter("languages")
+def languages(codes: str | list[str] | None) -> str:
+    if isinstance(codes, str):
+        codes = codes.split(",")
+    return ", ".join(LANGUAGE_NAMES.get(c.strip().lower(), c.strip()) for c in codes or [] if c.strip())
+
+
 def _customer():
     return current_user if current_user.is_authenticated else None
 

@@ -1069,15 +1069,12 @@ def _on_delivery_changed(delivery, *, old=None, new=None, **_kwargs) -> None:
 
 
 def _activity(user: User, limit: int, before: datetime | None) -> list[activity.ActivityItem]:
-    stmt = (
-        select(RideBooking)
-        .where(RideBooking.customer_id == user.id)
-        .order_by(RideBooking.created_at.desc(), RideBooking.id.desc())
-        .limit(limit)
-    )
+    bookings = select(RideBooking).where(RideBooking.customer_id == user.id)
+    waits = select(WaitlistEntry).where(WaitlistEntry.customer_id == user.id)
     if before is not None:
-        stmt = stmt.where(RideBooking.created_at < before)
-    return [
+        bookings = bookings.where(RideBooking.created_at < before)
+        waits = waits.where(WaitlistEntry.created_at < before)
+    items = [
         activity.ActivityItem(
             when=b.created_at,
             kind=_("Ijen ride"),
@@ -1087,8 +1084,20 @@ def _activity(user: User, limit: int, before: datetime | None) -> list[activity.
             amount=b.price,
             final=b.state.final,
         )
-        for b in db.session.scalars(stmt)
+        for b in db.session.scalars(bookings.order_by(RideBooking.created_at.desc()).limit(limit))
     ]
+    items += [
+        activity.ActivityItem(
+            when=w.created_at,
+            kind=_("Ijen ride waitlist"),
+            title=_("%(package)s, night of %(date)s", package=w.package.name, date=format_date(w.night, "long")),
+            status=w.state.label,
+            url=f"/rides/{w.package.slug}?date={w.night.isoformat()}",
+            final=w.state not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED),
+        )
+        for w in db.session.scalars(waits.order_by(WaitlistEntry.created_at.desc()).limit(limit))
+    ]
+    return sorted(items, key=lambda item: item.when, reverse=True)[:limit]
 
 
 def _wib_short(moment: datetime) -> str:

@@ -129,6 +129,8 @@ def test_a_full_night_answers_full_and_offers_the_waitlist(auth, db, customer, b
     joined = auth.post("/rides/waitlist", {k: data[k] for k in ("package", "date", "departure")}, page=page)
     assert joined.status_code == 302
     assert "number 1 on the waitlist" in auth.client.get(joined.headers["Location"]).get_data(as_text=True)
+    activity = auth.client.get("/my/activity").get_data(as_text=True)
+    assert "Ijen ride waitlist" in activity and "On the waitlist" in activity
 
 
 @pytest.mark.parametrize(
