@@ -250,3 +250,13 @@ def test_the_sweep_command_expires_holds(app, db, customer, blue_fire, trail_dri
     assert result.exit_code == 0, result.output
     db.session.refresh(booking)
     assert booking.state == BookingStatus.EXPIRED
+
+
+def test_booking_an_unknown_package_says_so(auth, db, customer, blue_fire, trail_driver, night):
+    auth.login(customer)
+    page, data = booking_form(auth, blue_fire, night)
+    data["package"] = "volcano-disco"
+    response = auth.post("/rides/bookings", data, page=page)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/rides")
+    assert "We do not know that ride package" in auth.client.get("/rides").get_data(as_text=True)
+    assert db.session.scalar(select(func.count(RideBooking.id))) == 0
