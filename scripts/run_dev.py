@@ -87,8 +87,19 @@ def localstripe(env: dict[str, str]) -> subprocess.Popen | None:
     return child
 
 
+def rides_sweeper(env: dict[str, str]) -> subprocess.Popen | None:
+    """rides: expire unpaid holds and pass freed seats down the waitlist every minute (production
+    runs `flask --app portal rides sweep` from cron instead)."""
+    return subprocess.Popen(
+        [str(BIN / "flask"), "--app", "portal", "rides", "sweep", "--every", "60"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 # Each sidecar takes the environment, may add to it (e.g. STRIPE_API_BASE), returns its process.
-SIDECARS: list = [localstripe]
+SIDECARS: list = [localstripe, rides_sweeper]
 
 if __name__ == "__main__":
     sys.exit(main())
