@@ -419,6 +419,7 @@ def refresh_offers(night: date, *, now: datetime | None = None) -> list[Waitlist
 
     The caller holds the night's lock. Returns the entries that got an offer just now."""
     now = now or utcnow()
+    expire_holds(night, now=now)  # a lapsed hold's seat is released before anyone is offered it
     for entry in db.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.night == night,
@@ -511,8 +512,7 @@ def book_ride(
     if night_row is None:
         raise RideFull(_no_seat_message(night))
     check_night(night, now=now)  # a closure may have been saved while we waited
-    expire_holds(night, now=now)
-    refresh_offers(night, now=now)  # lapsed offers pass on, freed seats go to the waitlist first
+    refresh_offers(night, now=now)  # lapsed holds and offers pass on; freed seats go to the waitlist first
     offer = open_offer(customer, night, now=now)
     free = _free_drivers(night, now)
     if not free or len(free) - _open_offers(night, now, besides=customer) <= 0:
@@ -575,11 +575,6 @@ def payment_of(booking: RideBooking):
     return payments.payment_for(PAYABLE, booking.id)
 
 
-def _paid(booking: RideBooking) -> bool:
-    payment = payment_of(booking)
-    return payment is not None and payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
-
-
 @payment_succeeded.connect
 def _on_payment_succeeded(payment, **_kwargs) -> None:
     if payment.payable_type != PAYABLE:
@@ -603,11 +598,9 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
         held = _held_driver_ids(booking.night, now)
         free = [d for d in db.session.scalars(_eligible_drivers(booking.night)) if d not in held]
         spare = len(free) - _open_offers(booking.night, now, besides=booking.customer)
-        if booking.driver_id in free and spare > 0:
-            driver_id = booking.driver_id
-        elif spare > 0:
-            driver_id = free[0]
-        else:
+        if closure_for(booking.night) is not None or now >= booking.pickup_at:
+            spare = 0  # the route closed (or the night went by) while the hold was lapsed
+        if spare <= 0:
             _move(booking, BookingStatus.CANCELLED, note="paid after the hold expired; no seat left", now=now)
             _refund(booking, booking.price, reason="seat no longer available")
             notify.send(
@@ -618,7 +611,7 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
                 url=booking_path(booking),
             )
             return
-        booking.driver_id = driver_id
+        booking.driver_id = booking.driver_id if booking.driver_id in free else free[0]
         booking.released_at = None
         db.session.flush()
     _move(booking, BookingStatus.CONFIRMED, note="paid", now=now)
@@ -630,7 +623,7 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
         _l(
             "Gancang: your Ijen ride is confirmed. %(driver)s picks you up at %(time)s WIB.",
             driver=driver.name,
-            time=booking.pickup_at.astimezone(WIB).strftime("%d %b %H:%M"),
+            time=booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M"),
         ),
         user=booking.customer,
         url=booking_path(booking),
@@ -638,7 +631,7 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
     notify.send(
         _l(
             "Gancang: new Ijen ride on %(time)s WIB. Pick-up: %(address)s.",
-            time=booking.pickup_at.astimezone(WIB).strftime("%d %b %H:%M"),
+            time=booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M"),
             address=booking.pickup_address,
         ),
         user=driver,
@@ -734,7 +727,7 @@ def cancel_booking(booking: RideBooking, *, by: User, now: datetime | None = Non
         notify.send(
             _l(
                 "Gancang: the Ijen ride on %(time)s WIB was cancelled by the tourist. You are free that night.",
-                time=booking.pickup_at.astimezone(WIB).strftime("%d %b %H:%M"),
+                time=booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M"),
             ),
             user=booking.driver,
             url=DRIVER_PATH,
@@ -877,6 +870,14 @@ def close_route(
                 user=booking.driver,
                 url=DRIVER_PATH,
             )
+    for lapsed in db.session.scalars(
+        select(RideBooking).where(
+            RideBooking.night >= first_night,
+            RideBooking.night <= last_night,
+            RideBooking.status == BookingStatus.EXPIRED,
+        )
+    ):
+        _refund(lapsed, 0, reason="Ijen route closed", by=by)  # its card page can no longer charge
     for entry in db.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.night >= first_night,

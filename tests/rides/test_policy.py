@@ -154,3 +154,23 @@ def test_paying_after_the_hold_ran_out_takes_the_seat_back_if_free(app, db, blue
     f.pay(app, booking)
     db.session.commit()
     assert booking.state == BookingStatus.CONFIRMED and booking.released_at is None
+
+
+def test_a_lapsed_hold_cannot_be_paid_once_the_route_closes(app, db, blue_fire, night):
+    f.available(f.driver(), night)
+    booking = rides.book_ride(
+        f.CustomerFactory(),
+        package=blue_fire,
+        departure=blue_fire.active_departures[0],
+        night=night,
+        pickup_address="Homestay",
+        token="lapsed",
+    )
+    db.session.commit()
+    rides.start_payment(booking)
+    db.session.commit()
+    rides.sweep(now=rides.utcnow() + timedelta(minutes=30))
+    rides.close_route(first_night=night, last_night=night, reason_en="Gas", reason_id="Gas", by=f.CustomerFactory())
+    db.session.commit()
+    assert booking.state == BookingStatus.EXPIRED
+    assert rides.payment_of(booking).status == PaymentStatus.CANCELLED
