@@ -92,6 +92,11 @@ def test_book_pay_ride_and_close_the_route(app, db, page):
     assert_accessible(page)
     page.get_by_role("button", name="Close the route").click()
     expect(page.get_by_text("1 bookings were cancelled, refunded and notified")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/rides/admin/packages")
+    page.get_by_role("link", name="Blue fire").click()
+    expect(page.get_by_label("Pick-up times, WIB (e.g. 00:30, 01:00, 01:30)")).to_have_value("00:30, 01:00, 01:30")
+    assert_accessible(page)
 
     # The tourist sees the refund, and the banner on /rides.
     switch_user(page, "emma@example.com")
@@ -101,3 +106,27 @@ def test_book_pay_ride_and_close_the_route(app, db, page):
     assert_accessible(page)
     page.goto("/rides")
     expect(page.get_by_role("alert")).to_contain_text("Volcanic activity: the park is closed")
+
+
+def test_a_full_night_offers_the_waitlist(app, db, page):
+    package = f.package()
+    night = rides.next_bookable_night() + timedelta(days=1)
+    f.available(f.driver(), night)
+    rides.book_ride(
+        UserFactory(),
+        package=package,
+        departure=package.active_departures[0],
+        night=night,
+        pickup_address="Homestay 1",
+        token="x",
+    )
+    UserFactory(email="lena@example.com", locale="en")
+    db.session.commit()
+    login(page, "lena@example.com", DEMO_PASSWORD)
+    page.goto(f"/rides/blue-fire?date={night.isoformat()}")
+    expect(page.get_by_text("Full", exact=True).first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Join the waitlist").click()
+    expect(page.get_by_text("You are number 1 on the waitlist").first).to_be_visible()
+    expect(page.get_by_role("button", name="Leave the waitlist")).to_be_visible()
+    assert_accessible(page)
