@@ -225,7 +225,7 @@ def dispatch(delivery_id: int, now: datetime | None = None) -> None:
             _event(delivery, S.REQUESTED, now=now, note=f"{provider.name} does not take this job")
             continue
         try:
-            booking = provider.book(job, key=f"delivery-{delivery.id}")
+            booking = provider.book(job, key=_booking_key(delivery))
         except ProviderDeclined as exc:
             _event(delivery, S.REQUESTED, now=now, note=f"{provider.name} declined: {exc}")
             continue
@@ -250,6 +250,12 @@ def dispatch(delivery_id: int, now: datetime | None = None) -> None:
         if booking.status != delivery.status:
             _move(delivery, booking.status, by=None, now=now, note=booking.provider)
         return
+
+
+def _booking_key(delivery: Delivery) -> str:
+    """Same key for every retry (the provider dedupes), a new one for each re-dispatch round."""
+    rounds = sum(1 for event in delivery.events if event.status == S.NO_DRIVER)
+    return f"delivery-{delivery.id}" + (f"-{rounds}" if rounds else "")
 
 
 def _schedule_retry(delivery: Delivery) -> None:
