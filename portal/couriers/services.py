@@ -595,3 +595,142 @@ class _Lazy:
 
 def _l_format(message, delivery: Delivery) -> _Lazy:
     return _Lazy(message, delivery)
+
+
+# --- driver applications and verification ------------------------------------------------------
+
+
+def apply_as_driver(
+    user: User,
+    *,
+    nik_value: str,
+    ktp_address: str,
+    vehicle: str,
+    plate: str,
+    photo: str | None,
+    languages: list[str],
+    medicine_trained: bool,
+    now: datetime | None = None,
+) -> DriverProfile:
+    """A new application, or a fresh try after a rejection. A verified driver cannot re-apply."""
+    from portal.accounts import nik
+
+    now = _now(now)
+    profile = driver_profile(user)
+    if profile is not None and profile.status != DriverStatus.REJECTED:
+        raise CourierError(_l("You have already applied."))
+    if profile is None:
+        profile = DriverProfile(user_id=user.id)
+        db.session.add(profile)
+    profile.nik_encrypted = nik.encrypt(nik_value)
+    profile.nik_hash = nik.lookup_hash(nik_value)
+    profile.nik_masked = nik.mask(nik_value)
+    profile.ktp_address = ktp_address.strip()
+    profile.vehicle = vehicle
+    profile.plate = plate
+    profile.photo = photo or profile.photo
+    profile.languages = ",".join(languages)
+    profile.medicine_trained = medicine_trained
+    profile.status = DriverStatus.PENDING
+    profile.reject_reason = None
+    profile.online = False
+    profile.applied_at = now
+    db.session.flush()
+    log.info("user %s applied as driver (profile %s)", user.id, profile.id)
+    return profile
+
+
+def verify_driver(profile: DriverProfile, *, by: User, now: datetime | None = None) -> None:
+    """The admin checked the KTP address is in Banyuwangi (not just the 3510 prefix) and the photo."""
+    from portal.accounts.services import grant_role
+
+    if profile.status == DriverStatus.VERIFIED:
+        return
+    profile.status = DriverStatus.VERIFIED
+    profile.reject_reason = None
+    profile.verified_at = _now(now)
+    profile.verified_by_id = by.id
+    grant_role(profile.user, Role.DRIVER, by=by)
+    db.session.flush()
+    log.info("driver profile %s verified by %s", profile.id, by.id)
+    notify.send(
+        _l("Your driver account is verified. Open the courier page and go online to take jobs."),
+        user=profile.user,
+        url="/courier",
+    )
+
+
+def reject_driver(profile: DriverProfile, *, by: User, reason: str) -> None:
+    from portal.accounts.services import revoke_role
+
+    profile.status = DriverStatus.REJECTED
+    profile.reject_reason = reason.strip()
+    profile.online = False
+    profile.verified_at = None
+    profile.verified_by_id = by.id
+    revoke_role(profile.user, Role.DRIVER, by=by)
+    db.session.flush()
+    log.info("driver profile %s rejected by %s", profile.id, by.id)
+    notify.send(
+        _l("Your driver application was not accepted: %(reason)s", reason=profile.reject_reason),
+        user=profile.user,
+        url="/courier/apply",
+    )
+
+
+def reveal_nik(profile: DriverProfile, *, viewer: User) -> str:
+    """The full NIK for staff; every look is written down."""
+    from portal.accounts import nik
+    from portal.couriers.models import NikView
+
+    db.session.add(NikView(profile_id=profile.id, viewer_id=viewer.id))
+    db.session.flush()
+    log.info("NIK of driver profile %s viewed by %s", profile.id, viewer.id)
+    return nik.decrypt(profile.nik_encrypted)
+
+
+# --- demo motion -------------------------------------------------------------------------------
+
+SIMULATED_NEXT = {
+    S.DRIVER_ASSIGNED: S.PICKING_UP,
+    S.PICKING_UP: S.PICKED_UP,
+    S.PICKED_UP: S.DELIVERING,
+    S.DELIVERING: S.DELIVERED,
+}
+
+
+def simulate_step(now: datetime | None = None) -> int:
+    """One step for every open local delivery: a verified driver accepts, then picks up, rides,
+    delivers. PIN handovers stop before `delivered`: only the recipient knows the PIN."""
+    now = _now(now)
+    sweep(now=now)
+    moved = 0
+    drivers = list(
+        db.session.scalars(
+            select(DriverProfile).where(DriverProfile.status == DriverStatus.VERIFIED).order_by(DriverProfile.id)
+        )
+    )
+    open_deliveries = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.provider == providers.LOCAL, Delivery.status.in_([S.FINDING_DRIVER, *SIMULATED_NEXT]))
+        .order_by(Delivery.id)
+        .limit(200)
+    ).all()
+    for delivery in open_deliveries:
+        if delivery.status == S.FINDING_DRIVER:
+            profile = next((p for p in drivers if p.qualifies_for(delivery)), None)
+            if profile is None:
+                continue
+            profile.online = True
+            try:
+                accept_job(delivery, driver=profile.user, now=now)
+            except CourierError:
+                continue
+        else:
+            new = SIMULATED_NEXT[delivery.status]
+            if new == S.DELIVERED and delivery.needs_pin:
+                continue
+            _move(delivery, new, by=None, now=now, note="simulated")
+        moved += 1
+    db.session.flush()
+    return moved
