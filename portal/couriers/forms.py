@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
@@ -70,7 +71,10 @@ class DriverApplicationForm(FlaskForm):
         except nik.InvalidNIK as exc:
             raise ValidationError(NIK_MESSAGES[exc.reason]) from None
         field.data = parsed.value
-        if db.session.scalar(select(DriverProfile.id).where(DriverProfile.nik_hash == nik.lookup_hash(parsed.value))):
+        owner = db.session.scalar(
+            select(DriverProfile.user_id).where(DriverProfile.nik_hash == nik.lookup_hash(parsed.value))
+        )
+        if owner is not None and owner != current_user.id:
             raise ValidationError(_l("A driver with this NIK is already registered."))
 
     def validate_plate(self, field) -> None:
