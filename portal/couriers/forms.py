@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -42,7 +43,7 @@ class DriverApplicationForm(FlaskForm):
     )
     vehicle = RadioField(
         _l("Vehicle"),
-        choices=[(v.value, VEHICLE_LABELS[v]) for v in Vehicle],
+        choices=[SelectChoice(v.value, VEHICLE_LABELS[v]) for v in Vehicle],
         default=Vehicle.MOTORBIKE.value,
         validators=[DataRequired()],
     )
@@ -59,7 +60,7 @@ class DriverApplicationForm(FlaskForm):
     )
     languages = MultiCheckboxField(
         _l("Languages you speak"),
-        choices=list(LANGUAGE_LABELS.items()),
+        choices=[SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()],
         default=["id"],
         validators=[DataRequired(_l("Choose at least one language."))],
     )
