@@ -49,6 +49,7 @@ MENU = [
 
 ADMIN = [
     Link("couriers.admin_drivers", _l("Driver verification")),
+    Link("couriers.admin_deliveries", _l("Deliveries that need help")),
     Link("food.admin_warungs", _l("Warung verification")),
     Link("rides.admin_closures", _l("Ijen route closures")),
     Link("rides.admin_packages", _l("Ride packages")),

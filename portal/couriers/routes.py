@@ -11,7 +11,7 @@ from flask import abort, flash, jsonify, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
@@ -370,3 +370,53 @@ def simulate_command(every: float, steps: int) -> None:
         if steps and done >= steps:
             return
         time.sleep(every)
+
+
+# --- admin: deliveries that need a person ------------------------------------------------------
+
+
+@bp.get("/admin/deliveries")
+@role_required(Role.ADMIN)
+def admin_deliveries():
+    """Locked PIN handovers, jobs nobody took, and jobs whose provider keeps failing."""
+    stmt = (
+        select(Delivery)
+        .where(
+            or_(
+                Delivery.pin_locked.is_(True),
+                Delivery.status.in_([DeliveryStatus.NO_DRIVER, DeliveryStatus.ON_HOLD]),
+                Delivery.retry_at.is_not(None),
+            )
+        )
+        .where(Delivery.status.not_in([s for s in DeliveryStatus if s.final]))
+        .order_by(Delivery.updated_at.desc())
+    )
+    page = db.paginate(stmt, per_page=ADMIN_PER_PAGE, error_out=False)
+    return render("couriers/admin_deliveries.html", page=page, form=EmptyForm())
+
+
+@bp.post("/admin/deliveries/<int:delivery_id>/unlock")
+@role_required(Role.ADMIN)
+def admin_unlock_pin(delivery_id: int):
+    delivery = _job_or_404(delivery_id)
+    if EmptyForm().validate_on_submit() and delivery.pin_locked:
+        services.unlock_pin(delivery, by=current_user)
+        db.session.commit()
+        flash(_("The courier of delivery %(id)s may enter the PIN again.", id=delivery.id), "success")
+    return redirect(url_for("couriers.admin_deliveries"))
+
+
+@bp.post("/admin/deliveries/<int:delivery_id>/redispatch")
+@role_required(Role.ADMIN)
+def admin_redispatch(delivery_id: int):
+    delivery = _job_or_404(delivery_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.redispatch(delivery, by=current_user)
+        except CourierError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Delivery %(id)s is looking for a courier again.", id=delivery.id), "success")
+    return redirect(url_for("couriers.admin_deliveries"))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from portal import notify
+from portal.accounts.models import Role
 from portal.couriers import services
 from portal.couriers.contract import Purpose, Vehicle
 from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
+from portal.database import utcnow
 from tests.couriers.factories import HOMESTAY, make_driver, make_job
 from tests.factories import UserFactory
 
@@ -147,3 +150,27 @@ def test_the_customer_tracks_their_delivery_and_polls_with_304(db, client, auth,
 def test_a_customer_cannot_open_the_workspace(db, client, auth, customer):
     auth.login(customer)
     assert client.get("/courier").status_code == 403
+
+
+def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, customer):
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    driver = make_driver()
+    db.session.commit()
+    locked = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=1, customer=customer)
+    db.session.commit()
+    services.accept_job(locked, driver=driver)
+    services.mark(locked, S.PICKED_UP, by=driver)
+    locked.pin_locked, locked.pin_attempts = True, 5
+    stuck = open_job(db, customer, origin_id=2)
+    services.sweep(now=utcnow() + timedelta(hours=2))
+    db.session.commit()
+    assert stuck.status == S.NO_DRIVER
+    auth.login(admin)
+    page = client.get("/admin/deliveries").get_data(as_text=True)
+    assert "PIN locked" in page and "Look for a courier again" in page
+    auth.post(f"/admin/deliveries/{locked.id}/unlock", page="/admin/deliveries")
+    auth.post(f"/admin/deliveries/{stuck.id}/redispatch", page="/admin/deliveries")
+    db.session.refresh(locked)
+    db.session.refresh(stuck)
+    assert not locked.pin_locked and locked.pin_tries_left == 5
+    assert stuck.status == S.FINDING_DRIVER
