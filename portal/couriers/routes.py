@@ -26,6 +26,7 @@ from portal.database import serialized
 from portal.extensions import csrf, db, limiter
 from portal.formatting import rupiah
 from portal.htmx import not_modified, render, with_etag
+from portal.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,11 @@ def webhook(provider: str):
     except WebhookRejected as exc:
         log.info("courier webhook from %s rejected: %s", provider, exc)
         return jsonify(error=str(exc)), exc.status
-    applied = sum(1 for update in updates if services.apply_update(courier.name, update))
+    # Authenticated and readable: acknowledge now, apply in a job (after this commit, or on RQ).
+    if updates:
+        enqueue(services.apply_updates, courier.name, [services.update_to_dict(u) for u in updates])
     db.session.commit()
-    return jsonify(received=len(updates), applied=applied)
+    return jsonify(received=len(updates)), 202
 
 
 # --- the courier workspace ---------------------------------------------------------------------

@@ -519,6 +519,38 @@ def apply_update(provider_name: str, update_: Update, *, now: datetime | None = 
     return changed
 
 
+def update_to_dict(update_: Update) -> dict:
+    """Plain JSON for the job queue (RQ pickles arguments; keep them boring)."""
+    return {
+        "ref": update_.ref,
+        "status": update_.status.value,
+        "at": update_.at.isoformat(),
+        "raw_status": update_.raw_status,
+        "courier_name": update_.courier_name,
+        "courier_phone": update_.courier_phone,
+        "eta": update_.eta.isoformat() if update_.eta else None,
+        "note": update_.note,
+    }
+
+
+def apply_updates(provider_name: str, updates: list[dict]) -> int:
+    """Job: apply webhook updates in order; idempotent (a replay changes nothing)."""
+    applied = 0
+    for data in updates:
+        update_ = Update(
+            ref=data["ref"],
+            status=DeliveryStatus(data["status"]),
+            at=datetime.fromisoformat(data["at"]),
+            raw_status=data.get("raw_status") or "",
+            courier_name=data.get("courier_name"),
+            courier_phone=data.get("courier_phone"),
+            eta=datetime.fromisoformat(data["eta"]) if data.get("eta") else None,
+            note=data.get("note") or "",
+        )
+        applied += apply_update(provider_name, update_)
+    return applied
+
+
 def refresh_from_provider(delivery_id: int) -> None:
     """Job: pull the provider's status (when a webhook may have been lost)."""
     delivery = db.session.get(Delivery, delivery_id)

@@ -47,7 +47,7 @@ class GoSendWorld:
     def advance(self, delivery: Delivery, status: DeliveryStatus) -> None:
         body = self.server.set_status(delivery.provider_ref, self.WORDS[status])
         response = self.client.post("/webhooks/couriers/gosend", json=body, headers={"Authorization": CALLBACK_TOKEN})
-        assert response.status_code == 200, response.data
+        assert response.status_code == 202, response.data
         self.db.session.refresh(delivery)
 
 
