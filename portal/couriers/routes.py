@@ -8,6 +8,7 @@ import time
 
 import click
 from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -37,7 +38,7 @@ def delivery(delivery_id: int):
     """The customer's own view of one delivery; the tracking block polls this same URL."""
     found = db.session.get(Delivery, delivery_id)
     ensure(found is not None and found.customer_id == current_user.id)
-    etag = services.tracking_etag(found, current_user.locale)
+    etag = services.tracking_etag(found, str(get_locale()))
     cached = not_modified(etag)
     if cached is not None:
         return cached
