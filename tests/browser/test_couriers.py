@@ -62,3 +62,50 @@ def test_driver_accepts_picks_up_and_delivers_with_the_pin(page, browser, live_s
     expect(watcher.locator(".tracking-status")).to_contain_text("Delivered", timeout=15_000)
     assert_accessible(watcher)
     customer_context.close()
+
+
+def test_a_resident_applies_and_the_admin_verifies_them(page, browser, live_server, db, app, tmp_path):
+    from PIL import Image
+
+    from portal.accounts.models import Role
+    from tests.factories import DEMO_PASSWORD, UserFactory
+
+    app.config["COURIER_PHOTO_DIR"] = str(tmp_path / "drivers")
+    applicant = UserFactory(name="Wayan Applicant", locale="en")
+    UserFactory(email="boss@example.com", roles=[Role.ADMIN], locale="en")
+    db.session.commit()
+    photo = tmp_path / "me.jpg"
+    Image.new("RGB", (640, 480), "teal").save(photo, "JPEG")
+
+    login(page, applicant.email, DEMO_PASSWORD)
+    page.goto("/courier/apply")
+    expect(page.get_by_role("heading", name="Become a Gancang driver")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("NIK (16 digits, from your KTP)").fill("3510015508900009")
+    page.get_by_label("Address on your KTP").fill("Jl. Ahmad Yani 12, Penganjuran, Banyuwangi")
+    page.get_by_label("Trail bike").check()
+    page.get_by_label("Plate number").fill("p 9876 xy")
+    page.get_by_label("Photo of your face (JPEG, PNG or WebP, up to 5 MB)").set_input_files(str(photo))
+    page.get_by_label("English").check()
+    page.get_by_role("button", name="Send application").click()
+    expect(page.get_by_text("An officer will check your application")).to_be_visible()
+    expect(page.get_by_text("3510********0009")).to_be_visible()
+    assert_accessible(page)
+
+    admin_context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
+    admin = admin_context.new_page()
+    login(admin, "boss@example.com", DEMO_PASSWORD)
+    admin.goto("/admin/drivers")
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Check").click()
+    expect(admin.locator(".ktp-address")).to_contain_text("Penganjuran")
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Show full NIK (logged)").click()
+    expect(admin.locator(".full-nik")).to_have_text("3510015508900009")
+    admin.get_by_role("button", name="Verify driver").click()
+    expect(admin.get_by_text("Wayan Applicant is now a verified driver.")).to_be_visible()
+    admin_context.close()
+
+    page.goto("/courier")
+    expect(page.get_by_role("button", name="Go online")).to_be_visible()
+    assert_accessible(page)
