@@ -47,6 +47,7 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 S = DeliveryStatus
 PIN_DIGITS = 6
+STATUS_PULL_AFTER = 600  # seconds without news from an outside provider before we ask
 # The moves a courier (or staff on their behalf) makes by hand; the rest come from dispatch.
 COURIER_MOVES = frozenset({S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED})
 
@@ -290,8 +291,22 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         delivery = _load_locked(delivery_id)
         if delivery is not None and delivery.status == S.FINDING_DRIVER and delivery.courier_id is None:
             _move(delivery, S.NO_DRIVER, by=None, now=now)
+    # Outside providers: pull the status of bookings we have not heard about for a while
+    # (a lost webhook must not leave a delivery stuck).
+    quiet = db.session.scalars(
+        select(Delivery.id)
+        .where(
+            Delivery.provider.not_in(["", providers.LOCAL]),
+            Delivery.provider_ref.is_not(None),
+            Delivery.status.not_in(list(FINAL)),
+            Delivery.updated_at <= now - timedelta(seconds=STATUS_PULL_AFTER),
+        )
+        .limit(50)
+    ).all()
+    for delivery_id in quiet:
+        refresh_from_provider(delivery_id, now=now)
     db.session.flush()
-    return {"retried": retried, "no_driver": len(expired)}
+    return {"retried": retried, "no_driver": len(expired), "pulled": len(quiet)}
 
 
 def redispatch(delivery: Delivery, *, by: User | None, now: datetime | None = None) -> None:
@@ -496,8 +511,8 @@ def apply_update(provider_name: str, update_: Update, *, now: datetime | None = 
     if delivery is None:
         log.info("update for unknown %s booking %s ignored", provider_name, update_.ref)
         return False
-    if delivery.provider_updated_at is not None and update_.at <= delivery.provider_updated_at:
-        return False
+    if delivery.provider_updated_at is not None and update_.at < delivery.provider_updated_at:
+        return False  # older than what we know; a replay of the same report falls through harmlessly
     new, old = update_.status, delivery.status
     if new == old:
         changed = False
@@ -551,7 +566,7 @@ def apply_updates(provider_name: str, updates: list[dict]) -> int:
     return applied
 
 
-def refresh_from_provider(delivery_id: int) -> None:
+def refresh_from_provider(delivery_id: int, now: datetime | None = None) -> None:
     """Job: pull the provider's status (when a webhook may have been lost)."""
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.final or not delivery.provider_ref or delivery.provider == providers.LOCAL:
@@ -564,7 +579,8 @@ def refresh_from_provider(delivery_id: int) -> None:
     except (ProviderUnavailable, LookupError) as exc:
         log.info("status pull for delivery %s failed: %s", delivery.id, exc)
         return
-    apply_update(delivery.provider, update_)
+    if not apply_update(delivery.provider, update_, now=now):
+        delivery.updated_at = _now(now)  # asked; nothing new: wait STATUS_PULL_AFTER before asking again
 
 
 # --- moves and their traces --------------------------------------------------------------------

@@ -170,3 +170,23 @@ def test_gosend_reports_no_driver_and_we_can_send_it_out_again(gosend, db, custo
     db.session.commit()
     db.session.refresh(delivery)
     assert delivery.status == S.FINDING_DRIVER and delivery.provider == "gosend"
+
+
+def test_the_sweep_pulls_quiet_bookings_so_a_lost_webhook_does_not_strand_them(gosend, db, customer):
+    delivery = requested(db, customer)
+    gosend.set_status(delivery.provider_ref, "allocated")
+    assert services.sweep(now=utcnow() + timedelta(minutes=1))["pulled"] == 0  # heard from it recently
+    result = services.sweep(now=utcnow() + timedelta(minutes=15))
+    db.session.commit()
+    assert result["pulled"] == 1
+    assert delivery.status == S.DRIVER_ASSIGNED and delivery.courier_name == "Agus GoSend"
+
+
+def test_pin_handovers_and_scheduled_jobs_stay_with_the_local_fleet(gosend, db, customer):
+    from portal.couriers.contract import Window
+
+    now = utcnow()
+    window = Window(now + timedelta(hours=3), now + timedelta(hours=4))
+    for origin_id, job in enumerate([make_job(Purpose.DOCUMENT, pin=True), make_job(window=window)], start=1):
+        assert requested(db, customer, job, origin_id=origin_id).provider == "local"
+    assert gosend.calls == []

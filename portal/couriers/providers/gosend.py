@@ -21,6 +21,7 @@ from portal.couriers.contract import (
     Purpose,
     Quote,
     Update,
+    Vehicle,
     WebhookRejected,
 )
 from portal.couriers.models import DeliveryStatus
@@ -113,7 +114,15 @@ class GoSend:
     # -- the contract ---------------------------------------------------------------------------
 
     def supports(self, job: Job) -> bool:
-        return job.purpose != Purpose.RIDE and not job.requirements.medicine_trained and job.window is None
+        # Our PIN handover cannot be enforced on GoSend's drivers, so those jobs stay local too.
+        requirements = job.requirements
+        return (
+            job.purpose != Purpose.RIDE
+            and not requirements.medicine_trained
+            and not requirements.pin
+            and requirements.vehicle == Vehicle.MOTORBIKE
+            and job.window is None
+        )
 
     def quote(self, job: Job, *, now: datetime) -> Quote:
         body = self._call(
