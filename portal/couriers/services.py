@@ -272,12 +272,15 @@ def _schedule_retry(delivery: Delivery) -> None:
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Run due retries and give up on jobs nobody took in time. Safe to run from any process."""
+    """Queue due retries (as dispatch jobs), give up on jobs nobody took in time, and pull quiet
+    outside bookings. Safe to run from any process; the caller commits."""
     now = _now(now)
     retried = 0
     due = db.session.scalars(select(Delivery.id).where(Delivery.status == S.REQUESTED, Delivery.retry_at <= now)).all()
+    from portal.jobs import enqueue
+
     for delivery_id in due:
-        dispatch(delivery_id, now=now)
+        enqueue(dispatch, delivery_id, now=now)  # after the caller's commit, inline or on RQ
         retried += 1
     expired = db.session.scalars(
         select(Delivery.id).where(
