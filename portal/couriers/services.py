@@ -171,6 +171,8 @@ def request_delivery(
         created_at=now,
         updated_at=now,
     )
+    if profile is not None and not profile.qualifies_for(delivery):
+        raise CourierError(_l("This driver's vehicle or training does not fit this job."))
     pin = None
     if job.requirements.pin:
         pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
@@ -179,8 +181,6 @@ def request_delivery(
     _event(delivery, S.REQUESTED, by=customer, now=now)
     db.session.flush()
     if driver is not None:
-        if not profile.qualifies_for(delivery):
-            raise CourierError(_l("This driver's vehicle or training does not fit this job."))
         delivery.provider = providers.LOCAL
         delivery.provider_ref = f"local-delivery-{delivery.id}"
         delivery.courier_id = driver.id

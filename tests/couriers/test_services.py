@@ -279,3 +279,12 @@ def test_refusals_speak_the_readers_language(app, db, customer):
         services.accept_job(delivery, driver=second)
     with app.test_request_context(headers={"Cookie": "lang=id"}):
         assert str(refused.value) == "Maaf, pekerjaan ini sudah diambil kurir lain."
+
+
+def test_a_booked_driver_must_fit_the_job(db, customer):
+    motorbike = make_driver(vehicle=Vehicle.MOTORBIKE)
+    with pytest.raises(CourierError):
+        services.request_delivery(
+            make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL), origin_id=1, customer=customer, driver=motorbike
+        )
+    assert db.session.query(Delivery).count() == 0
