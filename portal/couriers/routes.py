@@ -117,8 +117,7 @@ def job(delivery_id: int):
     mine = delivery.courier_id == current_user.id
     if not mine:
         # Other drivers may look at a job they could take, without the drop-off details.
-        profile = services.verified_driver(current_user)
-        ensure(profile is not None and delivery in services.open_jobs_for(profile, limit=200))
+        ensure(services.may_take(services.verified_driver(current_user), delivery))
     return render(
         "couriers/job.html",
         delivery=delivery,

@@ -28,6 +28,7 @@ from portal.couriers.contract import (
     Purpose,
     Quote,
     Update,
+    Vehicle,
 )
 from portal.couriers.fare import job_distance_km, tariff_quote
 from portal.couriers.models import (
@@ -333,14 +334,27 @@ def open_jobs_for(profile: DriverProfile, *, limit: int = 30) -> list[Delivery]:
     """Jobs waiting for a local courier that this driver may take (vehicle and credential)."""
     if not profile.verified:
         return []
-    stmt = (
-        select(Delivery)
-        .where(Delivery.status == S.FINDING_DRIVER, Delivery.provider == providers.LOCAL)
-        .where(Delivery.courier_id.is_(None))
-        .order_by(func.coalesce(Delivery.window_start, Delivery.created_at), Delivery.id)
-        .limit(limit * 3)
+    stmt = select(Delivery).where(
+        Delivery.status == S.FINDING_DRIVER, Delivery.provider == providers.LOCAL, Delivery.courier_id.is_(None)
     )
-    return [d for d in db.session.scalars(stmt) if profile.qualifies_for(d)][:limit]
+    if profile.vehicle != Vehicle.TRAIL:
+        stmt = stmt.where(Delivery.vehicle != Vehicle.TRAIL)
+    if not profile.medicine_trained:
+        stmt = stmt.where(Delivery.medicine_trained.is_(False))
+    stmt = stmt.order_by(func.coalesce(Delivery.window_start, Delivery.created_at), Delivery.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def may_take(profile: DriverProfile | None, delivery: Delivery) -> bool:
+    """The same rule as open_jobs_for, for one job."""
+    return (
+        profile is not None
+        and profile.verified
+        and delivery.status == S.FINDING_DRIVER
+        and delivery.provider == providers.LOCAL
+        and delivery.courier_id is None
+        and profile.qualifies_for(delivery)
+    )
 
 
 def my_jobs(user: User) -> list[Delivery]:
