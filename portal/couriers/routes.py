@@ -8,7 +8,7 @@ import time
 
 import click
 from flask import abort, flash, jsonify, redirect, request, send_file, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -423,3 +423,9 @@ def admin_redispatch(delivery_id: int):
             db.session.commit()
             flash(_("Delivery %(id)s is looking for a courier again.", id=delivery.id), "success")
     return redirect(url_for("couriers.admin_deliveries"))
+
+
+@bp.app_template_filter("km")
+def km(value: float | None) -> str:
+    """4,6 km in Indonesian, 4.6 km in English."""
+    return "" if value is None else f"{format_decimal(value, format='#,##0.0')} km"
