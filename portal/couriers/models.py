@@ -192,8 +192,7 @@ class Delivery(db.Model):
         back_populates="delivery",
         cascade="all, delete-orphan",
         order_by="(DeliveryEvent.at, DeliveryEvent.id)",
-        lazy="selectin",
-    )
+    )  # loaded when a timeline is drawn, not for a 304 poll or a list
 
     # Transient: the plain PIN, set only by request_delivery() so the caller can show it once.
     issued_pin = None  # str | None; a plain attribute, never a column
