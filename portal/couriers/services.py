@@ -799,3 +799,38 @@ def simulate_step(now: datetime | None = None) -> int:
         moved += 1
     db.session.flush()
     return moved
+
+
+# --- "my activity": the jobs a courier did ------------------------------------------------------
+
+
+def _courier_activity(user: User, limit: int, before: datetime | None) -> list:
+    from portal.activity import ActivityItem
+
+    if not getattr(user, "id", None):
+        return []
+    stmt = select(Delivery).where(Delivery.courier_id == user.id)
+    if before is not None:
+        stmt = stmt.where(Delivery.updated_at < before)
+    stmt = stmt.order_by(Delivery.updated_at.desc()).limit(limit)
+    return [
+        ActivityItem(
+            when=delivery.updated_at,
+            kind=_("Courier job"),
+            title=f"{delivery.purpose_label}: {delivery.pickup.name}",
+            status=delivery.status.label,
+            url=f"/courier/jobs/{delivery.id}",
+            amount=delivery.fee,
+            final=delivery.final,
+        )
+        for delivery in db.session.scalars(stmt)
+    ]
+
+
+def _register_activity() -> None:
+    from portal.activity import register_source
+
+    register_source(_courier_activity)
+
+
+_register_activity()

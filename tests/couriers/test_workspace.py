@@ -174,3 +174,15 @@ def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, cu
     db.session.refresh(stuck)
     assert not locked.pin_locked and locked.pin_tries_left == 5
     assert stuck.status == S.FINDING_DRIVER
+
+
+def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer):
+    driver = make_driver()
+    driver.locale = "en"
+    db.session.commit()
+    delivery = open_job(db, customer)
+    services.accept_job(delivery, driver=driver)
+    db.session.commit()
+    auth.login(driver)
+    page = client.get("/my/activity").get_data(as_text=True)
+    assert "Courier job" in page and "Warung Bu Sri" in page
