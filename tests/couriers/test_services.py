@@ -15,7 +15,7 @@ from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
 from portal.couriers.services import CourierError
 from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
-from tests.couriers.factories import make_driver, make_job
+from tests.couriers.factories import HOMESTAY, make_driver, make_job
 from tests.factories import UserFactory
 
 S = DeliveryStatus
@@ -288,3 +288,19 @@ def test_a_booked_driver_must_fit_the_job(db, customer):
             make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL), origin_id=1, customer=customer, driver=motorbike
         )
     assert db.session.query(Delivery).count() == 0
+
+
+def test_the_tracking_fragment_before_and_after_a_courier(app, db, customer):
+    from flask import render_template_string
+
+    include = '{% include "couriers/_tracking.html" %}'
+    assert "Waiting for a courier." in render_template_string(include, delivery=None)
+    driver = make_driver()
+    driver.name = "Pak Hasan"
+    delivery = request(db, customer)
+    html = render_template_string(include, delivery=delivery)
+    assert "Finding a courier" in html and "Pak Hasan" not in html
+    services.accept_job(delivery, driver=driver)
+    html = render_template_string(include, delivery=delivery)
+    assert "Courier: Pak Hasan" in html and driver.phone in html
+    assert HOMESTAY.address not in html  # the fragment never shows the drop-off
