@@ -26,7 +26,7 @@ from portal.couriers.services import CourierError
 from portal.database import serialized
 from portal.extensions import csrf, db, limiter
 from portal.formatting import rupiah
-from portal.htmx import not_modified, render, with_etag
+from portal.htmx import not_modified, render, wants_fragment, with_etag
 from portal.jobs import enqueue
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,21 @@ def _workspace_context() -> dict:
 @bp.get("/courier")
 @role_required(Role.DRIVER)
 def workspace():
-    return render("couriers/workspace.html", "open_jobs", **_workspace_context())
+    context = _workspace_context()
+    if not wants_fragment():
+        return render("couriers/workspace.html", "open_jobs", **context)
+    # The open-jobs list polls: answer 304 while nothing in it changed.
+    profile = context["profile"]
+    etag = services.tracking_etag(
+        None,
+        str(get_locale()),
+        profile.online if profile else None,
+        [(job.id, job.updated_at.isoformat()) for job in context["open_jobs"]],
+    )
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    return with_etag(render("couriers/workspace.html", "open_jobs", **context), etag)
 
 
 @bp.post("/courier/online")

@@ -632,6 +632,12 @@ CUSTOMER_MESSAGES = {
 
 def _after_move(delivery: Delivery, old: DeliveryStatus, new: DeliveryStatus) -> None:
     delivery_changed.send(delivery, old=old, new=new)
+    if new == S.CANCELLED and delivery.courier is not None:
+        notify.send(
+            _l("Job %(id)s was cancelled. You do not need to go.", id=delivery.id),
+            user=delivery.courier,
+            url=f"/courier/jobs/{delivery.id}",
+        )
     # Rides tell their tourists themselves; a "courier" message would confuse them.
     if delivery.purpose == Purpose.RIDE or new not in CUSTOMER_MESSAGES or delivery.customer is None:
         return

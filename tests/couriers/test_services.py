@@ -209,6 +209,13 @@ def test_cancel_before_pickup_only(db, customer, moves):
     services.cancel_delivery(delivery, by=customer, reason="changed my mind")
     assert delivery.status == S.CANCELLED
     services.cancel_delivery(delivery, by=customer, reason="again")  # idempotent
+    assigned = request(db, customer, origin_id=8)
+    services.accept_job(assigned, driver=driver)
+    notify.outbox.clear()
+    services.cancel_delivery(assigned, by=customer, reason="found it")
+    assert [m.text for m in notify.outbox if m.user_id == driver.id] == [
+        f"Pekerjaan {assigned.id} dibatalkan. Anda tidak perlu berangkat."
+    ]
     picked = request(db, customer, origin_id=9)
     services.accept_job(picked, driver=driver)
     services.mark(picked, S.PICKED_UP, by=driver)

@@ -46,6 +46,8 @@ def test_a_driver_goes_online_sees_the_job_and_takes_it(db, client, auth, custom
     # htmx refresh returns only the open-jobs block
     fragment = client.get("/courier", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="open-jobs"') and "Warung Bu Sri" in fragment
+    etag = client.get("/courier", headers={"HX-Request": "true"}).headers["ETag"]
+    assert client.get("/courier", headers={"HX-Request": "true", "If-None-Match": etag}).status_code == 304
     preview = client.get(f"/courier/jobs/{delivery.id}").get_data(as_text=True)
     assert HOMESTAY.address not in preview
     response = auth.post(f"/courier/jobs/{delivery.id}/accept", page="/courier")
