@@ -101,5 +101,14 @@ def rides_sweeper(env: dict[str, str]) -> subprocess.Popen | None:
 # Each sidecar takes the environment, may add to it (e.g. STRIPE_API_BASE), returns its process.
 SIDECARS: list = [localstripe, rides_sweeper]
 
+
+def courier_sweep(env: dict) -> subprocess.Popen:
+    """Couriers: run due dispatch retries and mark untaken jobs no_driver (cron's job in production)."""
+    command = [str(BIN / "flask"), "--app", "portal", "couriers", "sweep", "--every", "15"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+SIDECARS.append(courier_sweep)
+
 if __name__ == "__main__":
     sys.exit(main())
