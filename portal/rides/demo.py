@@ -54,7 +54,7 @@ def seed() -> None:
             services.save_package(None, departures=departures, active=True, **spec)
     first = services.tonight()
     # The couriers demo's drivers (driver@example.com, driver2@…); any not made yet are skipped.
-    demo_drivers = db.session.scalars(select(User).where(User.email.like("driver%@example.com")).order_by(User.email))
+    demo_drivers = db.session.scalars(select(User).where(User.email.like("driver%@example.com")).order_by(User.id))
     for driver in demo_drivers:
         if services.trail_profile(driver) is None:
             continue  # not verified, or not on a trail bike: not on the Ijen route
