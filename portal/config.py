@@ -149,7 +149,9 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        missing = [name for name in ("SECRET_KEY", "DATA_KEY") if not env(name)]
+        # PUBLIC_URL: links in SMS must not point at localhost. REDIS_URL: several processes
+        # need one rate-limit store and one job queue.
+        missing = [name for name in ("SECRET_KEY", "DATA_KEY", "PUBLIC_URL", "REDIS_URL") if not env(name)]
         if missing:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
         # Real Stripe; the keys have no defaults (portal/payments refuses to start without them).

@@ -36,7 +36,7 @@ def register_view():
             email=form.email.data,
             phone_e164=form.phone.e164,
             password=form.password.data,
-            locale=request.cookies.get(LANG_COOKIE),
+            locale=lang if (lang := request.cookies.get(LANG_COOKIE)) in current_app.config["LANGUAGES"] else None,
         )
         db.session.commit()
         login_user(user)
