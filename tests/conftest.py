@@ -88,8 +88,9 @@ class IsolatedClient(FlaskClient):
 def make_app(url: str, **overrides) -> Flask:
     config = TestingConfig()
     config.SQLALCHEMY_DATABASE_URI = url
+    for name, value in overrides.items():  # before create_app: some settings shape the app itself
+        setattr(config, name, value)
     app = create_app(config)
-    app.config.update(overrides)
     app.test_client_class = IsolatedClient
     return app
 
