@@ -158,7 +158,11 @@ def bench(*, contenders: int = 200, database: str | None = None) -> list[dict]:
         app = create_app(config)
         app.config.update(stripe.config)
         app.config.update(
-            LOGIN_RATE_LIMIT="100000 per minute", PROPAGATE_TEST_ERRORS=False, NOTIFY_BACKEND="log", JOBS_RAISE=False
+            LOGIN_RATE_LIMIT="100000 per minute",
+            LOGIN_ADDRESS_RATE_LIMIT="100000 per minute",
+            PROPAGATE_TEST_ERRORS=False,
+            NOTIFY_BACKEND="log",
+            JOBS_RAISE=False,
         )
         with app.app_context():
             upgrade(revision="heads")
