@@ -118,8 +118,10 @@ def toggle_online():
     return redirect(url_for("couriers.workspace"))
 
 
-def _job_or_404(delivery_id: int) -> Delivery:
-    delivery = db.session.get(Delivery, delivery_id)
+def _job_or_404(delivery_id: int, *, lock: bool = False) -> Delivery:
+    """POST routes pass lock=True: the row stays locked (PostgreSQL) until the route commits, so a
+    double submit waits for the first and then sees the move already made."""
+    delivery = services.load_locked(delivery_id) if lock else db.session.get(Delivery, delivery_id)
     ensure(delivery is not None)
     return delivery
 
@@ -145,7 +147,7 @@ def job(delivery_id: int):
 @bp.post("/courier/jobs/<int:delivery_id>/accept")
 @role_required(Role.DRIVER)
 def accept(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("couriers.workspace"))
     try:
@@ -171,7 +173,7 @@ COURIER_BUTTONS = {
 @bp.post("/courier/jobs/<int:delivery_id>/status")
 @role_required(Role.DRIVER)
 def move(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     ensure(delivery.courier_id == current_user.id)
     status = request.form.get("status", "")
     if EmptyForm().validate_on_submit() and status in {s.value for s in COURIER_BUTTONS}:
@@ -194,7 +196,7 @@ def _pin_key() -> str:
 @limiter.limit("10 per minute", key_func=_pin_key)
 @role_required(Role.DRIVER)
 def deliver(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     ensure(delivery.courier_id == current_user.id)
     pin_form = PinForm()
     if delivery.needs_pin and not pin_form.validate_on_submit():
@@ -415,7 +417,7 @@ def admin_deliveries():
 @bp.post("/admin/deliveries/<int:delivery_id>/unlock")
 @role_required(Role.ADMIN)
 def admin_unlock_pin(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     if EmptyForm().validate_on_submit() and delivery.pin_locked:
         services.unlock_pin(delivery, by=current_user)
         db.session.commit()
@@ -426,7 +428,7 @@ def admin_unlock_pin(delivery_id: int):
 @bp.post("/admin/deliveries/<int:delivery_id>/redispatch")
 @role_required(Role.ADMIN)
 def admin_redispatch(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     if EmptyForm().validate_on_submit():
         try:
             services.redispatch(delivery, by=current_user)

@@ -197,8 +197,20 @@ def request_delivery(
 # --- dispatch: jobs, idempotent on the delivery ------------------------------------------------
 
 
-def _load_locked(delivery_id: int) -> Delivery | None:
-    return db.session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+def load_locked(delivery_id: int) -> Delivery | None:
+    """The delivery, row-locked until commit (PostgreSQL), re-read even if the session had it:
+    a status checked on a stale copy lets two requests make the same move twice."""
+    return db.session.scalar(
+        select(Delivery).where(Delivery.id == delivery_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def lock(delivery: Delivery) -> Delivery:
+    """Lock and refresh `delivery` in place (same object) before checking a transition on it."""
+    locked = load_locked(delivery.id)
+    if locked is not delivery:
+        raise RuntimeError(f"delivery {delivery.id} is not in this session")
+    return delivery
 
 
 def dispatch(delivery_id: int, now: datetime | None = None) -> None:
@@ -210,7 +222,7 @@ def dispatch(delivery_id: int, now: datetime | None = None) -> None:
     delivery whose retry is due is dispatched.
     """
     now = _now(now)
-    delivery = _load_locked(delivery_id)
+    delivery = load_locked(delivery_id)
     if delivery is None or delivery.status != S.REQUESTED:
         return
     if delivery.retry_at is not None and delivery.retry_at > now:
@@ -292,7 +304,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         )
     ).all()
     for delivery_id in expired:
-        delivery = _load_locked(delivery_id)
+        delivery = load_locked(delivery_id)
         if delivery is not None and delivery.status == S.FINDING_DRIVER and delivery.courier_id is None:
             _move(delivery, S.NO_DRIVER, by=None, now=now)
     # Outside providers: pull the status of bookings we have not heard about for a while
@@ -316,6 +328,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 def redispatch(delivery: Delivery, *, by: User | None, now: datetime | None = None) -> None:
     """After `no_driver` (or a provider gave up): try the whole provider chain again."""
     now = _now(now)
+    lock(delivery)
     if delivery.status != S.NO_DRIVER:
         raise CourierError(_l("Only a delivery without a courier can be sent out again."))
     delivery.provider, delivery.provider_ref, delivery.courier_id = "", None, None
@@ -431,6 +444,7 @@ def mark(
     so callers commit after catching it; PIN_MAX_TRIES wrong tries lock the job and alert staff."""
     now = _now(now)
     status = DeliveryStatus(status)
+    lock(delivery)
     if status not in COURIER_MOVES:
         raise CourierError(_l("That is not a courier's move."))
     if delivery.provider and delivery.provider != providers.LOCAL:
@@ -473,6 +487,7 @@ def _check_pin(delivery: Delivery, pin: str | None, *, by: User | None, now: dat
 
 def unlock_pin(delivery: Delivery, *, by: User) -> None:
     """Staff, after calling the recipient, let the courier try again."""
+    lock(delivery)
     delivery.pin_locked = False
     delivery.pin_attempts = 0
     _event(delivery, delivery.status, by=by, now=utcnow(), note="PIN unlocked by staff")
@@ -497,6 +512,7 @@ def _alert_staff(delivery: Delivery) -> None:
 def cancel_delivery(delivery: Delivery, *, by: User | None, reason: str, now: datetime | None = None) -> None:
     """Cancel before the goods are picked up; afterwards the courier brings them back (returned)."""
     now = _now(now)
+    lock(delivery)
     if delivery.status == S.CANCELLED:
         return
     if S.CANCELLED not in TRANSITIONS[delivery.status]:
@@ -524,6 +540,7 @@ def apply_update(provider_name: str, update_: Update, *, now: datetime | None = 
         select(Delivery)
         .where(Delivery.provider == provider_name, Delivery.provider_ref == update_.ref)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if delivery is None:
         log.info("update for unknown %s booking %s ignored", provider_name, update_.ref)
@@ -585,7 +602,7 @@ def apply_updates(provider_name: str, updates: list[dict]) -> int:
 
 def refresh_from_provider(delivery_id: int, now: datetime | None = None) -> None:
     """Job: pull the provider's status (when a webhook may have been lost)."""
-    delivery = db.session.get(Delivery, delivery_id)
+    delivery = load_locked(delivery_id)
     if delivery is None or delivery.final or not delivery.provider_ref or delivery.provider == providers.LOCAL:
         return
     provider = providers.get(delivery.provider)
@@ -788,6 +805,7 @@ def simulate_step(now: datetime | None = None) -> int:
         .limit(200)
     ).all()
     for delivery in open_deliveries:
+        lock(delivery)  # a courier may have moved it since the list was read
         if delivery.status == S.FINDING_DRIVER:
             profile = next((p for p in drivers if p.qualifies_for(delivery)), None)
             if profile is None:
@@ -797,11 +815,13 @@ def simulate_step(now: datetime | None = None) -> int:
                 accept_job(delivery, driver=profile.user, now=now)
             except CourierError:
                 continue
-        else:
+        elif delivery.status in SIMULATED_NEXT and delivery.provider == providers.LOCAL:
             new = SIMULATED_NEXT[delivery.status]
             if new == S.DELIVERED and delivery.needs_pin:
                 continue
             _move(delivery, new, by=None, now=now, note="simulated")
+        else:
+            continue
         moved += 1
     db.session.flush()
     return moved

@@ -6,6 +6,7 @@ Runs on whichever database the suite uses (SQLite by default, PostgreSQL with TE
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from portal.accounts.models import User
@@ -14,6 +15,7 @@ from portal.couriers.models import Delivery, DeliveryEvent, DeliveryStatus
 from portal.couriers.services import CourierError
 from portal.database import serialized
 from portal.extensions import db as _db
+from tests.conftest import AuthActions
 from tests.couriers.factories import make_driver, make_job
 from tests.factories import UserFactory
 
@@ -54,3 +56,55 @@ def test_twenty_simultaneous_accepts_make_one_winner(app, db):
     assert delivery.courier_id == winner and delivery.status == DeliveryStatus.DRIVER_ASSIGNED
     assigned = db.session.query(DeliveryEvent).filter_by(delivery_id=delivery_id, status="driver_assigned").all()
     assert [e.by_id for e in assigned] == [winner]
+
+
+def _driver_browser(app, driver, path: str):
+    """A logged-in browser of its own (cookies) and the CSRF token of `path`, for one racing thread."""
+    client = app.test_client()
+    auth = AuthActions(client)
+    auth.login(driver)
+    return client, auth.csrf_token(path)
+
+
+def test_a_double_delivered_submit_moves_the_job_once(app, db):
+    """Two "Delivered" POSTs of the same job at once (a double tap on a slow phone): one move,
+    one event, one delivery_changed. A slow signal receiver widens the window in which the
+    second request, without a row lock, would read the job still 'delivering'."""
+    from portal.couriers.signals import delivery_changed
+
+    customer = UserFactory()
+    driver = make_driver()
+    delivery = services.request_delivery(make_job(), origin_id=1, customer=customer)
+    db.session.commit()
+    services.accept_job(delivery, driver=driver)
+    services.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    services.mark(delivery, DeliveryStatus.DELIVERING, by=driver)
+    db.session.commit()
+    delivery_id = delivery.id
+    browsers = [_driver_browser(app, driver, f"/courier/jobs/{delivery_id}") for _ in range(2)]
+    sent: list[str] = []
+
+    def slow_receiver(sender, old, new, **kwargs):
+        if new == DeliveryStatus.DELIVERED:
+            sent.append(new)
+            time.sleep(0.5)
+
+    start = threading.Barrier(2)
+
+    def deliver(index: int) -> int:
+        start.wait(timeout=30)
+        client, token = browsers[index]
+        return client.post(f"/courier/jobs/{delivery_id}/deliver", data={"csrf_token": token}).status_code
+
+    delivery_changed.connect(slow_receiver)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            codes = list(pool.map(deliver, range(2)))
+    finally:
+        delivery_changed.disconnect(slow_receiver)
+
+    db.session.rollback()
+    assert sorted(codes) == [302, 422]  # the second is told the job cannot move again
+    assert db.session.get(Delivery, delivery_id).status == DeliveryStatus.DELIVERED
+    delivered = db.session.query(DeliveryEvent).filter_by(delivery_id=delivery_id, status="delivered").all()
+    assert len(delivered) == 1 and sent == [DeliveryStatus.DELIVERED]
