@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import notify
@@ -465,24 +466,31 @@ def mark(
 
 
 def _check_pin(delivery: Delivery, pin: str | None, *, by: User | None, now: datetime) -> None:
+    """Every wrong PIN is counted, also after the lock (an atomic +1, so parallel tries cannot
+    overwrite each other's count); the try that reaches PIN_MAX_TRIES locks the job once."""
+    right = bool(pin) and check_password_hash(delivery.pin_hash, pin.strip())
+    if right and not delivery.pin_locked:
+        return
+    if not pin and not delivery.pin_locked:
+        raise CourierError(_l("Enter the recipient's PIN to finish this delivery."))
+    if not right:
+        attempts = db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id)
+            .values(pin_attempts=Delivery.pin_attempts + 1, updated_at=now)
+            .returning(Delivery.pin_attempts)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        set_committed_value(delivery, "pin_attempts", attempts)
+        set_committed_value(delivery, "updated_at", now)
+        if attempts >= PIN_MAX_TRIES and not delivery.pin_locked:
+            delivery.pin_locked = True
+            _event(delivery, delivery.status, by=by, now=now, note="PIN locked after too many wrong tries")
+            db.session.flush()
+            _alert_staff(delivery)
     if delivery.pin_locked:
         raise CourierError(_l("Too many wrong PINs: this job is locked. Staff have been told and will call you."))
-    if pin and check_password_hash(delivery.pin_hash, pin.strip()):
-        return
-    delivery.pin_attempts += 1
-    delivery.updated_at = now
-    if delivery.pin_attempts >= PIN_MAX_TRIES:
-        delivery.pin_locked = True
-        _event(delivery, delivery.status, by=by, now=now, note="PIN locked after too many wrong tries")
-        db.session.flush()
-        _alert_staff(delivery)
-        raise CourierError(_l("Too many wrong PINs: this job is locked. Staff have been told and will call you."))
-    db.session.flush()
-    raise CourierError(
-        _l("Wrong PIN. %(left)s tries left.", left=delivery.pin_tries_left)
-        if pin
-        else _l("Enter the recipient's PIN to finish this delivery.")
-    )
+    raise CourierError(_l("Wrong PIN. %(left)s tries left.", left=delivery.pin_tries_left))
 
 
 def unlock_pin(delivery: Delivery, *, by: User) -> None:

@@ -108,3 +108,50 @@ def test_a_double_delivered_submit_moves_the_job_once(app, db):
     assert db.session.get(Delivery, delivery_id).status == DeliveryStatus.DELIVERED
     delivered = db.session.query(DeliveryEvent).filter_by(delivery_id=delivery_id, status="delivered").all()
     assert len(delivered) == 1 and sent == [DeliveryStatus.DELIVERED]
+
+
+def test_parallel_wrong_pins_are_all_counted_and_lock_the_job(app, db):
+    """Eight wrong PINs at the same instant (several phones, or a script): each is counted, so
+    the lockout after five cannot be dodged by guessing in parallel; staff are alerted once."""
+    from portal import notify
+    from portal.accounts.models import Role
+    from portal.couriers.contract import Purpose
+
+    admin = UserFactory(roles=[Role.ADMIN])
+    customer = UserFactory()
+    driver = make_driver()
+    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=1, customer=customer)
+    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
+    db.session.commit()
+    services.accept_job(delivery, driver=driver)
+    services.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    db.session.commit()
+    delivery_id, driver_id = delivery.id, driver.id
+    notify.outbox.clear()
+    tries = 8
+    start = threading.Barrier(tries)
+
+    def guess(_: int) -> str:
+        with app.test_request_context(method="POST", headers={"Cookie": "lang=en"}):  # a POST: BEGIN IMMEDIATE
+            try:
+                start.wait(timeout=30)
+                job = _db.session.get(Delivery, delivery_id)
+                services.mark(job, DeliveryStatus.DELIVERED, by=_db.session.get(User, driver_id), pin=wrong)
+                return "delivered"
+            except CourierError as error:
+                _db.session.commit()  # as the route does: the wrong try counts
+                return str(error)
+            finally:
+                _db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=tries) as pool:
+        answers = list(pool.map(guess, range(tries)))
+
+    db.session.rollback()
+    delivery = db.session.get(Delivery, delivery_id)
+    assert "delivered" not in answers
+    assert delivery.pin_attempts == tries and delivery.pin_locked
+    assert delivery.status == DeliveryStatus.PICKED_UP
+    assert sum("locked" in answer for answer in answers) == tries - 4  # the 5th try and after
+    locks = db.session.query(DeliveryEvent).filter(DeliveryEvent.note.like("PIN locked%")).all()
+    assert len(locks) == 1 and len([m for m in notify.outbox if m.user_id == admin.id]) == 1

@@ -117,20 +117,27 @@ def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, custo
 
 
 def test_pin_entry_is_rate_limited(db, client, auth, customer):
+    """Well-formed wrong PINs: each is counted (the job locks after five) and the eleventh try
+    within a minute is refused before it reaches the job at all."""
     driver = make_driver()
+    driver.locale = "en"
     db.session.commit()
     delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=3, customer=customer)
+    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
     db.session.commit()
     services.accept_job(delivery, driver=driver)
     services.mark(delivery, S.PICKED_UP, by=driver)
     db.session.commit()
     auth.login(driver)
     token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
-    codes = [
-        client.post(f"/courier/jobs/{delivery.id}/deliver", data={"pin": "12", "csrf_token": token}).status_code
-        for _ in range(11)
+    answers = [
+        client.post(f"/courier/jobs/{delivery.id}/deliver", data={"pin": wrong, "csrf_token": token}) for _ in range(11)
     ]
-    assert codes[:10] == [422] * 10 and codes[10] == 429
+    assert [a.status_code for a in answers[:10]] == [422] * 10 and answers[10].status_code == 429
+    assert "Wrong PIN. 4 tries left." in answers[0].get_data(as_text=True)
+    assert "this job is locked" in answers[4].get_data(as_text=True)
+    db.session.refresh(delivery)
+    assert delivery.pin_attempts == 10 and delivery.pin_locked and delivery.status == S.PICKED_UP
 
 
 def test_the_customer_tracks_their_delivery_and_polls_with_304(db, client, auth, customer):
