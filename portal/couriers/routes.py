@@ -215,7 +215,10 @@ def deliver(delivery_id: int):
         services.mark(delivery, DeliveryStatus.DELIVERED, by=current_user, pin=pin_form.pin.data)
     except CourierError as exc:
         db.session.commit()  # a wrong PIN counts even though the move failed
-        pin_form.pin.errors = [str(exc)]
+        if delivery.needs_pin:
+            pin_form.pin.errors = [str(exc)]
+        else:
+            flash(str(exc), "error")  # no PIN field to show it under
         return render(
             "couriers/job.html",
             delivery=delivery,

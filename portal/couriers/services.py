@@ -33,6 +33,7 @@ from portal.couriers.contract import (
 )
 from portal.couriers.fare import job_distance_km, tariff_quote
 from portal.couriers.models import (
+    COURIER_TRANSITIONS,
     FINAL,
     PIN_MAX_TRIES,
     TRANSITIONS,
@@ -452,7 +453,9 @@ def mark(
         raise CourierError(_l("This delivery is handled by %(provider)s.", provider=delivery.provider))
     if by is not None and by.id != delivery.courier_id and not by.has_role(Role.ADMIN):
         raise CourierError(_l("This job is not assigned to you."))
-    if status not in TRANSITIONS[delivery.status]:
+    if status == S.DELIVERED and delivery.status in (S.DRIVER_ASSIGNED, S.PICKING_UP):
+        raise CourierError(_l("Mark the job as picked up first: it cannot be delivered before it is picked up."))
+    if status not in TRANSITIONS[delivery.status] or status not in COURIER_TRANSITIONS.get(delivery.status, ()):
         raise CourierError(
             _l(
                 "This job cannot go from “%(old)s” to “%(new)s”.",

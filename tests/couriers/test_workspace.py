@@ -195,3 +195,24 @@ def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer):
     auth.login(driver)
     page = client.get("/my/activity").get_data(as_text=True)
     assert "Courier job" in page and "Warung Bu Sri" in page
+
+
+def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, customer):
+    driver = make_driver()
+    driver.locale = "en"
+    db.session.commit()
+    delivery = open_job(db, customer)
+    services.accept_job(delivery, driver=driver)
+    db.session.commit()
+    auth.login(driver)
+    token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
+    response = client.post(f"/courier/jobs/{delivery.id}/deliver", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert "Mark the job as picked up first" in response.get_data(as_text=True)
+    db.session.refresh(delivery)
+    assert delivery.status == S.DRIVER_ASSIGNED
+    # Picking up on the way is fine; then "delivered" is.
+    client.post(f"/courier/jobs/{delivery.id}/status", data={"status": "picked_up", "csrf_token": token})
+    assert client.post(f"/courier/jobs/{delivery.id}/deliver", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(delivery)
+    assert delivery.status == S.DELIVERED
