@@ -408,13 +408,14 @@ def admin_deliveries():
                 Delivery.pin_locked.is_(True),
                 Delivery.status.in_([DeliveryStatus.NO_DRIVER, DeliveryStatus.ON_HOLD]),
                 Delivery.retry_at.is_not(None),
+                services.stuck_clause(),
             )
         )
         .where(Delivery.status.not_in([s for s in DeliveryStatus if s.final]))
         .order_by(Delivery.updated_at.desc())
     )
     page = db.paginate(stmt, per_page=ADMIN_PER_PAGE, error_out=False)
-    return render("couriers/admin_deliveries.html", page=page, form=EmptyForm())
+    return render("couriers/admin_deliveries.html", page=page, form=EmptyForm(), stuck_before=services.stuck_cutoff())
 
 
 @bp.post("/admin/deliveries/<int:delivery_id>/unlock")

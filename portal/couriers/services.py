@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -286,12 +286,29 @@ def _schedule_retry(delivery: Delivery) -> None:
         log.warning("could not schedule retry of delivery %s; the sweep will", delivery.id)
 
 
+STUCK_AFTER = 120  # seconds; config COURIER_STUCK_AFTER overrides
+
+
+def stuck_cutoff(now: datetime | None = None) -> datetime:
+    """A `requested` delivery with no retry planned and untouched since then lost its dispatch job
+    (a worker died, Redis was flushed): the sweep sends it out again."""
+    return _now(now) - timedelta(seconds=current_app.config.get("COURIER_STUCK_AFTER", STUCK_AFTER))
+
+
+def stuck_clause(now: datetime | None = None):
+    return and_(Delivery.status == S.REQUESTED, Delivery.retry_at.is_(None), Delivery.updated_at <= stuck_cutoff(now))
+
+
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """Queue due retries (as dispatch jobs), give up on jobs nobody took in time, and pull quiet
     outside bookings. Safe to run from any process; the caller commits."""
     now = _now(now)
     retried = 0
-    due = db.session.scalars(select(Delivery.id).where(Delivery.status == S.REQUESTED, Delivery.retry_at <= now)).all()
+    due = db.session.scalars(
+        select(Delivery.id).where(
+            or_(and_(Delivery.status == S.REQUESTED, Delivery.retry_at <= now), stuck_clause(now))
+        )
+    ).all()
     from portal.jobs import enqueue
 
     for delivery_id in due:
