@@ -349,10 +349,25 @@ def admin_reject(profile_id: int):
         return render(
             "couriers/admin_driver.html", profile=profile, full_nik=None, form=EmptyForm(), reject=form, status=422
         )
-    services.reject_driver(profile, by=current_user, reason=form.reason.data)
+    try:
+        services.reject_driver(profile, by=current_user, reason=form.reason.data)
+    except CourierError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("couriers.admin_driver", profile_id=profile_id))
     db.session.commit()
     flash(_("The application of %(name)s was rejected; they have been told why.", name=profile.user.name), "success")
     return redirect(url_for("couriers.admin_drivers"))
+
+
+@bp.app_errorhandler(CourierError)
+def refused(exc: CourierError):
+    """A courier rule refused a change started on another domain's page (e.g. removing the DRIVER
+    role from a user who still has jobs): say why and go back, instead of a server error."""
+    db.session.rollback()
+    flash(str(exc), "error")
+    target = request.referrer or "/"
+    return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
 
 
 @bp.app_template_global()

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import get_history, set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import notify
@@ -776,9 +777,51 @@ def verify_driver(profile: DriverProfile, *, by: User, now: datetime | None = No
     )
 
 
-def reject_driver(profile: DriverProfile, *, by: User, reason: str) -> None:
+# A courier holding the goods: withdrawing them now would leave the parcel with nobody.
+CARRIED = frozenset({S.PICKED_UP, S.DELIVERING, S.ON_HOLD})
+
+
+def _open_local_jobs(user_id: int, *, lock: bool = False) -> list[Delivery]:
+    stmt = select(Delivery).where(
+        Delivery.courier_id == user_id, Delivery.provider == providers.LOCAL, Delivery.status.not_in(list(FINAL))
+    )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(stmt.order_by(Delivery.id)))
+
+
+def _carrying_refusal(user: User, count: int) -> CourierError:
+    return CourierError(
+        _l(
+            "%(name)s is carrying %(n)s picked-up job(s). Wait until they are delivered or brought back, "
+            "then withdraw the driver.",
+            name=user.name,
+            n=count,
+        )
+    )
+
+
+def release_jobs(user: User, *, by: User | None, now: datetime | None = None) -> int:
+    """Before a driver is withdrawn: jobs not picked up yet go back to the open list (another
+    courier takes them); refused while they carry goods. Returns how many were released."""
+    now = _now(now)
+    jobs = _open_local_jobs(user.id, lock=True)
+    carried = [job for job in jobs if job.status in CARRIED]
+    if carried:
+        raise _carrying_refusal(user, len(carried))
+    for job in jobs:
+        job.courier_id = None
+        job.no_driver_at = now + timedelta(seconds=current_app.config["COURIER_NO_DRIVER_AFTER"])
+        _move(job, S.FINDING_DRIVER, by=by, now=now, note="courier withdrawn")
+    return len(jobs)
+
+
+def reject_driver(profile: DriverProfile, *, by: User, reason: str, now: datetime | None = None) -> None:
+    """Reject an application, or withdraw a verified driver (their untouched jobs go back to the
+    open list; CourierError while they carry picked-up goods)."""
     from portal.accounts.services import revoke_role
 
+    release_jobs(profile.user, by=by, now=now)
     profile.status = DriverStatus.REJECTED
     profile.reject_reason = reason.strip()
     profile.online = False
@@ -792,6 +835,37 @@ def reject_driver(profile: DriverProfile, *, by: User, reason: str) -> None:
         user=profile.user,
         url="/courier/apply",
     )
+
+
+@event.listens_for(Session, "before_flush")
+def _driver_role_removed(session, flush_context, instances) -> None:
+    """The DRIVER role removed elsewhere (admin users page, CLI): keep the driver profile in step
+    (withdrawn, offline), and refuse while they hold jobs: reject them on the driver page first,
+    which hands untouched jobs back properly."""
+    removed = {row.user_id for row in session.deleted if isinstance(row, UserRole) and row.role == Role.DRIVER}
+    for user in session.dirty:  # user.roles.remove(...): an orphan, not yet in session.deleted
+        if isinstance(user, User):
+            history = get_history(user, "roles")
+            removed |= {user.id for row in history.deleted if row.role == Role.DRIVER}
+    for user_id in removed:
+        profile = session.scalar(
+            select(DriverProfile).where(DriverProfile.user_id == user_id, DriverProfile.status == DriverStatus.VERIFIED)
+        )
+        if profile is None or profile.status != DriverStatus.VERIFIED:
+            continue  # reject_driver is withdrawing them (in memory), or they never were verified
+        jobs = _open_local_jobs(user_id)
+        if jobs:
+            raise CourierError(
+                _l(
+                    "%(name)s still has %(n)s open courier job(s). Withdraw them on their driver page first.",
+                    name=profile.user.name,
+                    n=len(jobs),
+                )
+            )
+        profile.status = DriverStatus.REJECTED
+        profile.reject_reason = "driver role removed"
+        profile.online = False
+        profile.verified_at = None
 
 
 def reveal_nik(profile: DriverProfile, *, viewer: User) -> str:

@@ -216,3 +216,54 @@ def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, cust
     assert client.post(f"/courier/jobs/{delivery.id}/deliver", data={"csrf_token": token}).status_code == 302
     db.session.refresh(delivery)
     assert delivery.status == S.DELIVERED
+
+
+def test_withdrawing_a_driver_hands_back_untouched_jobs_and_waits_for_carried_ones(db, client, auth, customer):
+    """Rejecting a verified driver used to strand their jobs (403 for them, invisible to staff)."""
+    from portal.couriers.models import DriverProfile
+
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    driver = make_driver()
+    db.session.commit()
+    assigned = open_job(db, customer, origin_id=1)
+    carried = open_job(db, customer, origin_id=2)
+    for job in (assigned, carried):
+        services.accept_job(job, driver=driver)
+    services.mark(carried, S.PICKED_UP, by=driver)
+    db.session.commit()
+    profile = db.session.query(DriverProfile).filter_by(user_id=driver.id).one()
+    auth.login(admin)
+    page = f"/admin/drivers/{profile.id}"
+    refused = auth.post(f"{page}/reject", {"reason": "Complaints"}, page=page, follow_redirects=True)
+    assert "carrying 1 picked-up job(s)" in refused.get_data(as_text=True)
+    db.session.refresh(profile)
+    db.session.refresh(assigned)
+    assert profile.status == DriverStatus.VERIFIED and assigned.courier_id == driver.id
+    # The role cannot be pulled from under the jobs on the users page either.
+    revoked = auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users", follow_redirects=True)
+    assert revoked.status_code == 200 and "still has 2 open courier job(s)" in revoked.get_data(as_text=True)
+    db.session.refresh(driver)
+    assert driver.has_role(Role.DRIVER)
+    # Delivered: now the withdrawal goes through and the untouched job is open for others.
+    services.mark(carried, S.DELIVERED, by=driver)
+    db.session.commit()
+    auth.post(f"{page}/reject", {"reason": "Complaints"}, page=page)
+    db.session.refresh(profile)
+    db.session.refresh(assigned)
+    db.session.refresh(driver)
+    assert profile.status == DriverStatus.REJECTED and profile.reject_reason == "Complaints"
+    assert not driver.has_role(Role.DRIVER)
+    assert assigned.status == S.FINDING_DRIVER and assigned.courier_id is None
+    assert assigned in services.open_jobs_for(services.driver_profile(make_driver()))
+
+
+def test_removing_the_driver_role_withdraws_the_driver_profile(db, client, auth):
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    driver = make_driver()
+    db.session.commit()
+    auth.login(admin)
+    auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users")
+    profile = services.driver_profile(driver)
+    db.session.refresh(profile)
+    assert profile.status == DriverStatus.REJECTED and not profile.online
+    assert services.verified_driver(driver) is None
