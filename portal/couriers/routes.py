@@ -21,7 +21,7 @@ from portal.couriers import bp, providers, services
 from portal.couriers.contract import WebhookRejected
 from portal.couriers.forms import DriverApplicationForm, PinForm, RejectForm
 from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
-from portal.couriers.photos import BadPhoto, photo_path, save_photo
+from portal.couriers.photos import BadPhoto, PhotoTooLarge, delete_photo, photo_path, save_photo
 from portal.couriers.services import CourierError
 from portal.database import serialized
 from portal.extensions import csrf, db, limiter
@@ -244,8 +244,11 @@ def apply():
         return render("couriers/apply.html", profile=profile, form=None)
     form = DriverApplicationForm()
     if form.validate_on_submit():
+        old_photo = profile.photo if profile is not None else None
         try:
             photo = save_photo(form.photo.data.stream)
+        except PhotoTooLarge:
+            form.photo.errors = [_("This photo has too many pixels. Send a picture of at most 24 megapixels.")]
         except BadPhoto:
             form.photo.errors = [_("This photo cannot be used. Send a JPEG, PNG or WebP picture of up to 5 MB.")]
         else:
@@ -262,9 +265,17 @@ def apply():
                 )
             except CourierError as exc:
                 db.session.rollback()
+                delete_photo(photo)  # nothing refers to it
                 flash(str(exc), "error")
             else:
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    delete_photo(photo)
+                    raise
+                if photo and old_photo and old_photo != photo:
+                    delete_photo(old_photo)  # the rejected application's photo is not kept
                 flash(_("Thank you! An officer will check your application and tell you."), "success")
                 return redirect(url_for("couriers.apply"))
     return render("couriers/apply.html", profile=profile, form=form, status=422 if form.errors else 200)
