@@ -869,13 +869,13 @@ def _driver_role_removed(session, flush_context, instances) -> None:
 
 
 def reveal_nik(profile: DriverProfile, *, viewer: User) -> str:
-    """The full NIK for staff; every look is written down."""
+    """The full NIK (and with it the KTP address) for staff; every look is written down."""
     from portal.accounts import nik
     from portal.couriers.models import NikView
 
     db.session.add(NikView(profile_id=profile.id, viewer_id=viewer.id))
     db.session.flush()
-    log.info("NIK of driver profile %s viewed by %s", profile.id, viewer.id)
+    log.info("NIK and KTP address of driver profile %s viewed by %s", profile.id, viewer.id)
     return nik.decrypt(profile.nik_encrypted)
 
 
