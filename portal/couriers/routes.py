@@ -38,7 +38,8 @@ def delivery(delivery_id: int):
     """The customer's own view of one delivery; the tracking block polls this same URL."""
     found = db.session.get(Delivery, delivery_id)
     ensure(found is not None and found.customer_id == current_user.id)
-    etag = services.tracking_etag(found, str(get_locale()))
+    # The page and its polled fragment are different bodies: never answer one with the other's 304.
+    etag = services.tracking_etag(found, str(get_locale()), "fragment" if wants_fragment() else "page")
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -91,6 +92,7 @@ def workspace():
     etag = services.tracking_etag(
         None,
         str(get_locale()),
+        "fragment",
         profile.online if profile else None,
         [(job.id, job.updated_at.isoformat()) for job in context["open_jobs"]],
     )

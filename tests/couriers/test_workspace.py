@@ -267,3 +267,16 @@ def test_removing_the_driver_role_withdraws_the_driver_profile(db, client, auth)
     db.session.refresh(profile)
     assert profile.status == DriverStatus.REJECTED and not profile.online
     assert services.verified_driver(driver) is None
+
+
+def test_the_full_tracking_page_is_not_answered_with_the_fragments_304(db, client, auth, customer):
+    """A browser that cached the polled fragment must still get the whole page on a reload."""
+    delivery = open_job(db, customer)
+    auth.login(customer)
+    fragment = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true"})
+    etag = fragment.headers["ETag"]
+    page = client.get(f"/deliveries/{delivery.id}", headers={"If-None-Match": etag})
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert page.headers["ETag"] != etag
+    again = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true", "If-None-Match": etag})
+    assert again.status_code == 304  # the fragment's own etag still saves the poll
