@@ -259,7 +259,9 @@ def _ensure_intent(payment: Payment) -> None:
             amount=payment.amount,
             customer=payment.stripe_customer_id,
             metadata={"payment_id": payment.id, "payable": f"{payment.payable_type}:{payment.payable_id}"},
-            key=payment.idempotency_key,
+            # The amount is part of the key: Stripe refuses a repeated key with other parameters,
+            # so after a timed-out create and a changed cart the same key could never pay.
+            key=f"{payment.idempotency_key}-{payment.amount}",
         )
     except StripeError as error:
         log.warning("payment %s: could not create the PaymentIntent: %s", payment.id, error)
