@@ -481,7 +481,15 @@ def _cancel(payment: Payment, *, note: str, source: str, by: User | None = None,
         except StripeError as error:
             if error.unreachable:
                 raise _unreachable() from error
-            intent = client().retrieve_intent(payment.intent_id)
+            try:
+                intent = client().retrieve_intent(payment.intent_id)
+            except StripeError as read_error:
+                log.warning("payment %s: cancel refused (%s), then read failed: %s", payment.id, error, read_error)
+                raise (
+                    _unreachable()
+                    if read_error.unreachable
+                    else PaymentError(_l("The payment could not be cancelled. Please try again."))
+                ) from read_error
             if _intent_status(intent) == PaymentStatus.SUCCEEDED:
                 # It was paid after all (webhook not here yet): apply, then the caller refunds.
                 _apply_intent(payment, intent, source=source, now=now)
