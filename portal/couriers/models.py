@@ -79,6 +79,17 @@ TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     S.RETURNED: frozenset(),
 }
 
+# What a local courier may do by hand: one step at a time on the road. (TRANSITIONS allows
+# forward jumps for outside providers' webhooks; a courier pressing "delivered" on a job they
+# never picked up is a mistake or a fraud, not a lost message.)
+COURIER_TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    S.DRIVER_ASSIGNED: frozenset({S.PICKING_UP, S.PICKED_UP}),
+    S.PICKING_UP: frozenset({S.PICKED_UP}),
+    S.PICKED_UP: frozenset({S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED}),
+    S.DELIVERING: frozenset({S.DELIVERED, S.FAILED, S.RETURNED}),
+    S.ON_HOLD: frozenset({S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED}),
+}
+
 RANK = {
     S.REQUESTED: 0,
     S.FINDING_DRIVER: 1,

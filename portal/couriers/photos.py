@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import warnings
 from pathlib import Path
 from typing import IO
 
@@ -12,11 +13,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 800
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
+MAX_PIXELS = 24_000_000  # a 24-megapixel phone photo; anything bigger is refused before decoding
+Image.MAX_IMAGE_PIXELS = 40_000_000  # Pillow's own bomb limit (we stop earlier, at MAX_PIXELS)
 
 
 class BadPhoto(ValueError):
     pass
+
+
+class PhotoTooLarge(BadPhoto):
+    """Too many pixels: a few kilobytes of PNG can decode to hundreds of megabytes."""
 
 
 def photo_dir() -> Path:
@@ -33,17 +39,26 @@ def save_photo(stream: IO[bytes]) -> str:
     from io import BytesIO
 
     try:
-        with Image.open(BytesIO(data)) as probe:
-            if probe.format not in ALLOWED_FORMATS:
-                raise BadPhoto("format")
-            probe.verify()
-        with Image.open(BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
-            name = f"{secrets.token_hex(16)}.jpg"
-            image.save(photo_dir() / name, "JPEG", quality=85, optimize=True)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise BadPhoto("format")
+                probe.verify()
+                width, height = probe.size
+            if width * height > MAX_PIXELS:
+                raise PhotoTooLarge(f"{width}x{height}")
+            with Image.open(BytesIO(data)) as image:
+                if image.format == "JPEG":
+                    image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at a reduced scale
+                image = ImageOps.exif_transpose(image)
+                image = image.convert("RGB")
+                image.thumbnail((MAX_SIDE, MAX_SIDE))
+                name = f"{secrets.token_hex(16)}.jpg"
+                image.save(photo_dir() / name, "JPEG", quality=85, optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoTooLarge(str(exc)) from exc
+    except (UnidentifiedImageError, OSError) as exc:
         raise BadPhoto("unreadable") from exc
     return name
 
@@ -53,3 +68,10 @@ def photo_path(name: str) -> Path | None:
         return None
     path = photo_dir() / name
     return path if path.is_file() else None
+
+
+def delete_photo(name: str | None) -> None:
+    """Remove a stored photo (replaced by a new application, or saved for one that failed)."""
+    path = photo_path(name or "")
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from portal.couriers import bp, providers, services
 from portal.couriers.contract import WebhookRejected
 from portal.couriers.forms import DriverApplicationForm, PinForm, RejectForm
 from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
-from portal.couriers.photos import BadPhoto, photo_path, save_photo
+from portal.couriers.photos import BadPhoto, PhotoTooLarge, delete_photo, photo_path, save_photo
 from portal.couriers.services import CourierError
 from portal.database import serialized
 from portal.extensions import csrf, db, limiter
@@ -38,7 +38,8 @@ def delivery(delivery_id: int):
     """The customer's own view of one delivery; the tracking block polls this same URL."""
     found = db.session.get(Delivery, delivery_id)
     ensure(found is not None and found.customer_id == current_user.id)
-    etag = services.tracking_etag(found, str(get_locale()))
+    # The page and its polled fragment are different bodies: never answer one with the other's 304.
+    etag = services.tracking_etag(found, str(get_locale()), "fragment" if wants_fragment() else "page")
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -91,6 +92,7 @@ def workspace():
     etag = services.tracking_etag(
         None,
         str(get_locale()),
+        "fragment",
         profile.online if profile else None,
         [(job.id, job.updated_at.isoformat()) for job in context["open_jobs"]],
     )
@@ -118,8 +120,10 @@ def toggle_online():
     return redirect(url_for("couriers.workspace"))
 
 
-def _job_or_404(delivery_id: int) -> Delivery:
-    delivery = db.session.get(Delivery, delivery_id)
+def _job_or_404(delivery_id: int, *, lock: bool = False) -> Delivery:
+    """POST routes pass lock=True: the row stays locked (PostgreSQL) until the route commits, so a
+    double submit waits for the first and then sees the move already made."""
+    delivery = services.load_locked(delivery_id) if lock else db.session.get(Delivery, delivery_id)
     ensure(delivery is not None)
     return delivery
 
@@ -145,7 +149,7 @@ def job(delivery_id: int):
 @bp.post("/courier/jobs/<int:delivery_id>/accept")
 @role_required(Role.DRIVER)
 def accept(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("couriers.workspace"))
     try:
@@ -171,7 +175,7 @@ COURIER_BUTTONS = {
 @bp.post("/courier/jobs/<int:delivery_id>/status")
 @role_required(Role.DRIVER)
 def move(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     ensure(delivery.courier_id == current_user.id)
     status = request.form.get("status", "")
     if EmptyForm().validate_on_submit() and status in {s.value for s in COURIER_BUTTONS}:
@@ -194,7 +198,7 @@ def _pin_key() -> str:
 @limiter.limit("10 per minute", key_func=_pin_key)
 @role_required(Role.DRIVER)
 def deliver(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     ensure(delivery.courier_id == current_user.id)
     pin_form = PinForm()
     if delivery.needs_pin and not pin_form.validate_on_submit():
@@ -213,7 +217,10 @@ def deliver(delivery_id: int):
         services.mark(delivery, DeliveryStatus.DELIVERED, by=current_user, pin=pin_form.pin.data)
     except CourierError as exc:
         db.session.commit()  # a wrong PIN counts even though the move failed
-        pin_form.pin.errors = [str(exc)]
+        if delivery.needs_pin:
+            pin_form.pin.errors = [str(exc)]
+        else:
+            flash(str(exc), "error")  # no PIN field to show it under
         return render(
             "couriers/job.html",
             delivery=delivery,
@@ -239,8 +246,11 @@ def apply():
         return render("couriers/apply.html", profile=profile, form=None)
     form = DriverApplicationForm()
     if form.validate_on_submit():
+        old_photo = profile.photo if profile is not None else None
         try:
             photo = save_photo(form.photo.data.stream)
+        except PhotoTooLarge:
+            form.photo.errors = [_("This photo has too many pixels. Send a picture of at most 24 megapixels.")]
         except BadPhoto:
             form.photo.errors = [_("This photo cannot be used. Send a JPEG, PNG or WebP picture of up to 5 MB.")]
         else:
@@ -257,9 +267,17 @@ def apply():
                 )
             except CourierError as exc:
                 db.session.rollback()
+                delete_photo(photo)  # nothing refers to it
                 flash(str(exc), "error")
             else:
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    delete_photo(photo)
+                    raise
+                if photo and old_photo and old_photo != photo:
+                    delete_photo(old_photo)  # the rejected application's photo is not kept
                 flash(_("Thank you! An officer will check your application and tell you."), "success")
                 return redirect(url_for("couriers.apply"))
     return render("couriers/apply.html", profile=profile, form=form, status=422 if form.errors else 200)
@@ -344,10 +362,25 @@ def admin_reject(profile_id: int):
         return render(
             "couriers/admin_driver.html", profile=profile, full_nik=None, form=EmptyForm(), reject=form, status=422
         )
-    services.reject_driver(profile, by=current_user, reason=form.reason.data)
+    try:
+        services.reject_driver(profile, by=current_user, reason=form.reason.data)
+    except CourierError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("couriers.admin_driver", profile_id=profile_id))
     db.session.commit()
     flash(_("The application of %(name)s was rejected; they have been told why.", name=profile.user.name), "success")
     return redirect(url_for("couriers.admin_drivers"))
+
+
+@bp.app_errorhandler(CourierError)
+def refused(exc: CourierError):
+    """A courier rule refused a change started on another domain's page (e.g. removing the DRIVER
+    role from a user who still has jobs): say why and go back, instead of a server error."""
+    db.session.rollback()
+    flash(str(exc), "error")
+    target = request.referrer or "/"
+    return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
 
 
 @bp.app_template_global()
@@ -403,19 +436,20 @@ def admin_deliveries():
                 Delivery.pin_locked.is_(True),
                 Delivery.status.in_([DeliveryStatus.NO_DRIVER, DeliveryStatus.ON_HOLD]),
                 Delivery.retry_at.is_not(None),
+                services.stuck_clause(),
             )
         )
         .where(Delivery.status.not_in([s for s in DeliveryStatus if s.final]))
         .order_by(Delivery.updated_at.desc())
     )
     page = db.paginate(stmt, per_page=ADMIN_PER_PAGE, error_out=False)
-    return render("couriers/admin_deliveries.html", page=page, form=EmptyForm())
+    return render("couriers/admin_deliveries.html", page=page, form=EmptyForm(), stuck_before=services.stuck_cutoff())
 
 
 @bp.post("/admin/deliveries/<int:delivery_id>/unlock")
 @role_required(Role.ADMIN)
 def admin_unlock_pin(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     if EmptyForm().validate_on_submit() and delivery.pin_locked:
         services.unlock_pin(delivery, by=current_user)
         db.session.commit()
@@ -426,7 +460,7 @@ def admin_unlock_pin(delivery_id: int):
 @bp.post("/admin/deliveries/<int:delivery_id>/redispatch")
 @role_required(Role.ADMIN)
 def admin_redispatch(delivery_id: int):
-    delivery = _job_or_404(delivery_id)
+    delivery = _job_or_404(delivery_id, lock=True)
     if EmptyForm().validate_on_submit():
         try:
             services.redispatch(delivery, by=current_user)

@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import get_history, set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import notify
@@ -32,6 +34,7 @@ from portal.couriers.contract import (
 )
 from portal.couriers.fare import job_distance_km, tariff_quote
 from portal.couriers.models import (
+    COURIER_TRANSITIONS,
     FINAL,
     PIN_MAX_TRIES,
     TRANSITIONS,
@@ -197,8 +200,20 @@ def request_delivery(
 # --- dispatch: jobs, idempotent on the delivery ------------------------------------------------
 
 
-def _load_locked(delivery_id: int) -> Delivery | None:
-    return db.session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+def load_locked(delivery_id: int) -> Delivery | None:
+    """The delivery, row-locked until commit (PostgreSQL), re-read even if the session had it:
+    a status checked on a stale copy lets two requests make the same move twice."""
+    return db.session.scalar(
+        select(Delivery).where(Delivery.id == delivery_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def lock(delivery: Delivery) -> Delivery:
+    """Lock and refresh `delivery` in place (same object) before checking a transition on it."""
+    locked = load_locked(delivery.id)
+    if locked is not delivery:
+        raise RuntimeError(f"delivery {delivery.id} is not in this session")
+    return delivery
 
 
 def dispatch(delivery_id: int, now: datetime | None = None) -> None:
@@ -210,7 +225,7 @@ def dispatch(delivery_id: int, now: datetime | None = None) -> None:
     delivery whose retry is due is dispatched.
     """
     now = _now(now)
-    delivery = _load_locked(delivery_id)
+    delivery = load_locked(delivery_id)
     if delivery is None or delivery.status != S.REQUESTED:
         return
     if delivery.retry_at is not None and delivery.retry_at > now:
@@ -272,12 +287,29 @@ def _schedule_retry(delivery: Delivery) -> None:
         log.warning("could not schedule retry of delivery %s; the sweep will", delivery.id)
 
 
+STUCK_AFTER = 120  # seconds; config COURIER_STUCK_AFTER overrides
+
+
+def stuck_cutoff(now: datetime | None = None) -> datetime:
+    """A `requested` delivery with no retry planned and untouched since then lost its dispatch job
+    (a worker died, Redis was flushed): the sweep sends it out again."""
+    return _now(now) - timedelta(seconds=current_app.config.get("COURIER_STUCK_AFTER", STUCK_AFTER))
+
+
+def stuck_clause(now: datetime | None = None):
+    return and_(Delivery.status == S.REQUESTED, Delivery.retry_at.is_(None), Delivery.updated_at <= stuck_cutoff(now))
+
+
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """Queue due retries (as dispatch jobs), give up on jobs nobody took in time, and pull quiet
     outside bookings. Safe to run from any process; the caller commits."""
     now = _now(now)
     retried = 0
-    due = db.session.scalars(select(Delivery.id).where(Delivery.status == S.REQUESTED, Delivery.retry_at <= now)).all()
+    due = db.session.scalars(
+        select(Delivery.id).where(
+            or_(and_(Delivery.status == S.REQUESTED, Delivery.retry_at <= now), stuck_clause(now))
+        )
+    ).all()
     from portal.jobs import enqueue
 
     for delivery_id in due:
@@ -292,7 +324,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         )
     ).all()
     for delivery_id in expired:
-        delivery = _load_locked(delivery_id)
+        delivery = load_locked(delivery_id)
         if delivery is not None and delivery.status == S.FINDING_DRIVER and delivery.courier_id is None:
             _move(delivery, S.NO_DRIVER, by=None, now=now)
     # Outside providers: pull the status of bookings we have not heard about for a while
@@ -316,6 +348,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 def redispatch(delivery: Delivery, *, by: User | None, now: datetime | None = None) -> None:
     """After `no_driver` (or a provider gave up): try the whole provider chain again."""
     now = _now(now)
+    lock(delivery)
     if delivery.status != S.NO_DRIVER:
         raise CourierError(_l("Only a delivery without a courier can be sent out again."))
     delivery.provider, delivery.provider_ref, delivery.courier_id = "", None, None
@@ -431,13 +464,16 @@ def mark(
     so callers commit after catching it; PIN_MAX_TRIES wrong tries lock the job and alert staff."""
     now = _now(now)
     status = DeliveryStatus(status)
+    lock(delivery)
     if status not in COURIER_MOVES:
         raise CourierError(_l("That is not a courier's move."))
     if delivery.provider and delivery.provider != providers.LOCAL:
         raise CourierError(_l("This delivery is handled by %(provider)s.", provider=delivery.provider))
     if by is not None and by.id != delivery.courier_id and not by.has_role(Role.ADMIN):
         raise CourierError(_l("This job is not assigned to you."))
-    if status not in TRANSITIONS[delivery.status]:
+    if status == S.DELIVERED and delivery.status in (S.DRIVER_ASSIGNED, S.PICKING_UP):
+        raise CourierError(_l("Mark the job as picked up first: it cannot be delivered before it is picked up."))
+    if status not in TRANSITIONS[delivery.status] or status not in COURIER_TRANSITIONS.get(delivery.status, ()):
         raise CourierError(
             _l(
                 "This job cannot go from “%(old)s” to “%(new)s”.",
@@ -451,28 +487,36 @@ def mark(
 
 
 def _check_pin(delivery: Delivery, pin: str | None, *, by: User | None, now: datetime) -> None:
+    """Every wrong PIN is counted, also after the lock (an atomic +1, so parallel tries cannot
+    overwrite each other's count); the try that reaches PIN_MAX_TRIES locks the job once."""
+    right = bool(pin) and check_password_hash(delivery.pin_hash, pin.strip())
+    if right and not delivery.pin_locked:
+        return
+    if not pin and not delivery.pin_locked:
+        raise CourierError(_l("Enter the recipient's PIN to finish this delivery."))
+    if not right:
+        attempts = db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id)
+            .values(pin_attempts=Delivery.pin_attempts + 1, updated_at=now)
+            .returning(Delivery.pin_attempts)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        set_committed_value(delivery, "pin_attempts", attempts)
+        set_committed_value(delivery, "updated_at", now)
+        if attempts >= PIN_MAX_TRIES and not delivery.pin_locked:
+            delivery.pin_locked = True
+            _event(delivery, delivery.status, by=by, now=now, note="PIN locked after too many wrong tries")
+            db.session.flush()
+            _alert_staff(delivery)
     if delivery.pin_locked:
         raise CourierError(_l("Too many wrong PINs: this job is locked. Staff have been told and will call you."))
-    if pin and check_password_hash(delivery.pin_hash, pin.strip()):
-        return
-    delivery.pin_attempts += 1
-    delivery.updated_at = now
-    if delivery.pin_attempts >= PIN_MAX_TRIES:
-        delivery.pin_locked = True
-        _event(delivery, delivery.status, by=by, now=now, note="PIN locked after too many wrong tries")
-        db.session.flush()
-        _alert_staff(delivery)
-        raise CourierError(_l("Too many wrong PINs: this job is locked. Staff have been told and will call you."))
-    db.session.flush()
-    raise CourierError(
-        _l("Wrong PIN. %(left)s tries left.", left=delivery.pin_tries_left)
-        if pin
-        else _l("Enter the recipient's PIN to finish this delivery.")
-    )
+    raise CourierError(_l("Wrong PIN. %(left)s tries left.", left=delivery.pin_tries_left))
 
 
 def unlock_pin(delivery: Delivery, *, by: User) -> None:
     """Staff, after calling the recipient, let the courier try again."""
+    lock(delivery)
     delivery.pin_locked = False
     delivery.pin_attempts = 0
     _event(delivery, delivery.status, by=by, now=utcnow(), note="PIN unlocked by staff")
@@ -497,6 +541,7 @@ def _alert_staff(delivery: Delivery) -> None:
 def cancel_delivery(delivery: Delivery, *, by: User | None, reason: str, now: datetime | None = None) -> None:
     """Cancel before the goods are picked up; afterwards the courier brings them back (returned)."""
     now = _now(now)
+    lock(delivery)
     if delivery.status == S.CANCELLED:
         return
     if S.CANCELLED not in TRANSITIONS[delivery.status]:
@@ -524,6 +569,7 @@ def apply_update(provider_name: str, update_: Update, *, now: datetime | None = 
         select(Delivery)
         .where(Delivery.provider == provider_name, Delivery.provider_ref == update_.ref)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if delivery is None:
         log.info("update for unknown %s booking %s ignored", provider_name, update_.ref)
@@ -585,7 +631,7 @@ def apply_updates(provider_name: str, updates: list[dict]) -> int:
 
 def refresh_from_provider(delivery_id: int, now: datetime | None = None) -> None:
     """Job: pull the provider's status (when a webhook may have been lost)."""
-    delivery = db.session.get(Delivery, delivery_id)
+    delivery = load_locked(delivery_id)
     if delivery is None or delivery.final or not delivery.provider_ref or delivery.provider == providers.LOCAL:
         return
     provider = providers.get(delivery.provider)
@@ -731,9 +777,51 @@ def verify_driver(profile: DriverProfile, *, by: User, now: datetime | None = No
     )
 
 
-def reject_driver(profile: DriverProfile, *, by: User, reason: str) -> None:
+# A courier holding the goods: withdrawing them now would leave the parcel with nobody.
+CARRIED = frozenset({S.PICKED_UP, S.DELIVERING, S.ON_HOLD})
+
+
+def _open_local_jobs(user_id: int, *, lock: bool = False) -> list[Delivery]:
+    stmt = select(Delivery).where(
+        Delivery.courier_id == user_id, Delivery.provider == providers.LOCAL, Delivery.status.not_in(list(FINAL))
+    )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(stmt.order_by(Delivery.id)))
+
+
+def _carrying_refusal(user: User, count: int) -> CourierError:
+    return CourierError(
+        _l(
+            "%(name)s is carrying %(n)s picked-up job(s). Wait until they are delivered or brought back, "
+            "then withdraw the driver.",
+            name=user.name,
+            n=count,
+        )
+    )
+
+
+def release_jobs(user: User, *, by: User | None, now: datetime | None = None) -> int:
+    """Before a driver is withdrawn: jobs not picked up yet go back to the open list (another
+    courier takes them); refused while they carry goods. Returns how many were released."""
+    now = _now(now)
+    jobs = _open_local_jobs(user.id, lock=True)
+    carried = [job for job in jobs if job.status in CARRIED]
+    if carried:
+        raise _carrying_refusal(user, len(carried))
+    for job in jobs:
+        job.courier_id = None
+        job.no_driver_at = now + timedelta(seconds=current_app.config["COURIER_NO_DRIVER_AFTER"])
+        _move(job, S.FINDING_DRIVER, by=by, now=now, note="courier withdrawn")
+    return len(jobs)
+
+
+def reject_driver(profile: DriverProfile, *, by: User, reason: str, now: datetime | None = None) -> None:
+    """Reject an application, or withdraw a verified driver (their untouched jobs go back to the
+    open list; CourierError while they carry picked-up goods)."""
     from portal.accounts.services import revoke_role
 
+    release_jobs(profile.user, by=by, now=now)
     profile.status = DriverStatus.REJECTED
     profile.reject_reason = reason.strip()
     profile.online = False
@@ -749,14 +837,45 @@ def reject_driver(profile: DriverProfile, *, by: User, reason: str) -> None:
     )
 
 
+@event.listens_for(Session, "before_flush")
+def _driver_role_removed(session, flush_context, instances) -> None:
+    """The DRIVER role removed elsewhere (admin users page, CLI): keep the driver profile in step
+    (withdrawn, offline), and refuse while they hold jobs: reject them on the driver page first,
+    which hands untouched jobs back properly."""
+    removed = {row.user_id for row in session.deleted if isinstance(row, UserRole) and row.role == Role.DRIVER}
+    for user in session.dirty:  # user.roles.remove(...): an orphan, not yet in session.deleted
+        if isinstance(user, User):
+            history = get_history(user, "roles")
+            removed |= {user.id for row in history.deleted if row.role == Role.DRIVER}
+    for user_id in removed:
+        profile = session.scalar(
+            select(DriverProfile).where(DriverProfile.user_id == user_id, DriverProfile.status == DriverStatus.VERIFIED)
+        )
+        if profile is None or profile.status != DriverStatus.VERIFIED:
+            continue  # reject_driver is withdrawing them (in memory), or they never were verified
+        jobs = _open_local_jobs(user_id)
+        if jobs:
+            raise CourierError(
+                _l(
+                    "%(name)s still has %(n)s open courier job(s). Withdraw them on their driver page first.",
+                    name=profile.user.name,
+                    n=len(jobs),
+                )
+            )
+        profile.status = DriverStatus.REJECTED
+        profile.reject_reason = "driver role removed"
+        profile.online = False
+        profile.verified_at = None
+
+
 def reveal_nik(profile: DriverProfile, *, viewer: User) -> str:
-    """The full NIK for staff; every look is written down."""
+    """The full NIK (and with it the KTP address) for staff; every look is written down."""
     from portal.accounts import nik
     from portal.couriers.models import NikView
 
     db.session.add(NikView(profile_id=profile.id, viewer_id=viewer.id))
     db.session.flush()
-    log.info("NIK of driver profile %s viewed by %s", profile.id, viewer.id)
+    log.info("NIK and KTP address of driver profile %s viewed by %s", profile.id, viewer.id)
     return nik.decrypt(profile.nik_encrypted)
 
 
@@ -788,6 +907,7 @@ def simulate_step(now: datetime | None = None) -> int:
         .limit(200)
     ).all()
     for delivery in open_deliveries:
+        lock(delivery)  # a courier may have moved it since the list was read
         if delivery.status == S.FINDING_DRIVER:
             profile = next((p for p in drivers if p.qualifies_for(delivery)), None)
             if profile is None:
@@ -797,11 +917,13 @@ def simulate_step(now: datetime | None = None) -> int:
                 accept_job(delivery, driver=profile.user, now=now)
             except CourierError:
                 continue
-        else:
+        elif delivery.status in SIMULATED_NEXT and delivery.provider == providers.LOCAL:
             new = SIMULATED_NEXT[delivery.status]
             if new == S.DELIVERED and delivery.needs_pin:
                 continue
             _move(delivery, new, by=None, now=now, note="simulated")
+        else:
+            continue
         moved += 1
     db.session.flush()
     return moved

@@ -43,6 +43,14 @@ def _require_keys(state) -> None:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
 
 
+REAL_STRIPE_FRAMES = ["https://hooks.stripe.com", "https://*.js.stripe.com"]
+REAL_STRIPE_SCRIPTS = ["https://*.js.stripe.com"]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
 @bp.after_app_request
 def _allow_stripe_js(response):
     """Once per app, before portal/security.py builds the CSP (after_request hooks run in
@@ -58,9 +66,14 @@ def _allow_stripe_js(response):
 
         js = origin(app.config["STRIPE_JS_URL"])
         api = origin(app.config["STRIPE_API_BASE"])
-        app.config["CSP_SCRIPT_SRC"] = [*app.config["CSP_SCRIPT_SRC"], js]
-        app.config["CSP_FRAME_SRC"] = [*app.config["CSP_FRAME_SRC"], js]
-        app.config["CSP_CONNECT_SRC"] = [*app.config["CSP_CONNECT_SRC"], api, js]
+        # Real Stripe runs 3-D Secure in frames from hooks.stripe.com and its js.stripe.com
+        # subdomains; without them the bank's challenge cannot open and the card payment stalls.
+        real = urlsplit(app.config["STRIPE_API_BASE"]).hostname == "api.stripe.com"
+        frames = app.config.get("STRIPE_CSP_FRAME_SRC", REAL_STRIPE_FRAMES if real else [])
+        scripts = app.config.get("STRIPE_CSP_SCRIPT_SRC", REAL_STRIPE_SCRIPTS if real else [])
+        app.config["CSP_SCRIPT_SRC"] = _unique([*app.config["CSP_SCRIPT_SRC"], js, *scripts])
+        app.config["CSP_FRAME_SRC"] = _unique([*app.config["CSP_FRAME_SRC"], js, *frames])
+        app.config["CSP_CONNECT_SRC"] = _unique([*app.config["CSP_CONNECT_SRC"], api, js])
     return response
 
 

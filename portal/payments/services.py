@@ -259,7 +259,9 @@ def _ensure_intent(payment: Payment) -> None:
             amount=payment.amount,
             customer=payment.stripe_customer_id,
             metadata={"payment_id": payment.id, "payable": f"{payment.payable_type}:{payment.payable_id}"},
-            key=payment.idempotency_key,
+            # The amount is part of the key: Stripe refuses a repeated key with other parameters,
+            # so after a timed-out create and a changed cart the same key could never pay.
+            key=f"{payment.idempotency_key}-{payment.amount}",
         )
     except StripeError as error:
         log.warning("payment %s: could not create the PaymentIntent: %s", payment.id, error)
@@ -479,7 +481,15 @@ def _cancel(payment: Payment, *, note: str, source: str, by: User | None = None,
         except StripeError as error:
             if error.unreachable:
                 raise _unreachable() from error
-            intent = client().retrieve_intent(payment.intent_id)
+            try:
+                intent = client().retrieve_intent(payment.intent_id)
+            except StripeError as read_error:
+                log.warning("payment %s: cancel refused (%s), then read failed: %s", payment.id, error, read_error)
+                raise (
+                    _unreachable()
+                    if read_error.unreachable
+                    else PaymentError(_l("The payment could not be cancelled. Please try again."))
+                ) from read_error
             if _intent_status(intent) == PaymentStatus.SUCCEEDED:
                 # It was paid after all (webhook not here yet): apply, then the caller refunds.
                 _apply_intent(payment, intent, source=source, now=now)
@@ -720,18 +730,41 @@ def _adopt_outside_refund(payment: Payment, stripe_refunded: int, *, now: dateti
 # Reconcile --------------------------------------------------------------------------------
 
 
+RECONCILE_DAYS = 7  # config PAYMENTS_RECONCILE_DAYS
+WEBHOOK_MAX_ATTEMPTS = 20  # config PAYMENTS_WEBHOOK_MAX_ATTEMPTS
+
+
 def reconcile(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> dict[str, int]:
     """Poll what a missed webhook would have told us: card payments still pending/processing,
     refunds still pending, and stored events whose payment now exists. Flushes; caller commits."""
     now = now or utcnow()
-    counts = {"payments": 0, "refunds": 0, "events": 0}
+    config = current_app.config
+    counts = {"payments": 0, "refunds": 0, "events": 0, "expired": 0}
     cutoff = now - older_than
+    # Only recent payments are polled; a card checkout left pending longer than that was
+    # abandoned: cancel its PaymentIntent (it can then never charge) instead of polling forever.
+    horizon = now - timedelta(days=config.get("PAYMENTS_RECONCILE_DAYS", RECONCILE_DAYS))
+    abandoned = db.session.scalars(
+        select(Payment).where(
+            Payment.method == PaymentMethod.CARD.value,
+            Payment.status == PaymentStatus.PENDING.value,
+            Payment.created_at < horizon,
+        )
+    ).all()
+    for payment in abandoned:
+        try:
+            _cancel(payment, note="abandoned checkout", source="reconcile", now=now)
+        except PaymentError as error:
+            log.warning("reconcile: could not cancel abandoned payment %s: %s", payment.id, error)
+            continue
+        counts["expired"] += payment.state == PaymentStatus.CANCELLED
     stuck = db.session.scalars(
         select(Payment).where(
             Payment.method == PaymentMethod.CARD.value,
             Payment.intent_id.is_not(None),
             Payment.status.in_([PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value]),
             Payment.updated_at <= cutoff,
+            Payment.created_at >= horizon,
         )
     ).all()
     for payment in stuck:
@@ -761,11 +794,19 @@ def reconcile(*, now: datetime | None = None, older_than: timedelta = timedelta(
     ).all()
     for row in unsent:
         counts["refunds"] += _resend_refund(row, now=now)
-    waiting = db.session.scalars(select(WebhookEvent).where(WebhookEvent.processed_at.is_(None))).all()
+    # Stored events whose payment never appeared are retried a limited number of times.
+    max_attempts = config.get("PAYMENTS_WEBHOOK_MAX_ATTEMPTS", WEBHOOK_MAX_ATTEMPTS)
+    waiting = db.session.scalars(
+        select(WebhookEvent).where(WebhookEvent.processed_at.is_(None), WebhookEvent.attempts < max_attempts)
+    ).all()
     for stored in waiting:
+        stored.attempts += 1
         if _apply_event(stored, now=now) != "unknown":
             stored.processed_at = now
             counts["events"] += 1
+        elif stored.attempts >= max_attempts:
+            stored.note = f"given up after {stored.attempts} attempts: no payment for this object"
+            log.warning("stripe event %s: %s", stored.event_id, stored.note)
     db.session.flush()
     return counts
 

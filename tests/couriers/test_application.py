@@ -136,11 +136,12 @@ def test_admin_verifies_grants_the_driver_role_and_tells_the_driver(db, client, 
     assert applicant.name in listing and "3510********0001" in listing and NIK not in listing
     profile = db.session.query(DriverProfile).one()
     detail = client.get(f"/admin/drivers/{profile.id}").get_data(as_text=True)
-    assert "Penganjuran" in detail and NIK not in detail
+    # The KTP address is as personal as the NIK: it is shown only by the logged reveal.
+    assert "Penganjuran" not in detail and NIK not in detail
     assert client.get(f"/admin/drivers/{profile.id}/photo").mimetype == "image/jpeg"
     assert db.session.query(NikView).count() == 0
     revealed = auth.post(f"/admin/drivers/{profile.id}/nik", page=f"/admin/drivers/{profile.id}")
-    assert NIK in revealed.get_data(as_text=True)
+    assert NIK in revealed.get_data(as_text=True) and "Penganjuran" in revealed.get_data(as_text=True)
     assert [(v.profile_id, v.viewer_id) for v in db.session.query(NikView)] == [(profile.id, admin.id)]
     auth.post(f"/admin/drivers/{profile.id}/verify", page=f"/admin/drivers/{profile.id}")
     db.session.refresh(profile)
@@ -185,3 +186,31 @@ def test_only_admins_see_driver_applications(db, client, auth, applicant):
     profile = db.session.query(DriverProfile).one()
     assert client.get("/admin/drivers").status_code == 403
     assert client.get(f"/admin/drivers/{profile.id}/photo").status_code == 403
+
+
+def test_a_decompression_bomb_photo_is_refused_before_decoding(db, client, auth, applicant, photo_dir):
+    """An 8000x8000 PNG of one colour is a few kilobytes but decodes to 64 megapixels."""
+    bomb = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(bomb, "PNG", optimize=True)
+    assert len(bomb.getvalue()) < 100_000
+    auth.login(applicant)
+    response = apply(auth, client, form(photo=(io.BytesIO(bomb.getvalue()), "me.png")))
+    assert response.status_code == 422
+    assert "too many pixels" in response.get_data(as_text=True)
+    assert db.session.query(DriverProfile).count() == 0
+    assert not photo_dir.exists() or list(photo_dir.iterdir()) == []
+
+
+def test_a_fresh_application_replaces_the_old_photo_file(db, client, auth, applicant, photo_dir):
+    from portal.couriers import services
+
+    auth.login(applicant)
+    assert apply(auth, client, form()).status_code == 302
+    profile = db.session.query(DriverProfile).one()
+    first = profile.photo
+    admin = UserFactory(roles=[Role.ADMIN])
+    services.reject_driver(profile, by=admin, reason="Blurry photo")
+    db.session.commit()
+    assert apply(auth, client, form(photo=(io.BytesIO(photo_bytes("PNG")), "me.png"))).status_code == 302
+    db.session.refresh(profile)
+    assert profile.photo != first and [p.name for p in photo_dir.iterdir()] == [profile.photo]

@@ -31,6 +31,44 @@ def test_simulate_moves_local_deliveries_to_delivered_but_leaves_pin_handovers(a
     assert food.courier is not None
 
 
-def test_sweep_command_runs_once(app, db):
+def test_sweep_command_sends_out_a_delivery_whose_dispatch_job_was_lost(app, db, client, auth):
+    """A `requested` delivery with no retry planned (its dispatch job vanished with a worker or a
+    flushed Redis) used to wait forever: staff see it, and the sweep dispatches it."""
+    from datetime import timedelta
+
+    from portal.accounts.models import Role
+    from portal.database import utcnow
+
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    job = make_job()
+    old = utcnow() - timedelta(minutes=10)
+    lost = Delivery(
+        purpose=job.purpose,
+        origin_id=7,
+        status=S.REQUESTED,
+        provider="",
+        fee=12_000,
+        job_data=Delivery.job_payload(job),
+        created_at=old,
+        updated_at=old,
+    )
+    fresh = Delivery(
+        purpose=job.purpose,
+        origin_id=8,
+        status=S.REQUESTED,
+        provider="",
+        fee=12_000,
+        job_data=Delivery.job_payload(job),
+    )
+    db.session.add_all([lost, fresh])
+    db.session.commit()
+    auth.login(admin)
+    page = client.get("/admin/deliveries").get_data(as_text=True)
+    assert "its job was lost" in page and page.count('class="job-card"') == 1  # the fresh one is not stuck
     result = app.test_cli_runner().invoke(args=["couriers", "sweep"])
-    assert result.exit_code == 0 and "retried 0, no driver 0" in result.output
+    assert result.exit_code == 0 and "retried 1, no driver 0" in result.output
+    db.session.rollback()
+    assert db.session.get(Delivery, lost.id).status == S.FINDING_DRIVER
+    assert db.session.get(Delivery, fresh.id).status == S.REQUESTED  # its own job may still come
+    again = app.test_cli_runner().invoke(args=["couriers", "sweep"])
+    assert "retried 0, no driver 0" in again.output

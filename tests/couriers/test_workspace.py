@@ -117,20 +117,27 @@ def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, custo
 
 
 def test_pin_entry_is_rate_limited(db, client, auth, customer):
+    """Well-formed wrong PINs: each is counted (the job locks after five) and the eleventh try
+    within a minute is refused before it reaches the job at all."""
     driver = make_driver()
+    driver.locale = "en"
     db.session.commit()
     delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=3, customer=customer)
+    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
     db.session.commit()
     services.accept_job(delivery, driver=driver)
     services.mark(delivery, S.PICKED_UP, by=driver)
     db.session.commit()
     auth.login(driver)
     token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
-    codes = [
-        client.post(f"/courier/jobs/{delivery.id}/deliver", data={"pin": "12", "csrf_token": token}).status_code
-        for _ in range(11)
+    answers = [
+        client.post(f"/courier/jobs/{delivery.id}/deliver", data={"pin": wrong, "csrf_token": token}) for _ in range(11)
     ]
-    assert codes[:10] == [422] * 10 and codes[10] == 429
+    assert [a.status_code for a in answers[:10]] == [422] * 10 and answers[10].status_code == 429
+    assert "Wrong PIN. 4 tries left." in answers[0].get_data(as_text=True)
+    assert "this job is locked" in answers[4].get_data(as_text=True)
+    db.session.refresh(delivery)
+    assert delivery.pin_attempts == 10 and delivery.pin_locked and delivery.status == S.PICKED_UP
 
 
 def test_the_customer_tracks_their_delivery_and_polls_with_304(db, client, auth, customer):
@@ -188,3 +195,88 @@ def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer):
     auth.login(driver)
     page = client.get("/my/activity").get_data(as_text=True)
     assert "Courier job" in page and "Warung Bu Sri" in page
+
+
+def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, customer):
+    driver = make_driver()
+    driver.locale = "en"
+    db.session.commit()
+    delivery = open_job(db, customer)
+    services.accept_job(delivery, driver=driver)
+    db.session.commit()
+    auth.login(driver)
+    token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
+    response = client.post(f"/courier/jobs/{delivery.id}/deliver", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert "Mark the job as picked up first" in response.get_data(as_text=True)
+    db.session.refresh(delivery)
+    assert delivery.status == S.DRIVER_ASSIGNED
+    # Picking up on the way is fine; then "delivered" is.
+    client.post(f"/courier/jobs/{delivery.id}/status", data={"status": "picked_up", "csrf_token": token})
+    assert client.post(f"/courier/jobs/{delivery.id}/deliver", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(delivery)
+    assert delivery.status == S.DELIVERED
+
+
+def test_withdrawing_a_driver_hands_back_untouched_jobs_and_waits_for_carried_ones(db, client, auth, customer):
+    """Rejecting a verified driver used to strand their jobs (403 for them, invisible to staff)."""
+    from portal.couriers.models import DriverProfile
+
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    driver = make_driver()
+    db.session.commit()
+    assigned = open_job(db, customer, origin_id=1)
+    carried = open_job(db, customer, origin_id=2)
+    for job in (assigned, carried):
+        services.accept_job(job, driver=driver)
+    services.mark(carried, S.PICKED_UP, by=driver)
+    db.session.commit()
+    profile = db.session.query(DriverProfile).filter_by(user_id=driver.id).one()
+    auth.login(admin)
+    page = f"/admin/drivers/{profile.id}"
+    refused = auth.post(f"{page}/reject", {"reason": "Complaints"}, page=page, follow_redirects=True)
+    assert "carrying 1 picked-up job(s)" in refused.get_data(as_text=True)
+    db.session.refresh(profile)
+    db.session.refresh(assigned)
+    assert profile.status == DriverStatus.VERIFIED and assigned.courier_id == driver.id
+    # The role cannot be pulled from under the jobs on the users page either.
+    revoked = auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users", follow_redirects=True)
+    assert revoked.status_code == 200 and "still has 2 open courier job(s)" in revoked.get_data(as_text=True)
+    db.session.refresh(driver)
+    assert driver.has_role(Role.DRIVER)
+    # Delivered: now the withdrawal goes through and the untouched job is open for others.
+    services.mark(carried, S.DELIVERED, by=driver)
+    db.session.commit()
+    auth.post(f"{page}/reject", {"reason": "Complaints"}, page=page)
+    db.session.refresh(profile)
+    db.session.refresh(assigned)
+    db.session.refresh(driver)
+    assert profile.status == DriverStatus.REJECTED and profile.reject_reason == "Complaints"
+    assert not driver.has_role(Role.DRIVER)
+    assert assigned.status == S.FINDING_DRIVER and assigned.courier_id is None
+    assert assigned in services.open_jobs_for(services.driver_profile(make_driver()))
+
+
+def test_removing_the_driver_role_withdraws_the_driver_profile(db, client, auth):
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    driver = make_driver()
+    db.session.commit()
+    auth.login(admin)
+    auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users")
+    profile = services.driver_profile(driver)
+    db.session.refresh(profile)
+    assert profile.status == DriverStatus.REJECTED and not profile.online
+    assert services.verified_driver(driver) is None
+
+
+def test_the_full_tracking_page_is_not_answered_with_the_fragments_304(db, client, auth, customer):
+    """A browser that cached the polled fragment must still get the whole page on a reload."""
+    delivery = open_job(db, customer)
+    auth.login(customer)
+    fragment = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true"})
+    etag = fragment.headers["ETag"]
+    page = client.get(f"/deliveries/{delivery.id}", headers={"If-None-Match": etag})
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert page.headers["ETag"] != etag
+    again = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true", "If-None-Match": etag})
+    assert again.status_code == 304  # the fragment's own etag still saves the poll

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
@@ -136,3 +137,54 @@ def test_refunding_an_unpaid_payment_cancels_it(app, db, customer, signal_log):
     assert payment.status == PaymentStatus.CANCELLED
     assert stripe_get(app, f"/v1/payment_intents/{payment.intent_id}")["status"] == "canceled"
     assert signal_log.calls == []
+
+
+class RecordingTransport(httpx.HTTPTransport):
+    """Forwards to the real localstripe, keeping what the client sent; can time out the next
+    PaymentIntent create the way a slow network does (after Stripe may have received it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[httpx.Request] = []
+        self.time_out_next_create = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request)
+        if request.method == "POST" and request.url.path == "/v1/payment_intents" and self.time_out_next_create:
+            self.time_out_next_create = False
+            super().handle_request(request)  # Stripe got it; the answer is lost
+            raise httpx.ReadTimeout("timed out", request=request)
+        return super().handle_request(request)
+
+    def create_keys(self) -> list[str]:
+        return [
+            r.headers.get("Idempotency-Key", "")
+            for r in self.sent
+            if r.method == "POST" and r.url.path == "/v1/payment_intents"
+        ]
+
+
+def test_a_changed_amount_after_a_timed_out_create_uses_a_new_idempotency_key(app, db, customer, monkeypatch):
+    """Stripe answers a reused Idempotency-Key with other parameters with an error: the cart
+    changed after a lost answer must still be payable, so the key follows the amount."""
+    from portal.payments import client as client_module
+
+    transport = RecordingTransport()
+    config = app.config
+    monkeypatch.setattr(
+        client_module,
+        "client",
+        lambda: client_module.StripeClient(
+            config["STRIPE_API_BASE"], config["STRIPE_SECRET_KEY"], timeout=5, transport=transport
+        ),
+    )
+    monkeypatch.setattr("portal.payments.services.client", client_module.client)
+    transport.time_out_next_create = True
+    with pytest.raises(PaymentError):
+        start(customer, amount=25_000)
+    db.session.commit()
+    payment = start(customer, amount=31_000)  # one more dish in the cart
+    db.session.commit()
+    first, second = transport.create_keys()
+    assert first != second and second.endswith("-31000")
+    assert payment.intent_id and stripe_get(app, f"/v1/payment_intents/{payment.intent_id}")["amount"] == 31_000 * 100

@@ -136,3 +136,28 @@ def test_the_development_test_payable_leads_to_the_card_page(app, db, client, au
     [payment] = db.session.query(Payment).all()
     assert response.headers["Location"] == f"/payments/{payment.id}/pay"
     assert payment.amount == 25_000 and payment.return_url == f"/payments/{payment.id}"
+
+
+REAL_STRIPE = {"STRIPE_API_BASE": "https://api.stripe.com", "STRIPE_JS_URL": "https://js.stripe.com/v3/"}
+
+
+def _csp_directive(csp: str, name: str) -> list[str]:
+    for part in csp.split(";"):
+        words = part.split()
+        if words and words[0] == name:
+            return words[1:]
+    return []
+
+
+@pytest.mark.parametrize("app", [REAL_STRIPE], indirect=True)
+def test_with_real_stripe_the_policy_lets_3d_secure_frames_open(app, client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    frames, scripts = _csp_directive(csp, "frame-src"), _csp_directive(csp, "script-src")
+    assert {"https://js.stripe.com", "https://hooks.stripe.com", "https://*.js.stripe.com"} <= set(frames)
+    assert {"https://js.stripe.com", "https://*.js.stripe.com"} <= set(scripts)
+    assert "https://api.stripe.com" in _csp_directive(csp, "connect-src")
+
+
+def test_with_localstripe_the_policy_names_only_localstripe(app, client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "stripe.com" not in csp

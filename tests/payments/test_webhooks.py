@@ -139,7 +139,7 @@ def test_an_event_for_an_unknown_payment_is_kept_and_retried(app, db, client, pa
 def test_reconcile_applies_a_webhook_that_never_came(app, db, payment, signal_log):
     pay_at_stripe(app, payment)
 
-    assert reconcile(now=utcnow() + timedelta(minutes=5)) == {"payments": 1, "refunds": 0, "events": 0}
+    assert reconcile(now=utcnow() + timedelta(minutes=5)) == {"payments": 1, "refunds": 0, "events": 0, "expired": 0}
     db.session.commit()
     assert reconcile(now=utcnow() + timedelta(minutes=6))["payments"] == 0
 
@@ -268,3 +268,31 @@ def test_a_refund_made_in_the_stripe_dashboard_is_recorded_once(app, db, client,
     db.session.refresh(payment)
     assert payment.status == PaymentStatus.PARTIALLY_REFUNDED and payment.refunded_amount == 4_000
     assert [call[3] for call in signal_log.calls if call[0] == "refunded"] == [4_000]
+
+
+def test_reconcile_cancels_abandoned_checkouts_instead_of_polling_them_forever(app, db, payment):
+    """A card checkout nobody finished in PAYMENTS_RECONCILE_DAYS (7) is cancelled at Stripe (it
+    can never charge later) and no longer polled."""
+    payment.created_at = payment.updated_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    counts = reconcile()
+    db.session.commit()
+    assert counts["expired"] == 1 and counts["payments"] == 0
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.CANCELLED
+    assert stripe_get(app, f"/v1/payment_intents/{payment.intent_id}")["status"] == "canceled"
+    assert reconcile() == {"payments": 0, "refunds": 0, "events": 0, "expired": 0}
+
+
+def test_reconcile_gives_up_on_a_stored_event_after_its_attempts(app, db, client, payment):
+    app.config["PAYMENTS_WEBHOOK_MAX_ATTEMPTS"] = 3
+    pay_at_stripe(app, payment)
+    event = event_for(app, payment.intent_id)
+    payment.intent_id = None  # an event for a payment we do not have
+    db.session.commit()
+    assert deliver(client, event).status_code == 409
+    for minutes in range(1, 6):
+        reconcile(now=utcnow() + timedelta(minutes=minutes))
+        db.session.commit()
+    stored = db.session.query(WebhookEvent).one()
+    assert stored.attempts == 3 and stored.processed_at is None and "given up" in stored.note
