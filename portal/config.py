@@ -103,6 +103,9 @@ class Config:
         self.GOSEND_PASS_KEY = env("GOSEND_PASS_KEY")
         self.GOSEND_CALLBACK_TOKEN = env("GOSEND_CALLBACK_TOKEN")
         self.GOSEND_TIMEOUT = float(env("GOSEND_TIMEOUT", "5"))
+        self.COURIER_STUCK_AFTER = int(env("COURIER_STUCK_AFTER", "120"))  # seconds a lost dispatch waits for the sweep
+        self.PAYMENTS_RECONCILE_DAYS = int(env("PAYMENTS_RECONCILE_DAYS", "7"))
+        self.PAYMENTS_WEBHOOK_MAX_ATTEMPTS = int(env("PAYMENTS_WEBHOOK_MAX_ATTEMPTS", "20"))
         # Payments (portal/payments): the Stripe HTTP API. Development and tests talk to a local
         # fake Stripe server (localstripe, started by `make run` and by the test fixture).
         self.STRIPE_API_BASE = env("STRIPE_API_BASE", "http://127.0.0.1:8420")
