@@ -23,7 +23,12 @@ def banner(port: str) -> None:
     print("\n  Stop with Ctrl+C.\n", flush=True)
 
 
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM too runs the cleanup below, so no sidecar is orphaned
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop)
     port = os.environ.get("PORT", "5000")
     children: list[subprocess.Popen] = []
     env = dict(os.environ)
