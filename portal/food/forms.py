@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts.forms import PhoneField
@@ -145,7 +146,7 @@ class CheckoutForm(FlaskForm):
     note = StringField(_l("Note for the driver (optional)"), validators=[Optional(), Length(max=300)])
     payment_method = RadioField(
         _l("Payment"),
-        choices=[("card", _l("Card (pay now)")), ("cash", _l("Cash to the courier"))],
+        choices=lambda: [SelectChoice("card", _l("Card (pay now)")), SelectChoice("cash", _l("Cash to the courier"))],
         default="card",
         validators=[DataRequired(_l("Choose card or cash."))],
     )
@@ -158,11 +159,11 @@ class CheckoutForm(FlaskForm):
 class RatingForm(FlaskForm):
     warung_stars = RadioField(
         _l("The food"),
-        choices=[(str(n), str(n)) for n in range(5, 0, -1)],
+        choices=[SelectChoice(str(n), str(n)) for n in range(5, 0, -1)],
         validators=[DataRequired(_l("Choose 1 to 5 stars."))],
     )
     courier_stars = RadioField(
-        _l("The courier"), choices=[(str(n), str(n)) for n in range(5, 0, -1)], validators=[Optional()]
+        _l("The courier"), choices=[SelectChoice(str(n), str(n)) for n in range(5, 0, -1)], validators=[Optional()]
     )
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)])
 
