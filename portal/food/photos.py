@@ -19,8 +19,9 @@ from PIL import Image, ImageOps
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-FULL = 1200
-THUMB = 360
+# Three sizes: lists show 80 px thumbs (200 px covers 2x screens), the page header a medium one,
+# and the full one is kept for a closer look. A menu's first visit stays small on a phone.
+SIZES = {"full": (1200, 80), "medium": (480, 70), "thumb": (200, 70)}
 
 
 class PhotoError(Exception):
@@ -38,7 +39,7 @@ def file_name(key: str, size: str) -> str:
 
 
 def save_photo(stream: IO[bytes]) -> str:
-    """Validate and store an upload; returns its key (two files: -full and -thumb)."""
+    """Validate and store an upload; returns its key (files <key>-full/-medium/-thumb.webp)."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise PhotoError(_l("The photo is too large: at most 5 MB."))
@@ -71,15 +72,15 @@ def store_image(image: Image.Image) -> str:
         image = background
     key = secrets.token_hex(12)
     folder = upload_dir()
-    for size, edge in (("full", FULL), ("thumb", THUMB)):
+    for size, (edge, quality) in SIZES.items():
         copy = image.copy()
         copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
-        copy.save(folder / file_name(key, size), "WEBP", quality=78, method=4)
+        copy.save(folder / file_name(key, size), "WEBP", quality=quality, method=4)
     return key
 
 
 def delete_photo(key: str | None) -> None:
     if not key:
         return
-    for size in ("full", "thumb"):
+    for size in SIZES:
         (upload_dir() / file_name(key, size)).unlink(missing_ok=True)
