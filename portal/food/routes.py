@@ -313,7 +313,7 @@ def owner_orders():
     warung = _my_warung_or_redirect()
     if warung is None:
         return redirect(url_for("food.my_warung"))
-    etag = food.board_etag(warung)
+    etag = f"{food.board_etag(warung)}-{locale()}-{bool(request.headers.get('HX-Request'))}"
     if request.headers.get("HX-Request") and (cached := not_modified(etag)):
         return cached
     orders = food.owner_orders(warung)
@@ -653,7 +653,9 @@ def _viewer_locale(user_locale: str | None) -> str:
 def _order_etag(delivery, status: str, updated_at, viewer_locale: str, is_customer: bool) -> str:
     from portal.couriers.services import tracking_etag
 
-    return tracking_etag(delivery, "food", status, updated_at.timestamp(), viewer_locale, is_customer)
+    # The fragment and the full page are different bodies: they never share an ETag.
+    fragment = bool(request.headers.get("HX-Request"))
+    return tracking_etag(delivery, "food", status, updated_at.timestamp(), viewer_locale, is_customer, fragment)
 
 
 def _unchanged_poll(order_id: int):

@@ -11,7 +11,11 @@ def test_message_is_rendered_in_the_recipients_language(app, user, db):
     notify.send(_l("You are logged in."), user=user, url="/my/activity")
     notify.send(_l("You are logged in."), phone="+6281234567890")
     english, indonesian = notify.outbox
-    assert (english.text, english.phone, english.url) == ("You are logged in.", user.phone, "http://localhost/my/activity")
+    assert (english.text, english.phone, english.url) == (
+        "You are logged in.",
+        user.phone,
+        "http://localhost/my/activity",
+    )
     assert indonesian.text == "Anda sudah masuk."
 
 
