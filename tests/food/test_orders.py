@@ -141,7 +141,9 @@ def test_accept_ready_pickup_deliver_with_pin_and_cash(app, db, customer, warung
     db.session.refresh(order)
     assert order.state == OrderStatus.PICKED_UP
     with pytest.raises(couriers.CourierError):
-        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin="000000" if order.delivery_pin != "000000" else "1")
+        couriers.mark(
+            delivery, DeliveryStatus.DELIVERED, by=driver, pin="000000" if order.delivery_pin != "000000" else "1"
+        )
     db.session.commit()
     couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=order.delivery_pin)
     db.session.commit()
@@ -222,10 +224,20 @@ def test_today_total_counts_only_live_orders(db, customer, warung, placed):
 
 
 def checkout_form(auth, warung, **extra):
-    return {"warung_id": warung.id, "address": HOMESTAY["address"], "latitude": "-8.2127", "longitude": "114.3204", "note": "", "payment_method": "cash", **extra}
+    return {
+        "warung_id": warung.id,
+        "address": HOMESTAY["address"],
+        "latitude": "-8.2127",
+        "longitude": "114.3204",
+        "note": "",
+        "payment_method": "cash",
+        **extra,
+    }
 
 
-def test_checkout_over_http_reviews_then_places_one_order_even_when_double_clicked(client, auth, db, customer, warung, cart):
+def test_checkout_over_http_reviews_then_places_one_order_even_when_double_clicked(
+    client, auth, db, customer, warung, cart
+):
     auth.login(customer)
     review = auth.post("/checkout", checkout_form(auth, warung), page="/cart")
     html = review.get_data(as_text=True)

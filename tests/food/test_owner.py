@@ -116,7 +116,7 @@ def test_menu_crud_prices_and_photos(client, auth, db, warung, uploads):
     full = Image.open(uploads / f"{dish.photo}-full.webp")
     assert full.format == "WEBP" and max(full.size) <= 1200
     assert not full.getexif()  # EXIF (and the GPS position) is gone
-    assert max(Image.open(uploads / f"{dish.photo}-thumb.webp").size) <= 200
+    assert max(Image.open(uploads / f"{dish.photo}-thumb.webp").size) <= 160
     photo = client.get(f"/media/food/{dish.photo}-thumb.webp")
     assert photo.status_code == 200 and "immutable" in photo.headers["Cache-Control"]
 
