@@ -183,7 +183,7 @@ def test_cancel_before_accepted_refunds_and_after_is_refused(app, db, customer, 
     food.add_to_cart(customer, warung.dishes[0].id, 1)
     second = place(customer, warung, key="k2")
     food.accept_order(second, by=warung.owner)
-    with pytest.raises(food.FoodError, match="tidak bisa dibatalkan|no longer"):
+    with pytest.raises(food.FoodError, match=r"tidak bisa dibatalkan|no longer"):
         food.cancel_order(second, by=customer)
 
 
