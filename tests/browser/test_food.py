@@ -58,3 +58,113 @@ def test_menu_first_visit_and_add_to_cart_are_small(page, demo):
     print(f"add-to-cart fragment: {size} bytes")
     assert size <= 2048, f"the add-to-cart fragment moved {size} bytes"
     expect(page.get_by_text("1 in cart")).to_be_visible()
+
+
+def new_page(browser, live_server):
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", timezone_id="Asia/Jakarta")
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def fill_card(page, number: str = "4242424242424242") -> None:
+    card = page.locator("#card-element")
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("31")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("68411")
+
+
+def test_the_whole_food_story(page, browser, live_server, demo):
+    # The demo owner marks a dish sold out and back (Indonesian: the owner has no English set).
+    owner = new_page(browser, live_server)
+    login(owner, "owner@example.com", DEMO_PASSWORD)
+    owner.goto("/my/warung/dishes")
+    row = owner.locator("li.owner-dish", has_text="Tempe Mendoan")
+    row.get_by_role("button", name="Tandai habis").click()
+    expect(row.get_by_text("Habis hari ini")).to_be_visible()
+    assert_accessible(owner)
+    row.get_by_role("button", name="Tersedia lagi").click()
+    expect(row.get_by_role("button", name="Tandai habis")).to_be_visible()
+
+    # A tourist searches "rujak", adds dishes, checks out to a homestay, pays by card.
+    login(page, "tourist@example.com", DEMO_PASSWORD)
+    page.goto("/warungs")
+    assert_accessible(page)
+    page.get_by_label("Search warungs and dishes").fill("rujak")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_role("link", name="Sego Tempong Bu Sri")).to_have_count(0)
+    page.get_by_role("link", name="Rujak Soto Mbok Nah").click()
+    expect(page.get_by_role("heading", name="Rujak Soto Mbok Nah")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Add Rujak soto with beef").click()
+    expect(page.locator("#cart-bar")).to_contain_text("Cart: 1 items")
+    page.get_by_role("button", name="Add Rujak soto with beef").click()
+    page.get_by_role("button", name="Add Dawet rice-flour jelly drink").click()
+    expect(page.locator("#cart-bar")).to_contain_text("Cart: 3 items, Rp57.000")
+    page.locator("#cart-bar a").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Osing Kemiren Homestay").click()
+    expect(page.get_by_label("Homestay or hotel name and address")).to_have_value(re.compile("Kemiren"))
+    page.get_by_label("Note for the driver (optional)").fill("Blue gate, ring the bell")
+    page.get_by_label("Card (pay now)").check()
+    page.get_by_role("button", name="See the total with delivery").click()
+    place = page.get_by_role("button", name=re.compile(r"Place order · Rp"))
+    expect(place).to_be_visible()
+    expect(page.get_by_label("Note for the driver (optional)")).to_have_value("Blue gate, ring the bell")
+    assert_accessible(page)
+    place.click()
+    expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
+    fill_card(page)
+    page.get_by_role("button", name=re.compile(r"^Pay Rp")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Order \d+$"))).to_be_visible()
+    expect(page.locator(".order-status")).to_contain_text("Placed")
+    order_url = page.url
+    assert_accessible(page)
+
+    # The owner accepts and marks it ready: a courier is requested.
+    owner.goto("/my/warung/orders")
+    expect(owner.locator("#board")).to_contain_text("Rujak Soto Daging")  # the board polls by itself
+    owner.get_by_role("button", name="Terima").click()
+    owner.get_by_role("button", name="Siap: panggil kurir").click()
+    expect(owner.get_by_text("kurir sedang menuju warung")).to_be_visible()
+    assert_accessible(owner)
+
+    # The tourist sees the PIN.
+    page.goto(order_url)
+    pin = page.locator(".pin-code").inner_text().strip()
+    assert re.fullmatch(r"\d{4,6}", pin)
+
+    # The demo driver takes the job in /courier and hands over with the PIN.
+    driver = new_page(browser, live_server)
+    login(driver, "driver@example.com", DEMO_PASSWORD)
+    driver.goto("/courier")
+    if (
+        driver.get_by_role("button", name="Go online").count()
+        or driver.get_by_role("button", name="Mulai bekerja").count()
+    ):
+        driver.locator(".courier-online button").click()
+    driver.locator("#open-jobs article", has_text="Rujak Soto Mbok Nah").get_by_role("link").first.click()
+    driver.locator("main form button[type=submit]").first.click()  # accept
+    for _ in range(3):
+        buttons = driver.locator(".courier-actions form button[name=status]:not([value=failed])")
+        if not buttons.count():
+            break
+        buttons.first.click()
+    driver.locator("input[name=pin]").fill(pin)
+    driver.locator("form[action$='/deliver'] button[type=submit]").click()
+
+    # The tourist sees "Delivered" (the page polls itself) and rates.
+    expect(page.locator(".order-status")).to_contain_text("Delivered", timeout=20_000)
+    page.reload()
+    page.get_by_role("group", name="The food").get_by_label("5 stars").check()
+    page.get_by_role("group", name="The courier").get_by_label("5 stars").check()
+    page.get_by_label("Comment (optional)").fill("Sambalnya mantap!")
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.get_by_text("Thank you for your rating!")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/my/activity")
+    expect(page.get_by_text(re.compile(r"Order \d+ from Rujak Soto Mbok Nah"))).to_be_visible()
+    for other in (owner, driver):
+        other.context.close()
