@@ -73,6 +73,7 @@ WARUNGS = [
                 "Dengan ayam kampung goreng.",
             ),
             ("Sego Tempong Ikan Pe", "Sego tempong with smoked stingray", 26000, "Nasi", "Ikan pe asap, pedas."),
+            ("Rujak Soto", "Rujak soto (vegetable rujak in beef soup)", 24000, "Nasi", "Resep ibu Bu Sri, kuah soto daging."),
             ("Tempe Mendoan", "Mendoan tempeh fritters", 8000, "Lauk", "Tiga potong."),
             ("Es Teh Manis", "Sweet iced tea", 5000, "Minuman", ""),
             ("Es Temulawak", "Iced Javanese ginger drink", 8000, "Minuman", "Segar, khas Banyuwangi."),

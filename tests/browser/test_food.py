@@ -93,15 +93,16 @@ def test_the_whole_food_story(page, browser, live_server, demo):
     assert_accessible(page)
     page.get_by_label("Search warungs and dishes").fill("rujak")
     page.get_by_role("button", name="Search", exact=True).click()
-    expect(page.get_by_role("link", name="Sego Tempong Bu Sri")).to_have_count(0)
-    page.get_by_role("link", name="Rujak Soto Mbok Nah").click()
-    expect(page.get_by_role("heading", name="Rujak Soto Mbok Nah")).to_be_visible()
+    expect(page.get_by_role("link", name="Rujak Soto Mbok Nah")).to_be_visible()
+    expect(page.get_by_role("link", name="Warung Bakso")).to_have_count(0)
+    page.get_by_role("link", name="Warung Sego Tempong Bu Sri").click()
+    expect(page.get_by_role("heading", name="Warung Sego Tempong Bu Sri")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("button", name="Add Rujak soto with beef").click()
+    page.get_by_role("button", name="Add Rujak soto (vegetable rujak in beef soup)").click()
     expect(page.locator("#cart-bar")).to_contain_text("Cart: 1 items")
-    page.get_by_role("button", name="Add Rujak soto with beef").click()
-    page.get_by_role("button", name="Add Dawet rice-flour jelly drink").click()
-    expect(page.locator("#cart-bar")).to_contain_text("Cart: 3 items, Rp57.000")
+    page.get_by_role("button", name="Add Rujak soto (vegetable rujak in beef soup)").click()
+    page.get_by_role("button", name="Add Sego tempong, complete").click()
+    expect(page.locator("#cart-bar")).to_contain_text("Cart: 3 items, Rp70.000")
     page.locator("#cart-bar a").click()
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
     assert_accessible(page)
@@ -125,7 +126,7 @@ def test_the_whole_food_story(page, browser, live_server, demo):
 
     # The owner accepts and marks it ready: a courier is requested.
     owner.goto("/my/warung/orders")
-    expect(owner.locator("#board")).to_contain_text("Rujak Soto Daging")  # the board polls by itself
+    expect(owner.locator("#board")).to_contain_text("2 × Rujak Soto")
     owner.get_by_role("button", name="Terima").click()
     owner.get_by_role("button", name="Siap: panggil kurir").click()
     expect(owner.get_by_text("kurir sedang menuju warung")).to_be_visible()
@@ -145,7 +146,7 @@ def test_the_whole_food_story(page, browser, live_server, demo):
         or driver.get_by_role("button", name="Mulai bekerja").count()
     ):
         driver.locator(".courier-online button").click()
-    driver.locator("#open-jobs article", has_text="Rujak Soto Mbok Nah").get_by_role("link").first.click()
+    driver.locator("#open-jobs article", has_text="Sego Tempong Bu Sri").get_by_role("link").first.click()
     driver.locator("main form button[type=submit]").first.click()  # accept
     for _ in range(3):
         buttons = driver.locator(".courier-actions form button[name=status]:not([value=failed])")
@@ -165,6 +166,6 @@ def test_the_whole_food_story(page, browser, live_server, demo):
     expect(page.get_by_text("Thank you for your rating!")).to_be_visible()
     assert_accessible(page)
     page.goto("/my/activity")
-    expect(page.get_by_text(re.compile(r"Order \d+ from Rujak Soto Mbok Nah"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Order \d+ from Warung Sego Tempong Bu Sri"))).to_be_visible()
     for other in (owner, driver):
         other.context.close()
