@@ -21,7 +21,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 # Three sizes: lists show 80 px thumbs (160 px covers 2x screens), the page header a medium one,
 # and the full one is kept for a closer look. A menu's first visit stays small on a phone.
-SIZES = {"full": (1200, 80), "medium": (480, 70), "thumb": (160, 60)}
+SIZES = {"full": (1200, 80), "medium": (480, 70), "thumb": (160, 55)}
 
 
 class PhotoError(Exception):
