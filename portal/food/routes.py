@@ -334,7 +334,7 @@ def owner_orders():
         button=EmptyForm(),
         reject=RejectForm(),
     )
-    return with_etag(response, etag)
+    return with_etag(response, etag) if request.headers.get("HX-Request") else response
 
 
 def _my_incoming(order_id: int) -> FoodOrder:
@@ -693,7 +693,9 @@ def _unchanged_poll(order_id: int):
 
 @bp.get("/orders/<int:order_id>")
 def order(order_id: int):
-    if request.if_none_match and (cached := _unchanged_poll(order_id)) is not None:
+    # Only the polled fragment is cached by ETag: the full page carries flash messages and forms.
+    polling = bool(request.headers.get("HX-Request"))
+    if polling and request.if_none_match and (cached := _unchanged_poll(order_id)) is not None:
         return cached
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
@@ -717,7 +719,7 @@ def order(order_id: int):
             db.session.commit()
     delivery = find_delivery(Purpose.FOOD, order.id)
     etag = _order_etag(delivery, order.status, order.updated_at, _viewer_locale(current_user.locale), is_customer)
-    if (cached := not_modified(etag)) is not None:
+    if polling and (cached := not_modified(etag)) is not None:
         return cached
     pay = None
     if is_customer and order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == "card":
@@ -734,7 +736,7 @@ def order(order_id: int):
         pay=pay,
         rating=RatingForm(),
     )
-    return with_etag(response, etag)
+    return with_etag(response, etag) if polling else response
 
 
 @bp.post("/orders/<int:order_id>/cancel")

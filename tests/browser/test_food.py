@@ -146,13 +146,11 @@ def test_the_whole_food_story(page, browser, live_server, demo):
         or driver.get_by_role("button", name="Mulai bekerja").count()
     ):
         driver.locator(".courier-online button").click()
-    driver.locator("#open-jobs article", has_text="Sego Tempong Bu Sri").get_by_role("link").first.click()
-    driver.locator("main form button[type=submit]").first.click()  # accept
-    for _ in range(3):
-        buttons = driver.locator(".courier-actions form button[name=status]:not([value=failed])")
-        if not buttons.count():
-            break
-        buttons.first.click()
+    driver.locator("#open-jobs article", has_text="Sego Tempong Bu Sri").get_by_role("button", name="Terima").click()
+    expect(driver.get_by_text("food-order-")).to_be_visible()
+    driver.get_by_role("button", name="Menuju lokasi jemput").click()
+    driver.get_by_role("button", name="Sudah dijemput").click()
+    expect(page.locator(".order-status")).to_contain_text("On the way to you", timeout=20_000)
     driver.locator("input[name=pin]").fill(pin)
     driver.locator("form[action$='/deliver'] button[type=submit]").click()
 
