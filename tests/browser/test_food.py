@@ -146,7 +146,7 @@ def test_the_whole_food_story(page, browser, live_server, demo):
         or driver.get_by_role("button", name="Mulai bekerja").count()
     ):
         driver.locator(".courier-online button").click()
-    driver.locator("#open-jobs article", has_text="Sego Tempong Bu Sri").get_by_role("button", name="Terima").click()
+    driver.locator("#open-jobs article", has_text="Sego Tempong Bu Sri").get_by_role("button").first.click()  # accept
     expect(driver.get_by_text("food-order-")).to_be_visible()
     driver.get_by_role("button", name="Menuju lokasi jemput").click()
     driver.get_by_role("button", name="Sudah dijemput").click()
