@@ -86,6 +86,30 @@ class Config:
         self.CSP_SCRIPT_SRC: list[str] = []
         self.CSP_FRAME_SRC: list[str] = []
         self.CSP_CONNECT_SRC: list[str] = []
+        # Couriers: providers tried in this order (the local fleet is always the last resort).
+        self.COURIER_PROVIDERS = [p.strip() for p in env("COURIER_PROVIDERS", "local").split(",") if p.strip()]
+        self.COURIER_BASE_FARE = int(env("COURIER_BASE_FARE", "8000"))  # rupiah
+        self.COURIER_PER_KM = int(env("COURIER_PER_KM", "2500"))  # rupiah per km, as the crow flies
+        self.COURIER_MIN_FARE = int(env("COURIER_MIN_FARE", "10000"))
+        self.COURIER_QUOTE_TTL = int(env("COURIER_QUOTE_TTL", "900"))  # seconds a quote holds
+        self.COURIER_NO_DRIVER_AFTER = int(env("COURIER_NO_DRIVER_AFTER", "900"))  # seconds without a taker
+        self.COURIER_RETRY_ATTEMPTS = int(env("COURIER_RETRY_ATTEMPTS", "3"))  # per provider, then fall back
+        self.COURIER_RETRY_BACKOFF = int(env("COURIER_RETRY_BACKOFF", "20"))  # seconds, doubled each try
+        self.COURIER_PHOTO_DIR = env("COURIER_PHOTO_DIR", str(INSTANCE / "uploads" / "drivers"))
+        self.GOSEND_BASE_URL = env("GOSEND_BASE_URL", "https://integration-kilat-api.gojekapi.com")
+        self.GOSEND_CLIENT_ID = env("GOSEND_CLIENT_ID")
+        self.GOSEND_PASS_KEY = env("GOSEND_PASS_KEY")
+        self.GOSEND_CALLBACK_TOKEN = env("GOSEND_CALLBACK_TOKEN")
+        self.GOSEND_TIMEOUT = float(env("GOSEND_TIMEOUT", "5"))
+        # Payments (portal/payments): the Stripe HTTP API. Development and tests talk to a local
+        # fake Stripe server (localstripe, started by `make run` and by the test fixture).
+        self.STRIPE_API_BASE = env("STRIPE_API_BASE", "http://127.0.0.1:8420")
+        self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "sk_test_localstripe")
+        self.STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
+        self.STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "whsec_localstripe")
+        self.STRIPE_JS_URL = env("STRIPE_JS_URL", f"{self.STRIPE_API_BASE}/js.stripe.com/v3/")
+        self.STRIPE_TIMEOUT = float(env("STRIPE_TIMEOUT", "10"))
+        self.STRIPE_WEBHOOK_TOLERANCE = 300  # seconds a signed webhook stays acceptable
 
 
 class DevelopmentConfig(Config):
@@ -126,6 +150,12 @@ class ProductionConfig(Config):
         missing = [name for name in ("SECRET_KEY", "DATA_KEY") if not env(name)]
         if missing:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+        # Real Stripe; the keys have no defaults (portal/payments refuses to start without them).
+        self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+        self.STRIPE_JS_URL = env("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+        self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+        self.STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+        self.STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -26,12 +26,15 @@ def content_security_policy(config) -> str:
 
 
 def init_app(app: Flask) -> None:
-    policy = content_security_policy(app.config)
+    # Built once, at the first response: domains (payments) add their sources from the final config.
+    policy: list[str] = []
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        if not policy:
+            policy.append(content_security_policy(app.config))
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("Content-Security-Policy", policy[0])
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

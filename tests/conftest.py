@@ -7,6 +7,7 @@ import contextvars
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -19,6 +20,12 @@ from portal.config import TestingConfig, database_url
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from tests.factories import DEMO_PASSWORD, UserFactory
+
+if TYPE_CHECKING:
+    from tests.payments_fixtures import LocalStripe
+
+# The session-wide fake Stripe (localstripe) every `app` talks to.
+pytest_plugins = ("tests.payments_fixtures",)
 
 
 def _fresh_postgres(base_url: str, worker: str) -> tuple[str, str, str]:
@@ -99,9 +106,9 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app(database_uri: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+def app(database_uri: str, localstripe: LocalStripe, request: pytest.FixtureRequest) -> Iterator[Flask]:
     overrides = getattr(request, "param", None) or {}
-    app = make_app(database_uri, **overrides)
+    app = make_app(database_uri, **{**localstripe.config, **overrides})
     with app.app_context():
         yield app
         _db.session.remove()

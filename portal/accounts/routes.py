@@ -18,7 +18,8 @@ def safe_next(target: str | None, default: str = "main.index") -> str:
     """Only same-site paths: a login link must not bounce a user to another site."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        # "/\\host" is "//host" to browsers; only plain same-site paths pass.
+        if not parts.scheme and not parts.netloc and target.startswith("/") and target[1:2] not in ("/", "\\"):
             return target
     return url_for(default)
 

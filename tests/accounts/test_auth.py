@@ -69,8 +69,11 @@ def test_login_error_is_the_same_for_unknown_email_and_wrong_password(auth, user
 def test_login_redirects_only_to_same_site_next(client, auth, user):
     token = auth.csrf_token("/login")
     data = {"email": user.email, "password": DEMO_PASSWORD, "csrf_token": token}
-    response = client.post("/login", data={**data, "next": "https://evil.example/steal"})
-    assert response.headers["Location"] == "/"
+    for evil in ("https://evil.example/steal", "//evil.example", "/\\evil.example"):
+        response = client.post("/login", data={**data, "next": evil})
+        assert response.headers["Location"] == "/"
+        auth.logout()
+        data["csrf_token"] = auth.csrf_token("/login")
     auth.logout()
     response = client.post("/login", data={**data, "csrf_token": auth.csrf_token("/login"), "next": "/my/activity"})
     assert response.headers["Location"] == "/my/activity"

@@ -1,0 +1,130 @@
+"""The one courier contract: what moves (Job), what a provider answers (Quote, Booking, Update).
+
+Food, rides, documents and medicine import these names and `portal.couriers.services` only,
+never a provider module. Every provider maps its own statuses onto DeliveryStatus in one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from portal.couriers.models import DeliveryStatus
+
+
+class Purpose(StrEnum):
+    FOOD = "food"
+    DOCUMENT = "document"
+    MEDICINE = "medicine"
+    RIDE = "ride"
+
+
+class Vehicle(StrEnum):
+    MOTORBIKE = "motorbike"
+    TRAIL = "trail"
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    name: str
+    phone: str
+    address: str
+    lat: float
+    lng: float
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: datetime  # aware UTC
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    vehicle: Vehicle = Vehicle.MOTORBIKE
+    medicine_trained: bool = False
+    pin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    purpose: Purpose
+    pickup: Stop
+    dropoff: Stop
+    window: Window | None = None  # None = now
+    requirements: Requirements = Requirements()
+    reference: str = ""  # e.g. "food-order-12", shown to the driver
+    description: str = ""  # what moves, e.g. "2 items from Warung Bu Sri"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    provider: str
+    fee: int
+    eta_minutes: int
+    distance_km: float
+    expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A provider took the job: its reference and the status it reports right away."""
+
+    provider: str
+    ref: str
+    status: DeliveryStatus
+    fee: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One status report from a provider (pulled or pushed), already mapped to our statuses."""
+
+    ref: str
+    status: DeliveryStatus
+    at: datetime  # when the provider says it happened: older updates never overwrite newer ones
+    raw_status: str = ""
+    courier_name: str | None = None
+    courier_phone: str | None = None
+    eta: datetime | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ProviderUnavailable(Exception):
+    """A transient failure (timeout, 5xx, a body we cannot read): retry later, nothing is lost."""
+
+
+class ProviderDeclined(Exception):
+    """The provider will not take this job (out of area, unsupported): try the next one."""
+
+
+class WebhookRejected(Exception):
+    """A webhook that is not authentic (wrong token) or not readable."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Courier(Protocol):
+    name: str
+
+    def supports(self, job: Job) -> bool: ...  # vehicle/credential/scheduling needs
+
+    def quote(self, job: Job, *, now: datetime) -> Quote: ...  # fee in rupiah, ETA, expiry
+
+    def book(self, job: Job, *, key: str) -> Booking: ...  # idempotent on key
+
+    def cancel(self, booking_ref: str) -> None: ...
+
+    def status(self, booking_ref: str) -> Update: ...  # pull
+
+    def parse_webhook(self, request: Any) -> list[Update]: ...  # push, authenticated

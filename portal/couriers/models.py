@@ -1,0 +1,393 @@
+"""Deliveries (one row per job, with its event timeline) and the local fleet's driver profiles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from portal.accounts.models import User
+from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle, Window
+from portal.database import utcnow
+from portal.extensions import db
+
+
+class DeliveryStatus(StrEnum):
+    REQUESTED = "requested"
+    FINDING_DRIVER = "finding_driver"
+    DRIVER_ASSIGNED = "driver_assigned"
+    PICKING_UP = "picking_up"
+    PICKED_UP = "picked_up"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    NO_DRIVER = "no_driver"
+    CANCELLED = "cancelled"
+    ON_HOLD = "on_hold"
+    FAILED = "failed"
+    RETURNED = "returned"
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+    @property
+    def rank(self) -> int:
+        """Position on the happy path; off-path statuses rank by where they can happen."""
+        return RANK[self]
+
+
+S = DeliveryStatus
+FINAL = frozenset({S.DELIVERED, S.CANCELLED, S.FAILED, S.RETURNED})
+# Courier is on the way with the goods: cancelling now means bringing them back instead.
+CARRYING = frozenset({S.PICKED_UP, S.DELIVERING})
+OPEN_FOR_DRIVERS = frozenset({S.FINDING_DRIVER})
+
+# Every legal move. Anything else raises: a status never changes silently.
+TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    S.REQUESTED: frozenset({S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}),
+    S.FINDING_DRIVER: frozenset({S.DRIVER_ASSIGNED, S.PICKING_UP, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}),
+    S.DRIVER_ASSIGNED: frozenset(
+        {S.PICKING_UP, S.PICKED_UP, S.FINDING_DRIVER, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
+    ),
+    S.PICKING_UP: frozenset({S.PICKED_UP, S.FINDING_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}),
+    S.PICKED_UP: frozenset({S.DELIVERING, S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED}),
+    S.DELIVERING: frozenset({S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED}),
+    S.NO_DRIVER: frozenset({S.REQUESTED, S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.CANCELLED}),
+    S.ON_HOLD: frozenset(
+        {
+            S.FINDING_DRIVER,
+            S.DRIVER_ASSIGNED,
+            S.PICKING_UP,
+            S.PICKED_UP,
+            S.DELIVERING,
+            S.DELIVERED,
+            S.CANCELLED,
+            S.FAILED,
+            S.RETURNED,
+        }
+    ),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.FAILED: frozenset(),
+    S.RETURNED: frozenset(),
+}
+
+RANK = {
+    S.REQUESTED: 0,
+    S.FINDING_DRIVER: 1,
+    S.NO_DRIVER: 1,
+    S.DRIVER_ASSIGNED: 2,
+    S.PICKING_UP: 3,
+    S.ON_HOLD: 3,
+    S.PICKED_UP: 4,
+    S.DELIVERING: 5,
+    S.DELIVERED: 6,
+    S.CANCELLED: 6,
+    S.FAILED: 6,
+    S.RETURNED: 6,
+}
+
+STATUS_LABELS = {
+    S.REQUESTED: _l("Requested"),
+    S.FINDING_DRIVER: _l("Finding a courier"),
+    S.DRIVER_ASSIGNED: _l("Courier assigned"),
+    S.PICKING_UP: _l("Courier on the way to pick up"),
+    S.PICKED_UP: _l("Picked up"),
+    S.DELIVERING: _l("On the way to you"),
+    S.DELIVERED: _l("Delivered"),
+    S.NO_DRIVER: _l("No courier found"),
+    S.CANCELLED: _l("Cancelled"),
+    S.ON_HOLD: _l("On hold"),
+    S.FAILED: _l("Delivery failed"),
+    S.RETURNED: _l("Returned"),
+}
+
+PURPOSE_LABELS = {
+    Purpose.FOOD: _l("Food"),
+    Purpose.DOCUMENT: _l("Documents"),
+    Purpose.MEDICINE: _l("Medicine"),
+    Purpose.RIDE: _l("Ijen ride"),
+}
+VEHICLE_LABELS = {Vehicle.MOTORBIKE: _l("Motorbike"), Vehicle.TRAIL: _l("Trail bike")}
+
+PIN_MAX_TRIES = 5
+
+
+class EnumText(TypeDecorator):
+    """A StrEnum stored as plain text (no database enum to migrate); read back as the enum."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(self.enum(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum(value)
+
+
+def _stop_to_dict(stop: Stop) -> dict[str, Any]:
+    return {
+        "name": stop.name,
+        "phone": stop.phone,
+        "address": stop.address,
+        "lat": stop.lat,
+        "lng": stop.lng,
+        "note": stop.note,
+    }
+
+
+class Delivery(db.Model):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_purpose_origin", "purpose", "origin_id"),
+        Index("ix_deliveries_status_provider", "status", "provider"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(EnumText(Purpose))
+    origin_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus), default=DeliveryStatus.REQUESTED)
+    provider: Mapped[str] = mapped_column(String(20), default="")
+    provider_ref: Mapped[str | None] = mapped_column(String(80), index=True)
+    fee: Mapped[int] = mapped_column(Integer, default=0)
+    distance_km: Mapped[float] = mapped_column(Float, default=0.0)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    courier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # An outside provider's driver is not one of our users: their name and phone as reported.
+    courier_name: Mapped[str | None] = mapped_column(String(120))
+    courier_phone: Mapped[str | None] = mapped_column(String(30))
+    # What moves, as the origin described it (stops, reference, description).
+    job_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    vehicle: Mapped[Vehicle] = mapped_column(EnumText(Vehicle), default=Vehicle.MOTORBIKE)
+    medicine_trained: Mapped[bool] = mapped_column(Boolean, default=False)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    window_start: Mapped[datetime | None] = mapped_column()
+    window_end: Mapped[datetime | None] = mapped_column()
+    eta: Mapped[datetime | None] = mapped_column()
+    # Dispatch bookkeeping: tries at the current provider, when to retry, when to give up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(index=True)
+    no_driver_at: Mapped[datetime | None] = mapped_column(index=True)
+    provider_updated_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
+    courier: Mapped[User | None] = relationship(foreign_keys=[courier_id])
+    events: Mapped[list[DeliveryEvent]] = relationship(
+        back_populates="delivery",
+        cascade="all, delete-orphan",
+        order_by="(DeliveryEvent.at, DeliveryEvent.id)",
+        lazy="selectin",
+    )
+
+    # Transient: the plain PIN, set only by request_delivery() so the caller can show it once.
+    issued_pin = None  # str | None; a plain attribute, never a column
+
+    def __repr__(self) -> str:
+        return f"<Delivery {self.id} {self.purpose}:{self.origin_id} {self.status}>"
+
+    @property
+    def status_enum(self) -> DeliveryStatus:
+        return DeliveryStatus(self.status)
+
+    @property
+    def final(self) -> bool:
+        return self.status_enum.final
+
+    @property
+    def status_label(self) -> str:
+        return self.status_enum.label
+
+    @property
+    def purpose_label(self) -> str:
+        return str(PURPOSE_LABELS[Purpose(self.purpose)])
+
+    @property
+    def vehicle_label(self) -> str:
+        return str(VEHICLE_LABELS[Vehicle(self.vehicle)])
+
+    @property
+    def retrying(self) -> bool:
+        """A provider failed for now and another try is scheduled: shown as "retrying"."""
+        return self.retry_at is not None and not self.final
+
+    @property
+    def timeline(self) -> list[DeliveryEvent]:
+        """One line per status reached (retries and notes stay in the event table)."""
+        seen: list[DeliveryEvent] = []
+        for event in self.events:
+            if not seen or seen[-1].status != event.status:
+                seen.append(event)
+        return seen
+
+    @property
+    def needs_pin(self) -> bool:
+        return self.pin_hash is not None
+
+    @property
+    def pin_tries_left(self) -> int:
+        return max(0, PIN_MAX_TRIES - self.pin_attempts)
+
+    @property
+    def pickup(self) -> Stop:
+        return Stop(**self.job_data["pickup"])
+
+    @property
+    def dropoff(self) -> Stop:
+        return Stop(**self.job_data["dropoff"])
+
+    @property
+    def reference(self) -> str:
+        return self.job_data.get("reference", "")
+
+    @property
+    def description(self) -> str:
+        return self.job_data.get("description", "")
+
+    @property
+    def driver_name(self) -> str | None:
+        return self.courier.name if self.courier is not None else self.courier_name
+
+    @property
+    def driver_phone(self) -> str | None:
+        return self.courier.phone if self.courier is not None else self.courier_phone
+
+    @property
+    def job(self) -> Job:
+        window = Window(self.window_start, self.window_end) if self.window_start and self.window_end else None
+        return Job(
+            purpose=Purpose(self.purpose),
+            pickup=self.pickup,
+            dropoff=self.dropoff,
+            window=window,
+            requirements=Requirements(
+                vehicle=Vehicle(self.vehicle), medicine_trained=self.medicine_trained, pin=self.needs_pin
+            ),
+            reference=self.reference,
+            description=self.description,
+        )
+
+    @staticmethod
+    def job_payload(job: Job) -> dict[str, Any]:
+        return {
+            "pickup": _stop_to_dict(job.pickup),
+            "dropoff": _stop_to_dict(job.dropoff),
+            "reference": job.reference,
+            "description": job.description,
+        }
+
+
+class DeliveryEvent(db.Model):
+    __tablename__ = "delivery_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    delivery: Mapped[Delivery] = relationship(back_populates="events")
+    by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return DeliveryStatus(self.status).label
+
+
+class DriverStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return str(DRIVER_STATUS_LABELS[self])
+
+
+DRIVER_STATUS_LABELS = {
+    DriverStatus.PENDING: _l("Waiting for verification"),
+    DriverStatus.VERIFIED: _l("Verified"),
+    DriverStatus.REJECTED: _l("Rejected"),
+}
+
+LANGUAGE_LABELS = {"id": "Bahasa Indonesia", "en": "English", "jv": "Basa Jawa", "osing": "Basa Using", "md": "Madura"}
+
+
+class DriverProfile(db.Model):
+    __tablename__ = "driver_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    nik_encrypted: Mapped[str] = mapped_column(Text)
+    nik_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nik_masked: Mapped[str] = mapped_column(String(16))
+    ktp_address: Mapped[str] = mapped_column(Text)
+    vehicle: Mapped[Vehicle] = mapped_column(EnumText(Vehicle), default=Vehicle.MOTORBIKE)
+    plate: Mapped[str] = mapped_column(String(16))
+    photo: Mapped[str | None] = mapped_column(String(120))
+    languages: Mapped[str] = mapped_column(String(60), default="id")
+    medicine_trained: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[DriverStatus] = mapped_column(EnumText(DriverStatus), default=DriverStatus.PENDING)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column()
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+    @property
+    def verified(self) -> bool:
+        return self.status == DriverStatus.VERIFIED
+
+    @property
+    def status_label(self) -> str:
+        return DriverStatus(self.status).label
+
+    @property
+    def vehicle_label(self) -> str:
+        return str(VEHICLE_LABELS[Vehicle(self.vehicle)])
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+    @property
+    def language_labels(self) -> list[str]:
+        return [LANGUAGE_LABELS.get(code, code) for code in self.language_list]
+
+    def qualifies_for(self, delivery: Delivery) -> bool:
+        """A trail bike can do a motorbike job, not the other way round; medicine needs the training."""
+        if delivery.vehicle == Vehicle.TRAIL and self.vehicle != Vehicle.TRAIL:
+            return False
+        return not (delivery.medicine_trained and not self.medicine_trained)
+
+
+class NikView(db.Model):
+    """Every time staff reveals a driver's full NIK: who, whose, when."""
+
+    __tablename__ = "driver_nik_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("driver_profiles.id", ondelete="CASCADE"), index=True)
+    viewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,164 @@
+"""HTTP for payments: the shared card page, its confirm call, the receipt, the Stripe webhook."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+import click
+from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.accounts.access import ensure
+from portal.accounts.models import Role
+from portal.extensions import csrf, db
+from portal.htmx import render
+from portal.payments import bp
+from portal.payments.client import SignatureError, verify
+from portal.payments.models import Payment, PaymentMethod, PaymentStatus
+from portal.payments.services import PaymentError, confirm_card, handle_event, payable_label, reconcile, sync_payment
+
+log = logging.getLogger(__name__)
+
+
+@bp.record_once
+def _require_keys(state) -> None:
+    """Production talks to real Stripe and must have its keys (development uses localstripe's)."""
+    config = state.app.config
+    if config.get("ENV_NAME") == "production":
+        names = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+        missing = [name for name in names if not config.get(name)]
+        if missing:
+            raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+
+
+@bp.before_app_request
+def _allow_stripe_js() -> None:
+    """Once per app: let the CSP load Stripe.js (and its frames/API calls) from its configured origin."""
+    app = current_app
+    if app.extensions.get("payments_csp"):
+        return
+    app.extensions["payments_csp"] = True
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    js = origin(app.config["STRIPE_JS_URL"])
+    api = origin(app.config["STRIPE_API_BASE"])
+    app.config["CSP_SCRIPT_SRC"] = [*app.config["CSP_SCRIPT_SRC"], js]
+    app.config["CSP_FRAME_SRC"] = [*app.config["CSP_FRAME_SRC"], js]
+    app.config["CSP_CONNECT_SRC"] = [*app.config["CSP_CONNECT_SRC"], api, js]
+
+
+def _own_payment(payment_id: int) -> Payment:
+    payment = db.session.get(Payment, payment_id)
+    ensure(payment is not None and (payment.customer_id == current_user.id or current_user.has_role(Role.ADMIN)))
+    return payment
+
+
+def _safe_return(payment: Payment) -> str:
+    url = payment.return_url or "/"
+    parts = urlsplit(url)
+    return url if not parts.netloc and url.startswith("/") and not url.startswith("//") else "/"
+
+
+@bp.get("/payments/<int:payment_id>/pay")
+@login_required
+def pay(payment_id: int):
+    payment = db.session.get(Payment, payment_id)
+    ensure(payment is not None and payment.customer_id == current_user.id)
+    if payment.kind != PaymentMethod.CARD:
+        return redirect(url_for("payments.receipt", payment_id=payment.id))
+    if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
+        return redirect(_safe_return(payment))
+    return render(
+        "payments/pay.html",
+        payment=payment,
+        what=payable_label(payment),
+        stripe_js=current_app.config["STRIPE_JS_URL"],
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+    )
+
+
+@bp.post("/payments/<int:payment_id>/confirm")
+@login_required
+def confirm(payment_id: int):
+    """Called by static/js/payments.js with the Stripe.js card token (never the card number)."""
+    payment = db.session.get(Payment, payment_id)
+    ensure(payment is not None and payment.customer_id == current_user.id)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    token = (request.form.get("token") or "").strip() or None
+    if token is not None and not token.startswith(("tok_", "pm_")):
+        token = None
+    if not wants_json and token is None:
+        flash(_("Paying by card needs JavaScript. Please turn it on, or choose another way to pay."), "error")
+        return redirect(url_for("payments.pay", payment_id=payment.id))
+    try:
+        intent = confirm_card(payment, token)
+    except PaymentError as error:
+        db.session.rollback()
+        return jsonify(error=str(error)), 503
+    db.session.commit()
+    payment = db.session.get(Payment, payment_id)
+    if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
+        return jsonify(redirect=_safe_return(payment))
+    if intent.get("status") == "requires_action":
+        return jsonify(action=payment.client_secret)
+    if payment.state == PaymentStatus.FAILED:
+        # A decline is an answer, not an error of this call: 200, and the page shows the message.
+        return jsonify(error=payment.failure_message or _("Your card was declined."), declined=True)
+    if payment.state == PaymentStatus.CANCELLED:
+        return jsonify(error=_("This payment was cancelled.")), 409
+    return jsonify(error=_("The payment is not complete yet. Please try again.")), 409
+
+
+@bp.get("/payments/<int:payment_id>")
+@login_required
+def receipt(payment_id: int):
+    payment = _own_payment(payment_id)
+    if payment.kind == PaymentMethod.CARD and payment.state.open:
+        sync_payment(payment)
+        db.session.commit()
+    return render(
+        "payments/receipt.html",
+        payment=payment,
+        what=payable_label(payment),
+        status_label=lambda status: PaymentStatus(status).label,
+    )
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    payload = request.get_data()
+    try:
+        event = verify(
+            payload,
+            request.headers.get("Stripe-Signature"),
+            current_app.config["STRIPE_WEBHOOK_SECRET"],
+            tolerance=current_app.config["STRIPE_WEBHOOK_TOLERANCE"],
+        )
+    except SignatureError as error:
+        log.warning("stripe webhook refused: %s", error)
+        return jsonify(error="invalid signature"), 400
+    result = handle_event(event)
+    db.session.commit()
+    return jsonify(outcome=result.outcome), result.status_code
+
+
+@bp.cli.command("reconcile")
+@click.option("--minutes", default=2, show_default=True, help="Only payments untouched for this long.")
+def reconcile_command(minutes: int) -> None:
+    """Poll Stripe for payments and refunds whose webhook never came."""
+    from datetime import timedelta
+
+    from portal.database import serialized
+
+    with serialized():
+        counts = reconcile(older_than=timedelta(minutes=minutes))
+        db.session.commit()
+    click.echo(
+        f"reconciled {counts['payments']} payments, {counts['refunds']} refunds, {counts['events']} stored events"
+    )

@@ -1,0 +1,68 @@
+"""Jobs, drivers and deliveries for the courier tests."""
+
+from __future__ import annotations
+
+import itertools
+
+from portal.accounts import nik
+from portal.accounts.models import Role
+from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle
+from portal.couriers.models import DriverProfile, DriverStatus
+from portal.database import utcnow
+from portal.extensions import db
+from tests.factories import UserFactory
+
+# Warung Bu Sri near Taman Blambangan, and a homestay in Kemiren (about 4.5 km apart).
+WARUNG = Stop("Warung Bu Sri", "+6281100000002", "Jl. Kapten Piere Tendean 5, Banyuwangi", -8.2193, 114.3691)
+HOMESTAY = Stop("Emma Tourist", "+6281100000006", "Homestay Kemiren, Glagah", -8.2090, 114.3290, note="blue gate")
+_serial = itertools.count(1)
+
+
+def make_job(
+    purpose: Purpose = Purpose.FOOD,
+    *,
+    vehicle: Vehicle = Vehicle.MOTORBIKE,
+    medicine: bool = False,
+    pin: bool = False,
+    window=None,
+    reference: str = "food-order-1",
+) -> Job:
+    return Job(
+        purpose=purpose,
+        pickup=WARUNG,
+        dropoff=HOMESTAY,
+        window=window,
+        requirements=Requirements(vehicle=vehicle, medicine_trained=medicine, pin=pin),
+        reference=reference,
+        description="2 items from Warung Bu Sri",
+    )
+
+
+def make_driver(
+    *,
+    vehicle: Vehicle = Vehicle.TRAIL,
+    medicine: bool = False,
+    status: DriverStatus = DriverStatus.VERIFIED,
+    online: bool = True,
+    role: bool = True,
+):
+    user = UserFactory(roles=[Role.DRIVER] if role else [])
+    number = f"351001120885{next(_serial):04d}"
+    db.session.add(
+        DriverProfile(
+            user_id=user.id,
+            nik_encrypted=nik.encrypt(number),
+            nik_hash=nik.lookup_hash(number),
+            nik_masked=nik.mask(number),
+            ktp_address="Jl. Ahmad Yani 12, Banyuwangi",
+            vehicle=vehicle,
+            plate="P 1234 AB",
+            languages="id,en",
+            medicine_trained=medicine,
+            status=status,
+            online=online,
+            verified_at=utcnow() if status == DriverStatus.VERIFIED else None,
+        )
+    )
+    db.session.flush()
+    return user

@@ -1,0 +1,138 @@
+"""Card payments against the real localstripe process: create, confirm, decline, retry, refund."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.payments.models import Payment, PaymentMethod, PaymentStatus
+from portal.payments.services import (
+    PaymentError,
+    confirm_card,
+    pay_url,
+    payment_for,
+    refund,
+    start_payment,
+    sync_payment,
+)
+from tests.factories import UserFactory
+from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token, stripe_get
+
+
+@pytest.fixture
+def customer(db):
+    user = UserFactory()
+    db.session.commit()
+    return user
+
+
+def start(customer, amount=25_000, payable_id=1, method=PaymentMethod.CARD, **kwargs) -> Payment:
+    return start_payment(
+        payable_type=PAYABLE,
+        payable_id=payable_id,
+        customer=customer,
+        amount=amount,
+        method=method,
+        return_url=f"/test-orders/{payable_id}",
+        **kwargs,
+    )
+
+
+def test_a_card_payment_creates_one_payment_intent_in_rupiah_cents(app, db, customer):
+    payment = start(customer)
+    db.session.commit()
+
+    intent = stripe_get(app, f"/v1/payment_intents/{payment.intent_id}")
+    assert payment.status == PaymentStatus.PENDING
+    assert intent["amount"] == 2_500_000 and intent["currency"] == "idr"
+    assert pay_url(payment) == f"/payments/{payment.id}/pay"
+    assert payment_for(PAYABLE, 1) == payment
+
+
+def test_starting_checkout_again_reuses_the_payment_and_its_intent(app, db, customer):
+    first = start(customer, amount=25_000)
+    db.session.commit()
+    again = start(customer, amount=30_000)
+    db.session.commit()
+
+    assert again.id == first.id and again.intent_id == first.intent_id
+    assert db.session.query(Payment).count() == 1
+    assert int(stripe_get(app, f"/v1/payment_intents/{again.intent_id}")["amount"]) == 3_000_000
+
+
+def test_the_success_card_pays_and_sends_payment_succeeded_once(app, db, customer, signal_log):
+    payment = start(customer)
+    db.session.commit()
+
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+    sync_payment(payment)
+    db.session.commit()
+
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.paid_at is not None
+    assert signal_log.count("succeeded") == 1
+    assert stripe_get(app, f"/v1/payment_intents/{payment.intent_id}")["status"] == "succeeded"
+    # Checking out a paid payable again never charges twice.
+    assert start(customer).status == PaymentStatus.SUCCEEDED
+    assert confirm_card(payment, card_token(app)) == {}
+    assert signal_log.count("succeeded") == 1
+
+
+def test_a_declined_card_leaves_the_payment_open_and_the_customer_can_retry(app, db, customer, signal_log):
+    payment = start(customer)
+    db.session.commit()
+
+    confirm_card(payment, card_token(app, DECLINED_CARD))
+    db.session.commit()
+
+    assert payment.status == PaymentStatus.FAILED
+    assert payment.failure_message == "Your card was declined. Nothing was charged; please try another card."
+    assert signal_log.count("failed") == 1 and signal_log.count("succeeded") == 0
+
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert signal_log.counter == {"failed": 1, "succeeded": 1}
+
+
+def test_full_and_partial_refunds(app, db, customer, signal_log):
+    payment = start(customer, amount=50_000)
+    db.session.commit()
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+
+    refund(payment, amount=20_000, reason="one dish was sold out")
+    db.session.commit()
+    assert payment.status == PaymentStatus.PARTIALLY_REFUNDED and payment.refunded_amount == 20_000
+
+    refund(payment, reason="order rejected")
+    db.session.commit()
+    assert payment.status == PaymentStatus.REFUNDED and payment.refunded_amount == 50_000
+    assert [call[3] for call in signal_log.calls if call[0] == "refunded"] == [20_000, 30_000]
+    refunds = stripe_get(app, f"/v1/refunds?payment_intent={payment.intent_id}")["data"]
+    assert sorted(r["amount"] for r in refunds) == [2_000_000, 3_000_000]
+
+    with pytest.raises(PaymentError, match="nothing left to refund"):
+        refund(payment, reason="again")
+
+
+def test_a_refund_larger_than_what_was_paid_is_refused(app, db, customer):
+    payment = start(customer, amount=10_000)
+    db.session.commit()
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+
+    with pytest.raises(PaymentError, match="between Rp1 and the amount paid"):
+        refund(payment, amount=10_001, reason="typo")
+
+
+def test_refunding_an_unpaid_payment_cancels_it(app, db, customer, signal_log):
+    payment = start(customer)
+    db.session.commit()
+
+    refund(payment, reason="order rejected by the warung")
+    db.session.commit()
+
+    assert payment.status == PaymentStatus.CANCELLED
+    assert stripe_get(app, f"/v1/payment_intents/{payment.intent_id}")["status"] == "canceled"
+    assert signal_log.calls == []

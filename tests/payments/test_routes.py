@@ -1,0 +1,125 @@
+"""The shared card page and its confirm call, the receipt, who may see what."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.payments.models import PaymentMethod, PaymentStatus
+from portal.payments.services import start_payment
+from tests.factories import UserFactory
+from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token
+
+
+@pytest.fixture
+def customer(db):
+    user = UserFactory(locale="en")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def payment(db, customer):
+    payment = start_payment(
+        payable_type=PAYABLE,
+        payable_id=7,
+        customer=customer,
+        amount=42_500,
+        method=PaymentMethod.CARD,
+        return_url="/my/activity",
+        description="2 items from Warung Bu Sri",
+    )
+    db.session.commit()
+    return payment
+
+
+def confirm(auth, payment, token):
+    return auth.post(
+        f"/payments/{payment.id}/confirm",
+        {"token": token, "amount": "1"},  # a tampered amount in the form is ignored
+        page=f"/payments/{payment.id}/pay",
+        headers={"Accept": "application/json"},
+    )
+
+
+def test_the_pay_page_shows_the_amount_and_loads_stripe_js(app, client, auth, customer, payment):
+    auth.login(customer)
+    response = client.get(f"/payments/{payment.id}/pay")
+    html = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert "Rp42.500" in html and "2 items from Warung Bu Sri" in html
+    assert f'src="{app.config["STRIPE_JS_URL"]}"' in html
+    assert 'data-publishable-key="pk_test_gancang"' in html
+    assert payment.client_secret not in html
+    csp = response.headers["Content-Security-Policy"]
+    assert app.config["STRIPE_API_BASE"] in csp.split("script-src")[1].split(";")[0]
+    assert "'unsafe-inline'" not in csp
+
+
+def test_paying_by_card_goes_to_the_return_url_and_ignores_a_tampered_amount(
+    app, db, client, auth, customer, payment, signal_log
+):
+    auth.login(customer)
+    response = confirm(auth, payment, card_token(app))
+
+    assert response.status_code == 200
+    assert response.json == {"redirect": "/my/activity"}
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.amount == 42_500
+    assert signal_log.count("succeeded") == 1
+    # The card page of a paid payment sends the customer on.
+    assert client.get(f"/payments/{payment.id}/pay").headers["Location"] == "/my/activity"
+
+
+def test_a_declined_card_shows_the_message_and_the_page_offers_a_retry(app, db, client, auth, customer, payment):
+    auth.login(customer)
+    response = confirm(auth, payment, card_token(app, DECLINED_CARD))
+
+    assert response.status_code == 200 and response.json["declined"] is True
+    assert response.json["error"] == "Your card was declined. Nothing was charged; please try another card."
+    html = client.get(f"/payments/{payment.id}/pay").get_data(as_text=True)
+    assert "Your card was declined" in html and "Try again: pay Rp42.500" in html
+
+
+def test_the_decline_message_is_in_indonesian_for_indonesian_users(app, db, client, auth, customer, payment):
+    customer.locale = "id"
+    db.session.commit()
+    auth.login(customer)
+    response = confirm(auth, payment, card_token(app, DECLINED_CARD))
+
+    assert response.json["error"] == "Kartu Anda ditolak. Tidak ada yang ditagih; silakan coba kartu lain."
+
+
+def test_nobody_else_sees_or_pays_the_payment(app, db, client, auth, payment):
+    other = UserFactory()
+    db.session.commit()
+    assert client.get(f"/payments/{payment.id}/pay").status_code == 302  # to the login page
+    auth.login(other)
+    assert client.get(f"/payments/{payment.id}/pay").status_code == 404
+    assert client.get(f"/payments/{payment.id}").status_code == 404
+    assert confirm(auth, payment, card_token(app)).status_code == 404
+
+
+def test_without_javascript_the_form_explains_itself(app, client, auth, customer, payment):
+    auth.login(customer)
+    response = auth.post(f"/payments/{payment.id}/confirm", {}, page=f"/payments/{payment.id}/pay")
+    assert response.headers["Location"] == f"/payments/{payment.id}/pay"
+    assert "Paying by card needs JavaScript" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_receipt_in_both_languages(app, db, client, auth, customer, payment):
+    auth.login(customer)
+    confirm(auth, payment, card_token(app))
+    html = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert "Payment receipt" in html and "Rp42.500" in html and "Paid" in html and "WIB" in html
+
+    customer.locale = "id"
+    db.session.commit()
+    html = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert "Bukti pembayaran" in html and "Rp42.500" in html and "Lunas" in html
+
+
+def test_the_payment_shows_on_my_activity(app, client, auth, customer, payment):
+    auth.login(customer)
+    html = client.get("/my/activity").get_data(as_text=True)
+    assert f"/payments/{payment.id}" in html and "Rp42.500" in html and "Waiting for payment" in html

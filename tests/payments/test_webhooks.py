@@ -1,0 +1,163 @@
+"""POST /webhooks/stripe: signatures, storing each event once, replays, order, reconcile."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from portal.database import utcnow
+from portal.payments.models import Payment, PaymentMethod, PaymentStatus, WebhookEvent
+from portal.payments.services import confirm_card, reconcile, start_payment
+from tests.factories import UserFactory
+from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token, event_for, signed, stripe_get
+
+
+@pytest.fixture
+def payment(db):
+    customer = UserFactory()
+    db.session.flush()
+    payment = start_payment(
+        payable_type=PAYABLE, payable_id=3, customer=customer, amount=15_000, method=PaymentMethod.CARD, return_url="/"
+    )
+    db.session.commit()
+    return payment
+
+
+def pay_at_stripe(app, payment, number="4242424242424242"):
+    """The customer paid, but we heard nothing yet: confirm straight at localstripe."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {app.config['STRIPE_SECRET_KEY']}"}
+    base = app.config["STRIPE_API_BASE"]
+    card = httpx.post(
+        f"{base}/v1/customers/{payment.stripe_customer_id}/sources",
+        data={"source": card_token(app, number)},
+        headers=headers,
+    ).json()
+    httpx.post(f"{base}/v1/payment_intents/{payment.intent_id}", data={"payment_method": card["id"]}, headers=headers)
+    response = httpx.post(f"{base}/v1/payment_intents/{payment.intent_id}/confirm", headers=headers)
+    assert response.status_code == 200, response.text
+
+
+def deliver(client, event, **kwargs):
+    payload, headers = signed(event, **kwargs)
+    return client.post("/webhooks/stripe", data=payload, headers=headers)
+
+
+def test_a_signed_succeeded_event_pays_the_payment(app, db, client, payment, signal_log):
+    pay_at_stripe(app, payment)
+    response = deliver(client, event_for(app, payment.intent_id))
+
+    assert response.status_code == 200 and response.json == {"outcome": "applied"}
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert signal_log.count("succeeded") == 1
+    assert db.session.query(WebhookEvent).one().processed_at is not None
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["wrong secret", "old timestamp", "no header", "edited payload"],
+)
+def test_a_bad_signature_is_refused_and_changes_nothing(app, db, client, payment, signal_log, tamper):
+    pay_at_stripe(app, payment)
+    event = event_for(app, payment.intent_id)
+    payload, headers = signed(event)
+    if tamper == "wrong secret":
+        payload, headers = signed(event, secret="whsec_someone_else")
+    elif tamper == "old timestamp":
+        payload, headers = signed(event, timestamp=int(time.time()) - 3600)
+    elif tamper == "no header":
+        del headers["Stripe-Signature"]
+    else:
+        payload = payload.replace(b"succeeded", b"succeedeD")
+
+    response = client.post("/webhooks/stripe", data=payload, headers=headers)
+
+    assert response.status_code == 400
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.PENDING
+    assert db.session.query(WebhookEvent).count() == 0
+    assert signal_log.calls == []
+
+
+def test_the_same_event_ten_times_has_one_effect(app, db, client, payment, signal_log):
+    pay_at_stripe(app, payment)
+    event = event_for(app, payment.intent_id)
+
+    outcomes = [deliver(client, event).json["outcome"] for _ in range(10)]
+
+    assert outcomes == ["applied"] + ["duplicate"] * 9
+    assert signal_log.count("succeeded") == 1
+    assert db.session.query(WebhookEvent).count() == 1
+    db.session.refresh(payment)
+    assert [e.status for e in payment.events].count("succeeded") == 1
+
+
+def test_a_late_payment_failed_after_success_changes_nothing(app, db, client, payment, signal_log):
+    # First attempt declined, second paid; Stripe delivers the events in the wrong order.
+    confirm_card(payment, card_token(app, DECLINED_CARD))
+    db.session.commit()
+    pay_at_stripe(app, payment)
+    succeeded = event_for(app, payment.intent_id, "payment_intent.succeeded")
+    failed = {**succeeded, "id": "evt_old_failure", "type": "payment_intent.payment_failed"}
+
+    assert deliver(client, succeeded).status_code == 200
+    assert deliver(client, failed).status_code == 200
+
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert signal_log.counter == {"failed": 1, "succeeded": 1}
+
+
+def test_an_event_for_an_unknown_payment_is_kept_and_retried(app, db, client, payment, signal_log):
+    """`succeeded` may come before the checkout that made the payment has committed."""
+    pay_at_stripe(app, payment)
+    event = event_for(app, payment.intent_id)
+    intent_id = payment.intent_id
+    # Pretend the payment row is not there yet (its transaction has not committed).
+    payment.intent_id = None
+    db.session.commit()
+
+    first = deliver(client, event)
+    assert first.status_code == 409  # not 2xx: Stripe will deliver it again
+    stored = db.session.query(WebhookEvent).one()
+    assert stored.processed_at is None and stored.attempts == 1
+
+    payment.intent_id = intent_id
+    db.session.commit()
+    again = deliver(client, event)
+
+    assert again.status_code == 200 and again.json == {"outcome": "applied"}
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert signal_log.count("succeeded") == 1
+
+
+def test_reconcile_applies_a_webhook_that_never_came(app, db, payment, signal_log):
+    pay_at_stripe(app, payment)
+
+    assert reconcile(now=utcnow() + timedelta(minutes=5)) == {"payments": 1, "refunds": 0, "events": 0}
+    db.session.commit()
+    assert reconcile(now=utcnow() + timedelta(minutes=6))["payments"] == 0
+
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert signal_log.count("succeeded") == 1
+    assert stripe_get(app, f"/v1/payment_intents/{payment.intent_id}")["status"] == "succeeded"
+
+
+def test_reconcile_leaves_fresh_payments_alone(app, db, payment):
+    pay_at_stripe(app, payment)
+    assert reconcile()["payments"] == 0
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.PENDING
+
+
+def test_the_reconcile_command(app, db, payment):
+    pay_at_stripe(app, payment)
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile", "--minutes", "0"])
+    assert "reconciled 1 payments" in result.output
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.SUCCEEDED
