@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Index, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -234,6 +234,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 class FoodOrder(db.Model):
     __tablename__ = "food_orders"
     __table_args__ = (
+        # The owner's board, today's total and the board's ETag all ask "this warung's orders, by day".
+        Index("ix_food_orders_warung_id_placed_at", "warung_id", "placed_at"),
         CheckConstraint("rating_warung IS NULL OR rating_warung BETWEEN 1 AND 5", name="rating_warung"),
         CheckConstraint("rating_courier IS NULL OR rating_courier BETWEEN 1 AND 5", name="rating_courier"),
     )
