@@ -50,6 +50,11 @@ ENV = {
     "BENCH": "1",
     "NOTIFY_BACKEND": "log",
     "JOBS_MODE": "inline",
+    # Cash orders only: the payment module needs its settings, never reaches Stripe here.
+    "STRIPE_API_BASE": "http://127.0.0.1:9",
+    "STRIPE_SECRET_KEY": "sk_test_bench",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+    "STRIPE_WEBHOOK_SECRET": "whsec_bench",
 }
 
 
@@ -65,7 +70,12 @@ def make_app():
     from portal import create_app
 
     app = create_app()
-    app.config["SESSION_COOKIE_SECURE"] = False  # the in-process client speaks plain http
+    # The in-process client speaks plain http, as wrk does to gunicorn.
+    app.config["SESSION_COOKIE_SECURE"] = False
+    app.config["PREFERRED_URL_SCHEME"] = "http"
+    from portal.extensions import limiter
+
+    limiter.enabled = False  # the preparation signs in 20 customers within a second
     return app
 
 
@@ -297,10 +307,11 @@ def prepare(app) -> dict:
     from portal.food import services as food
     from portal.food.models import CartItem, Dish, FoodOrder, Warung
 
+    # Outside any app context: each request gets its own, as on the server.
+    sessions = [signed_in(app, f"customer{i}@bench.example") for i in range(SESSIONS)]
     with app.app_context():
         db.session.execute(delete(CartItem))
         db.session.commit()
-        sessions = [signed_in(app, f"customer{i}@bench.example") for i in range(SESSIONS)]
         menu = db.session.scalar(select(Warung).where(Warung.slug == MENU_SLUG))
         dish_ids = list(db.session.scalars(select(Dish.id).where(Dish.warung_id == menu.id).order_by(Dish.position)))
         customer = db.session.scalar(select(User).where(User.email == "customer0@bench.example"))
@@ -318,6 +329,7 @@ def prepare(app) -> dict:
                 food.mark_ready(order, by=menu.owner)
                 db.session.commit()
         order_id = order.id
+    if True:
         client = app.test_client()
         client.set_cookie("session", sessions[0][0].removeprefix("session="))
         poll = client.get(f"/orders/{order_id}", headers={"HX-Request": "true"})

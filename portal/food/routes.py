@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 from decimal import Decimal
+from functools import cache
 
-from flask import abort, current_app, flash, redirect, request, send_from_directory, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
@@ -85,30 +90,89 @@ def warungs():
     )
 
 
+_MENU_CACHE: OrderedDict[tuple, str] = OrderedDict()
+_MENU_CACHE_SIZE = 256
+_MENU_LOCK = threading.Lock()
+CSRF_SLOT = "__CSRF_TOKEN__"
+
+
+def _cached_menu(key: tuple) -> str | None:
+    with _MENU_LOCK:
+        html = _MENU_CACHE.get(key)
+        if html is not None:
+            _MENU_CACHE.move_to_end(key)
+        return html
+
+
+def _remember_menu(key: tuple, html: str) -> None:
+    with _MENU_LOCK:
+        _MENU_CACHE[key] = html
+        while len(_MENU_CACHE) > _MENU_CACHE_SIZE:
+            _MENU_CACHE.popitem(last=False)
+
+
+def _in_cart(dish_id: int, quantity: int) -> str:
+    return f'<span id="cart-{dish_id}" class="in-cart">{escape(_("%(n)s in cart", n=quantity))}</span>'
+
+
 @bp.get("/warungs/<slug>")
 def warung(slug: str):
-    warung = db.session.scalar(select(Warung).where(Warung.slug == slug).options(joinedload(Warung.periods)))
+    """The menu. Its dish list is rendered once per menu version, language and day, and kept
+    in this process: later visits only add this visitor's CSRF token and cart quantities.
+    The version (latest dish change, dish count) comes with the warung in the same query."""
+    last_change = select(func.max(Dish.updated_at)).where(Dish.warung_id == Warung.id).scalar_subquery()
+    dish_count = select(func.count(Dish.id)).where(Dish.warung_id == Warung.id).scalar_subquery()
+    row = (
+        db.session.execute(
+            select(Warung, last_change, dish_count).where(Warung.slug == slug).options(joinedload(Warung.periods))
+        )
+        .unique()
+        .first()
+    )
+    warung = row[0] if row else None
+    signed_in = current_user.is_authenticated
     if warung is None or not (
-        warung.verified
-        or (current_user.is_authenticated and (warung.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
+        warung.verified or (signed_in and (warung.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
     ):
         abort(404)
-    dishes = food.menu(warung.id, current_user)
-    categories: dict[str, list] = {}
-    for dish, quantity in dishes:
-        categories.setdefault(dish.category or "", []).append((dish, quantity))
-    cart_count = sum(q for _d, q in dishes)
-    cart_total = sum(d.price * q for d, q in dishes)
+    today = today_wib()
+    key = (warung.id, row[1], row[2], locale(), today, signed_in)
+    menu_html = _cached_menu(key)
+    if menu_html is None:
+        dishes = food.menu(warung.id, current_user)
+        quantities = {dish.id: (quantity, dish.price) for dish, quantity in dishes if quantity}
+        categories: dict[str, list] = {}
+        for dish, _quantity in dishes:
+            categories.setdefault(dish.category or "", []).append(dish)
+        menu_html = render_template(
+            "food/_menu.html", categories=categories, locale=locale(), today=today, signed_in=signed_in
+        )
+        _remember_menu(key, menu_html)
+    elif signed_in:
+        quantities = {
+            dish_id: (quantity, price)
+            for dish_id, quantity, price in db.session.execute(
+                select(food.CartItem.dish_id, food.CartItem.quantity, Dish.price)
+                .join(Dish, Dish.id == food.CartItem.dish_id)
+                .where(food.CartItem.user_id == current_user.id, food.CartItem.warung_id == warung.id)
+            )
+        }
+    else:
+        quantities = {}
+    if signed_in:
+        menu_html = menu_html.replace(CSRF_SLOT, generate_csrf())
+        for dish_id, (quantity, _price) in quantities.items():
+            menu_html = menu_html.replace(
+                f'<span id="cart-{dish_id}" class="in-cart"></span>', _in_cart(dish_id, quantity), 1
+            )
     return render(
         "food/warung.html",
         warung=warung,
-        categories=categories,
-        cart_count=cart_count,
-        cart_total=cart_total,
-        locale=locale(),
+        menu_html=Markup(menu_html),  # noqa: S704 - rendered by our own autoescaped template above
+        cart_count=sum(q for q, _p in quantities.values()),
+        cart_total=sum(q * p for q, p in quantities.values()),
         open_now=warung.is_open(),
         weekday_names=WEEKDAYS,
-        today=today_wib(),
     )
 
 
@@ -663,31 +727,39 @@ def _order_etag(delivery, status: str, updated_at, viewer_locale: str, is_custom
     return tracking_etag(delivery, "food", status, updated_at.timestamp(), viewer_locale, is_customer, fragment)
 
 
-def _unchanged_poll(order_id: int):
-    """The tracking poll, answered from two small queries: a 304 when nothing moved.
-
-    It reads the viewer from the session token itself (what the login manager would load),
-    so an unchanged poll never loads the user, the order's items or any template.
-    """
+@cache
+def _poll_statement():
+    """Built once per process (polls are the most frequent request); only the parameters vary."""
     from portal.couriers.contract import Purpose
-    from portal.couriers.services import find_delivery
+    from portal.couriers.models import Delivery
 
+    return (
+        select(FoodOrder.status, FoodOrder.updated_at, FoodOrder.customer_id == User.id, User.locale, Delivery)
+        .join(Warung, Warung.id == FoodOrder.warung_id)
+        .join(User, or_(User.id == FoodOrder.customer_id, User.id == Warung.owner_id))
+        .outerjoin(Delivery, and_(Delivery.purpose == Purpose.FOOD, Delivery.origin_id == FoodOrder.id))
+        .where(FoodOrder.id == bindparam("order_id"), User.session_token == bindparam("token"))
+        .order_by(Delivery.id.desc())
+        .limit(1)
+        .options(lazyload("*"))
+    )
+
+
+def _unchanged_poll(order_id: int):
+    """The tracking poll answered from ONE query: a 304 when nothing moved.
+
+    It reads the viewer from the session token itself (what the login manager would load) and
+    joins the order's latest delivery, so an unchanged poll never loads the user, the order's
+    items or any template. The ETag is the same one the full render computes.
+    """
     token = session.get("_user_id")
     if not token:
         return None
-    row = db.session.execute(
-        select(FoodOrder.status, FoodOrder.updated_at, FoodOrder.customer_id == User.id, User.locale)
-        .join(Warung, Warung.id == FoodOrder.warung_id)
-        .join(User, or_(User.id == FoodOrder.customer_id, User.id == Warung.owner_id))
-        .where(FoodOrder.id == order_id, User.session_token == token)
-        .limit(1)
-    ).first()
+    row = db.session.execute(_poll_statement(), {"order_id": order_id, "token": token}).first()
     if row is None:
         return None
-    status, updated_at, is_customer, user_locale = row
-    etag = _order_etag(
-        find_delivery(Purpose.FOOD, order_id), status, updated_at, _viewer_locale(user_locale), bool(is_customer)
-    )
+    status, updated_at, is_customer, user_locale, delivery = row
+    etag = _order_etag(delivery, status, updated_at, _viewer_locale(user_locale), bool(is_customer))
     return not_modified(etag)
 
 

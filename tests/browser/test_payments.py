@@ -51,7 +51,9 @@ def test_pay_by_card_after_a_declined_card(app, db, page):
 
     fill_card(page, "4000000000000002")
     page.get_by_role("button", name="Pay Rp37.500").click()
-    expect(page.get_by_role("alert")).to_have_text("Your card was declined. Nothing was charged; please try another card.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Your card was declined. Nothing was charged; please try another card."
+    )
     db.session.rollback()
     assert db.session.get(type(payment), payment.id).status == PaymentStatus.FAILED
     assert_accessible(page)
