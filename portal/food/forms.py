@@ -114,20 +114,35 @@ class RejectForm(FlaskForm):
     )
 
 
+class QuantityField(IntegerField):
+    """Whole numbers only, with our own words for anything else ("dua", "1.5")."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a quantity as a whole number, e.g. 2.")) from None
+
+
 class AddToCartForm(FlaskForm):
     dish_id = IntegerField(validators=[InputRequired()])
-    quantity = IntegerField(
+    # Left out by the menu's "+ Add" buttons: one more.
+    quantity = QuantityField(
         _l("Quantity"),
         default=1,
         validators=[
-            InputRequired(_l("Enter a quantity.")),
+            Optional(),
             NumberRange(min=1, max=MAX_QUANTITY, message=_l("Choose between 1 and %(max)s.", max=MAX_QUANTITY)),
         ],
     )
 
 
 class CartQuantityForm(FlaskForm):
-    quantity = IntegerField(
+    quantity = QuantityField(
         _l("Quantity"),
         validators=[
             InputRequired(_l("Enter a quantity.")),

@@ -513,29 +513,37 @@ def _back_to(dish: Dish | None):
 @bp.post("/cart/items")
 @login_required
 def add_to_cart():
+    """ "+ Add" on the menu. htmx gets a small fragment: this dish's count and the cart bar."""
     form = AddToCartForm()
-    dish = db.session.get(Dish, form.dish_id.data) if isinstance(form.dish_id.data, int) else None
-    error = None
+    dish_id = form.dish_id.data if isinstance(form.dish_id.data, int) else None
+    dish = db.session.get(Dish, dish_id, options=[joinedload(Dish.warung)]) if dish_id else None
+    error, quantity = None, 0
     if form.validate_on_submit():
         try:
-            food.add_to_cart(current_user, form.dish_id.data, form.quantity.data)
+            quantity = food.add_to_cart(current_user, dish_id, form.quantity.data or 1).quantity
         except food.FoodError as exc:
             db.session.rollback()
             error = str(exc)
-        else:
-            db.session.commit()
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors) or _("Something is missing.")
-    if request.headers.get("HX-Request") and dish is not None:
-        quantity = db.session.scalar(
-            select(food.CartItem.quantity).where(
-                food.CartItem.user_id == current_user.id, food.CartItem.dish_id == dish.id
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors) or _("Something is missing.")
+    fragment = request.headers.get("HX-Request") and dish is not None
+    if fragment:
+        # Read before the commit expires everything: one query for the cart bar.
+        if error:
+            quantity = db.session.scalar(
+                select(food.CartItem.quantity).where(
+                    food.CartItem.user_id == current_user.id, food.CartItem.dish_id == dish.id
+                )
             )
-        )
         count, total = _cart_summary(dish.warung_id)
+        name = dish.display_name(locale())
+    if not error:
+        db.session.commit()
+    if fragment:
         return render(
             "food/_added.html",
-            dish=dish,
+            dish_id=dish_id,
+            name=name,
             quantity=quantity or 0,
             error=error,
             cart_count=count,
@@ -550,12 +558,15 @@ def add_to_cart():
 
 
 def _cart_summary(warung_id: int) -> tuple[int, int]:
-    lines = db.session.execute(
-        select(food.CartItem.quantity, Dish.price)
+    count, total = db.session.execute(
+        select(
+            func.coalesce(func.sum(food.CartItem.quantity), 0),
+            func.coalesce(func.sum(food.CartItem.quantity * Dish.price), 0),
+        )
         .join(Dish, Dish.id == food.CartItem.dish_id)
         .where(food.CartItem.user_id == current_user.id, food.CartItem.warung_id == warung_id)
-    ).all()
-    return sum(q for q, _p in lines), sum(q * p for q, p in lines)
+    ).one()
+    return int(count), int(total)
 
 
 @bp.post("/cart/items/<int:dish_id>")
@@ -574,7 +585,7 @@ def cart_quantity(dish_id: int):
         else:
             db.session.commit()
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     if request.headers.get("HX-Request"):
         return _cart_page()
     return redirect(url_for("food.cart"))
