@@ -668,8 +668,8 @@ def mark_ready(order: FoodOrder, *, by: User, now: datetime | None = None):
 def on_delivery_moved(order: FoodOrder, new_status: str, *, courier: User | None, now: datetime | None = None) -> None:
     """Follow the courier: picked up → on the way; delivered → done (cash collected)."""
     if new_status == "picked_up" and order.state == OrderStatus.READY:
+        # The courier module tells the customer (assigned, picked up, delivered): no second message.
         _move(order, OrderStatus.PICKED_UP, by=courier, now=now)
-        enqueue(notify_order, order.id, "on_the_way")
     elif new_status == "delivered" and order.can_move_to(OrderStatus.DELIVERED):
         _move(order, OrderStatus.DELIVERED, by=courier, now=now)
         if order.payment_method == "cash":
@@ -679,7 +679,6 @@ def on_delivery_moved(order: FoodOrder, new_status: str, *, courier: User | None
             payment = payment_for(PAYABLE, order.id)
             if payment is not None and payment.status == PaymentStatus.PENDING and courier is not None:
                 mark_cash_received(payment, by=courier)
-        enqueue(notify_order, order.id, "delivered")
     elif new_status in ("failed", "returned", "cancelled") and order.can_move_to(OrderStatus.DELIVERY_FAILED):
         _move(order, OrderStatus.DELIVERY_FAILED, by=courier, now=now)
         enqueue(notify_order, order.id, "delivery_failed")
@@ -774,8 +773,6 @@ MESSAGES = {
     "ready": lambda p: _l(
         "Your order %(n)s is ready; a courier is coming. Give the courier this PIN at the door: %(pin)s", **p
     ),
-    "on_the_way": lambda p: _l("Your order %(n)s is on the way.", **p),
-    "delivered": lambda p: _l("Your order %(n)s was delivered. Selamat makan! Rate it on the order page.", **p),
     "rejected": lambda p: _l(
         "%(warung)s could not take your order %(n)s: %(reason)s. Your money is refunded if you paid.", **p
     ),
