@@ -193,3 +193,25 @@ def test_the_whole_food_story(app, page, browser, live_server, demo):
     page.goto("/my/activity")
     expect(page.get_by_text(re.compile(r"Order \d+ from Warung Sego Tempong Bu Sri"))).to_be_visible()
     owner.context.close()
+
+
+def test_owner_and_admin_pages_are_accessible(page, demo):
+    login(page, "owner@example.com", DEMO_PASSWORD)
+    for path in ("/my/warung", "/my/warung/dishes", "/my/warung/orders", "/warungs"):
+        page.goto(path)
+        assert_accessible(page)
+    page.goto("/my/warung/dishes")
+    page.get_by_label("Nama (bahasa Indonesia)").fill("Es Kelapa Muda")
+    page.get_by_label("Harga (rupiah)").fill("0")
+    page.get_by_role("button", name="Masukkan ke menu").click()
+    expect(page.get_by_text("Harga harus lebih dari Rp0.")).to_be_visible()
+    expect(page.get_by_label("Nama (bahasa Indonesia)")).to_have_value("Es Kelapa Muda")
+    assert_accessible(page)
+    page.locator("summary", has_text="Menu").click()
+    page.get_by_role("button", name="Keluar").click()
+    login(page, "admin@example.com", DEMO_PASSWORD)
+    page.goto("/admin/warungs")
+    expect(page.get_by_text("Warung Kopi Using Gandrung")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("Verifikasi")).click()
+    expect(page.locator(".flash-success")).to_contain_text("terverifikasi dan sudah tampil")
