@@ -515,7 +515,7 @@ def run(args) -> int:
         "dataset": dataset,
         "gunicorn_workers": workers,
         "wrk": {"threads": 2, "connections": args.connections, "duration_s": args.duration, "rounds": args.rounds},
-        "load_average_before": os.getloadavg()[0],
+        "load_average_1min_at_end": os.getloadavg()[0],
         "cpus": os.cpu_count(),
         "routes": results,
     }

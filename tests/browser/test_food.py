@@ -53,7 +53,7 @@ def test_menu_first_visit_and_add_to_cart_are_small(page, demo):
     page.goto("/warungs/sego-tempong-bu-sri")
     with page.expect_response(lambda r: r.url.endswith("/cart/items")) as added:
         page.get_by_role("button", name="Add Sego Tempong, complete").click()
-    expect(page.locator("#cart-bar")).to_contain_text("Cart: 1 items")
+    expect(page.locator("#cart-bar")).to_contain_text("Cart: 1 item,")
     size = transferred(added.value)
     print(f"add-to-cart fragment: {size} bytes")
     assert size <= 2048, f"the add-to-cart fragment moved {size} bytes"
@@ -120,7 +120,7 @@ def test_the_whole_food_story(app, page, browser, live_server, demo):
     expect(page.get_by_role("heading", name="Warung Sego Tempong Bu Sri")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Add Rujak soto (vegetable rujak in beef soup)").click()
-    expect(page.locator("#cart-bar")).to_contain_text("Cart: 1 items")
+    expect(page.locator("#cart-bar")).to_contain_text("Cart: 1 item,")
     page.get_by_role("button", name="Add Rujak soto (vegetable rujak in beef soup)").click()
     page.get_by_role("button", name="Add Sego tempong, complete").click()
     expect(page.locator("#cart-bar")).to_contain_text("Cart: 3 items, Rp70.000")
