@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
@@ -752,7 +752,19 @@ def _poll_statement():
         .where(FoodOrder.id == bindparam("order_id"), User.session_token == bindparam("token"))
         .order_by(Delivery.id.desc())
         .limit(1)
-        .options(lazyload("*"))
+        # Only what tracking_etag reads; anything else it may read later still loads on access.
+        .options(
+            lazyload("*"),
+            load_only(
+                Delivery.id,
+                Delivery.status,
+                Delivery.updated_at,
+                Delivery.courier_id,
+                Delivery.courier_name,
+                Delivery.eta,
+                Delivery.retry_at,
+            ),
+        )
     )
 
 
