@@ -57,7 +57,8 @@ def test_menu_first_visit_and_add_to_cart_are_small(page, demo):
     size = transferred(added.value)
     print(f"add-to-cart fragment: {size} bytes")
     assert size <= 2048, f"the add-to-cart fragment moved {size} bytes"
-    expect(page.get_by_text("1 in cart")).to_be_visible()
+    expect(page.locator("li.dish", has_text="Sego tempong, complete").locator(".in-cart")).to_have_text("1 in cart")
+    expect(page.locator(".in-cart", has_text="in cart")).to_have_count(1)
 
 
 def new_page(browser, live_server):
@@ -124,6 +125,7 @@ def test_the_whole_food_story(app, page, browser, live_server, demo):
     page.get_by_role("button", name="Add Rujak soto (vegetable rujak in beef soup)").click()
     page.get_by_role("button", name="Add Sego tempong, complete").click()
     expect(page.locator("#cart-bar")).to_contain_text("Cart: 3 items, Rp70.000")
+    expect(page.locator("li.dish", has_text="Rujak soto").locator(".in-cart")).to_have_text("2 in cart")
     page.locator("#cart-bar a").click()
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
     assert_accessible(page)
