@@ -22,6 +22,11 @@ def create_app(config: config_module.Config | dict[str, Any] | str | None = None
     app.jinja_env.add_extension("jinja2.ext.do")
     load_config(app, config)
     configure_logging(app)
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

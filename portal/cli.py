@@ -16,32 +16,38 @@ demo = AppGroup("demo", help="Demo data for development.")
 jobs = AppGroup("jobs", help="Background jobs.")
 
 
-@users.command("grant")
-@click.argument("email")
-@click.argument("role", type=click.Choice([r.value for r in Role]))
-def grant(email: str, role: str) -> None:
-    """Give the user with EMAIL the ROLE."""
-    from portal.accounts.services import find_by_email, grant_role
+def _user(email: str):
+    from portal.accounts.services import find_by_email
 
     user = find_by_email(email)
     if user is None:
         raise click.ClickException(f"no user with email {email}")
-    changed = grant_role(user, Role(role))
+    return user
+
+
+ROLE_ARG = click.argument("role", type=click.Choice([r.value for r in Role]))
+
+
+@users.command("grant")
+@click.argument("email")
+@ROLE_ARG
+def grant(email: str, role: str) -> None:
+    """Give the user with EMAIL the ROLE."""
+    from portal.accounts.services import grant_role
+
+    changed = grant_role(_user(email), Role(role))
     db.session.commit()
     click.echo(f"{email} {'is now' if changed else 'already was'} {role}")
 
 
 @users.command("revoke")
 @click.argument("email")
-@click.argument("role", type=click.Choice([r.value for r in Role]))
+@ROLE_ARG
 def revoke(email: str, role: str) -> None:
     """Take ROLE away from the user with EMAIL."""
-    from portal.accounts.services import find_by_email, revoke_role
+    from portal.accounts.services import revoke_role
 
-    user = find_by_email(email)
-    if user is None:
-        raise click.ClickException(f"no user with email {email}")
-    changed = revoke_role(user, Role(role))
+    changed = revoke_role(_user(email), Role(role))
     db.session.commit()
     click.echo(f"{email} {'lost' if changed else 'did not have'} {role}")
 

@@ -46,7 +46,10 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 
     RATELIMIT_HEADERS_ENABLED = True
+    # Per address and account (many phones share one carrier-NAT address, so the address-only
+    # limit is looser): guessing one account's password is slow, a crowd can still log in.
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_ADDRESS_RATE_LIMIT = "60 per minute"
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a KDF name, not a password
     JOBS_RAISE = False  # an inline job's failure is logged, never shown to the user who triggered it
 
@@ -75,6 +78,9 @@ class Config:
         self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")
         self.JOBS_QUEUE = env("JOBS_QUEUE", "gancang")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # How many proxies (load balancer, ingress) sit in front of gunicorn and set
+        # X-Forwarded-For: rate limits must count the user's address, not the balancer's.
+        self.PROXY_HOPS = int(env("PROXY_HOPS", "0"))
         self.PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
         self.NOTIFY_BACKEND = env("NOTIFY_BACKEND", "log")
         # `make bench` only: adds the bare /bench/baseline route the benchmark compares against.
@@ -147,7 +153,9 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        missing = [name for name in ("SECRET_KEY", "DATA_KEY") if not env(name)]
+        # PUBLIC_URL: links in SMS must not point at localhost. REDIS_URL: several processes
+        # need one rate-limit store and one job queue.
+        missing = [name for name in ("SECRET_KEY", "DATA_KEY", "PUBLIC_URL", "REDIS_URL") if not env(name)]
         if missing:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
         # Real Stripe; the keys have no defaults (portal/payments refuses to start without them).

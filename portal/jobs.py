@@ -105,6 +105,9 @@ def _after_commit(session: Session) -> None:
         _dispatch(current_app._get_current_object(), jobs)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    # Only the real transaction's rollback discards jobs: a SAVEPOINT rolled back inside a
+    # transaction that then commits (a caught IntegrityError) must not lose what came before.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

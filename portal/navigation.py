@@ -42,6 +42,7 @@ MENU = [
     Link("documents.new_request", _l("Documents")),
     Link("food.my_warung", _l("My warung"), Role.OWNER),
     Link("couriers.workspace", _l("Courier work"), Role.DRIVER),
+    Link("couriers.apply", _l("Drive with Gancang")),
     Link("documents.office", _l("MPP office"), Role.CLERK),
     Link("medicine.rsud", _l("RSUD deliveries"), Role.PHARMACIST),
     Link("admin.dashboard", _l("Admin"), Role.ADMIN),
@@ -49,6 +50,7 @@ MENU = [
 
 ADMIN = [
     Link("couriers.admin_drivers", _l("Driver verification")),
+    Link("couriers.admin_deliveries", _l("Deliveries that need help")),
     Link("food.admin_warungs", _l("Warung verification")),
     Link("rides.admin_closures", _l("Ijen route closures")),
     Link("rides.admin_packages", _l("Ride packages")),

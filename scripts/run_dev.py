@@ -52,8 +52,52 @@ def main() -> int:
                     child.kill()
 
 
+def localstripe(env: dict[str, str]) -> subprocess.Popen | None:
+    """payments: the fake Stripe server on a free loopback port, its state in instance/, and
+    its webhooks sent to this portal's /webhooks/stripe. Skipped when STRIPE_API_BASE is set."""
+    if env.get("STRIPE_API_BASE"):
+        return None
+    (ROOT / "instance").mkdir(exist_ok=True)
+    child = subprocess.Popen(
+        [
+            str(BIN / "python"),
+            str(ROOT / "scripts" / "localstripe_server.py"),
+            "--port",
+            env.get("STRIPE_PORT", "0"),
+            "--state",
+            str(ROOT / "instance" / "localstripe.pickle"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = child.stdout.readline() if child.stdout else ""
+    if not line.startswith("listening on "):
+        child.terminate()
+        raise SystemExit(f"localstripe did not start: {line!r}")
+    base = f"http://127.0.0.1:{line.split()[-1]}"
+    secret = env.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_localstripe")
+    env.update(STRIPE_API_BASE=base, STRIPE_JS_URL=f"{base}/js.stripe.com/v3/")
+    import httpx
+
+    httpx.post(
+        f"{base}/_config/webhooks/gancang",
+        data={"url": f"http://127.0.0.1:{env.get('PORT', '5000')}/webhooks/stripe", "secret": secret},
+    ).raise_for_status()
+    print(f"  Fake Stripe (localstripe) at {base}; try a card payment at /payments/try", flush=True)
+    return child
+
+
 # Each sidecar takes the environment, may add to it (e.g. STRIPE_API_BASE), returns its process.
-SIDECARS: list = []
+SIDECARS: list = [localstripe]
+
+
+def courier_sweep(env: dict) -> subprocess.Popen:
+    """Couriers: run due dispatch retries and mark untaken jobs no_driver (cron's job in production)."""
+    command = [str(BIN / "flask"), "--app", "portal", "couriers", "sweep", "--every", "15"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+SIDECARS.append(courier_sweep)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -80,7 +80,7 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         # The test's own transaction ends first: what it set up is committed, and it holds no
         # SQLite snapshot across the request, so afterwards it reads what the request wrote.
-        if _db.session.is_active:
+        if has_app_context():  # not on the inner call that follows a redirect
             _db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
@@ -88,8 +88,9 @@ class IsolatedClient(FlaskClient):
 def make_app(url: str, **overrides) -> Flask:
     config = TestingConfig()
     config.SQLALCHEMY_DATABASE_URI = url
+    for name, value in overrides.items():  # before create_app: some settings shape the app itself
+        setattr(config, name, value)
     app = create_app(config)
-    app.config.update(overrides)
     app.test_client_class = IsolatedClient
     return app
 

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts import bp
@@ -12,6 +13,21 @@ from portal.accounts.services import AccountError, authenticate, change_password
 from portal.extensions import db, limiter
 from portal.htmx import render
 from portal.i18n import LANG_COOKIE, remember_language
+
+
+def _address_and_account() -> str:
+    """Rate-limit key for login-like forms: this address trying this account."""
+    return f"{get_remote_address()}|{(request.form.get('email') or '').strip().lower()}"
+
+
+def _address_and_user() -> str:
+    return f"{get_remote_address()}|user:{current_user.get_id() if current_user.is_authenticated else '-'}"
+
+
+login_limits = [
+    limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_address_and_account),
+    limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], methods=["POST"]),
+]
 
 
 def safe_next(target: str | None, default: str = "main.index") -> str:
@@ -25,7 +41,8 @@ def safe_next(target: str | None, default: str = "main.index") -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@login_limits[0]
+@login_limits[1]
 def register_view():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -36,7 +53,7 @@ def register_view():
             email=form.email.data,
             phone_e164=form.phone.e164,
             password=form.password.data,
-            locale=request.cookies.get(LANG_COOKIE),
+            locale=lang if (lang := request.cookies.get(LANG_COOKIE)) in current_app.config["LANGUAGES"] else None,
         )
         db.session.commit()
         login_user(user)
@@ -46,7 +63,8 @@ def register_view():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@login_limits[0]
+@login_limits[1]
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -77,6 +95,7 @@ def logout():
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_address_and_user)
 def account():
     profile = ProfileForm(obj=current_user, prefix="profile")
     password = ChangePasswordForm(prefix="password")
@@ -93,8 +112,10 @@ def account():
             password.current_password.errors = [_("Your current password is not right.")]
         else:
             db.session.commit()
-            # The session token changed; log in again with it so this device stays signed in.
-            login_user(current_user._get_current_object(), remember=True)
+            # The session token changed; log in again with it so this device stays signed in,
+            # remembered only if it was before (a shared phone stays a shared phone).
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.account"))
     failed = request.method == "POST"

@@ -51,29 +51,27 @@ FINAL = frozenset({S.DELIVERED, S.CANCELLED, S.FAILED, S.RETURNED})
 CARRYING = frozenset({S.PICKED_UP, S.DELIVERING})
 OPEN_FOR_DRIVERS = frozenset({S.FINDING_DRIVER})
 
-# Every legal move. Anything else raises: a status never changes silently.
+# Every legal move. Anything else raises: a status never changes silently. Forward jumps on the
+# happy path are legal because an outside provider's webhooks may skip a step (or one got lost).
 TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     S.REQUESTED: frozenset({S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}),
-    S.FINDING_DRIVER: frozenset({S.DRIVER_ASSIGNED, S.PICKING_UP, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}),
-    S.DRIVER_ASSIGNED: frozenset(
-        {S.PICKING_UP, S.PICKED_UP, S.FINDING_DRIVER, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
+    S.FINDING_DRIVER: frozenset(
+        {S.DRIVER_ASSIGNED, S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
+        | {S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
     ),
-    S.PICKING_UP: frozenset({S.PICKED_UP, S.FINDING_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}),
+    S.DRIVER_ASSIGNED: frozenset(
+        {S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
+        | {S.FINDING_DRIVER, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
+    ),
+    S.PICKING_UP: frozenset(
+        {S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FINDING_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
+    ),
     S.PICKED_UP: frozenset({S.DELIVERING, S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED}),
     S.DELIVERING: frozenset({S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED}),
     S.NO_DRIVER: frozenset({S.REQUESTED, S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.CANCELLED}),
     S.ON_HOLD: frozenset(
-        {
-            S.FINDING_DRIVER,
-            S.DRIVER_ASSIGNED,
-            S.PICKING_UP,
-            S.PICKED_UP,
-            S.DELIVERING,
-            S.DELIVERED,
-            S.CANCELLED,
-            S.FAILED,
-            S.RETURNED,
-        }
+        {S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
+        | {S.CANCELLED, S.FAILED, S.RETURNED}
     ),
     S.DELIVERED: frozenset(),
     S.CANCELLED: frozenset(),
@@ -194,8 +192,7 @@ class Delivery(db.Model):
         back_populates="delivery",
         cascade="all, delete-orphan",
         order_by="(DeliveryEvent.at, DeliveryEvent.id)",
-        lazy="selectin",
-    )
+    )  # loaded when a timeline is drawn, not for a 304 poll or a list
 
     # Transient: the plain PIN, set only by request_delivery() so the caller can show it once.
     issued_pin = None  # str | None; a plain attribute, never a column

@@ -28,6 +28,7 @@ from portal.couriers.contract import (
     Purpose,
     Quote,
     Update,
+    Vehicle,
 )
 from portal.couriers.fare import job_distance_km, tariff_quote
 from portal.couriers.models import (
@@ -47,6 +48,7 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 S = DeliveryStatus
 PIN_DIGITS = 6
+STATUS_PULL_AFTER = 600  # seconds without news from an outside provider before we ask
 # The moves a courier (or staff on their behalf) makes by hand; the rest come from dispatch.
 COURIER_MOVES = frozenset({S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED})
 
@@ -170,6 +172,8 @@ def request_delivery(
         created_at=now,
         updated_at=now,
     )
+    if profile is not None and not profile.qualifies_for(delivery):
+        raise CourierError(_l("This driver's vehicle or training does not fit this job."))
     pin = None
     if job.requirements.pin:
         pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
@@ -178,8 +182,6 @@ def request_delivery(
     _event(delivery, S.REQUESTED, by=customer, now=now)
     db.session.flush()
     if driver is not None:
-        if not profile.qualifies_for(delivery):
-            raise CourierError(_l("This driver's vehicle or training does not fit this job."))
         delivery.provider = providers.LOCAL
         delivery.provider_ref = f"local-delivery-{delivery.id}"
         delivery.courier_id = driver.id
@@ -225,7 +227,7 @@ def dispatch(delivery_id: int, now: datetime | None = None) -> None:
             _event(delivery, S.REQUESTED, now=now, note=f"{provider.name} does not take this job")
             continue
         try:
-            booking = provider.book(job, key=f"delivery-{delivery.id}")
+            booking = provider.book(job, key=_booking_key(delivery))
         except ProviderDeclined as exc:
             _event(delivery, S.REQUESTED, now=now, note=f"{provider.name} declined: {exc}")
             continue
@@ -252,6 +254,12 @@ def dispatch(delivery_id: int, now: datetime | None = None) -> None:
         return
 
 
+def _booking_key(delivery: Delivery) -> str:
+    """Same key for every retry (the provider dedupes), a new one for each re-dispatch round."""
+    rounds = sum(1 for event in delivery.events if event.status == S.NO_DRIVER)
+    return f"delivery-{delivery.id}" + (f"-{rounds}" if rounds else "")
+
+
 def _schedule_retry(delivery: Delivery) -> None:
     """With RQ the retry is queued for its time; inline, `sweep` (cron / simulate) runs due retries."""
     if current_app.config["JOBS_MODE"] != "rq" or current_app.testing:
@@ -265,12 +273,15 @@ def _schedule_retry(delivery: Delivery) -> None:
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Run due retries and give up on jobs nobody took in time. Safe to run from any process."""
+    """Queue due retries (as dispatch jobs), give up on jobs nobody took in time, and pull quiet
+    outside bookings. Safe to run from any process; the caller commits."""
     now = _now(now)
     retried = 0
     due = db.session.scalars(select(Delivery.id).where(Delivery.status == S.REQUESTED, Delivery.retry_at <= now)).all()
+    from portal.jobs import enqueue
+
     for delivery_id in due:
-        dispatch(delivery_id, now=now)
+        enqueue(dispatch, delivery_id, now=now)  # after the caller's commit, inline or on RQ
         retried += 1
     expired = db.session.scalars(
         select(Delivery.id).where(
@@ -284,8 +295,22 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         delivery = _load_locked(delivery_id)
         if delivery is not None and delivery.status == S.FINDING_DRIVER and delivery.courier_id is None:
             _move(delivery, S.NO_DRIVER, by=None, now=now)
+    # Outside providers: pull the status of bookings we have not heard about for a while
+    # (a lost webhook must not leave a delivery stuck).
+    quiet = db.session.scalars(
+        select(Delivery.id)
+        .where(
+            Delivery.provider.not_in(["", providers.LOCAL]),
+            Delivery.provider_ref.is_not(None),
+            Delivery.status.not_in(list(FINAL)),
+            Delivery.updated_at <= now - timedelta(seconds=STATUS_PULL_AFTER),
+        )
+        .limit(50)
+    ).all()
+    for delivery_id in quiet:
+        refresh_from_provider(delivery_id, now=now)
     db.session.flush()
-    return {"retried": retried, "no_driver": len(expired)}
+    return {"retried": retried, "no_driver": len(expired), "pulled": len(quiet)}
 
 
 def redispatch(delivery: Delivery, *, by: User | None, now: datetime | None = None) -> None:
@@ -309,14 +334,27 @@ def open_jobs_for(profile: DriverProfile, *, limit: int = 30) -> list[Delivery]:
     """Jobs waiting for a local courier that this driver may take (vehicle and credential)."""
     if not profile.verified:
         return []
-    stmt = (
-        select(Delivery)
-        .where(Delivery.status == S.FINDING_DRIVER, Delivery.provider == providers.LOCAL)
-        .where(Delivery.courier_id.is_(None))
-        .order_by(func.coalesce(Delivery.window_start, Delivery.created_at), Delivery.id)
-        .limit(limit * 3)
+    stmt = select(Delivery).where(
+        Delivery.status == S.FINDING_DRIVER, Delivery.provider == providers.LOCAL, Delivery.courier_id.is_(None)
     )
-    return [d for d in db.session.scalars(stmt) if profile.qualifies_for(d)][:limit]
+    if profile.vehicle != Vehicle.TRAIL:
+        stmt = stmt.where(Delivery.vehicle != Vehicle.TRAIL)
+    if not profile.medicine_trained:
+        stmt = stmt.where(Delivery.medicine_trained.is_(False))
+    stmt = stmt.order_by(func.coalesce(Delivery.window_start, Delivery.created_at), Delivery.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def may_take(profile: DriverProfile | None, delivery: Delivery) -> bool:
+    """The same rule as open_jobs_for, for one job."""
+    return (
+        profile is not None
+        and profile.verified
+        and delivery.status == S.FINDING_DRIVER
+        and delivery.provider == providers.LOCAL
+        and delivery.courier_id is None
+        and profile.qualifies_for(delivery)
+    )
 
 
 def my_jobs(user: User) -> list[Delivery]:
@@ -490,8 +528,8 @@ def apply_update(provider_name: str, update_: Update, *, now: datetime | None = 
     if delivery is None:
         log.info("update for unknown %s booking %s ignored", provider_name, update_.ref)
         return False
-    if delivery.provider_updated_at is not None and update_.at <= delivery.provider_updated_at:
-        return False
+    if delivery.provider_updated_at is not None and update_.at < delivery.provider_updated_at:
+        return False  # older than what we know; a replay of the same report falls through harmlessly
     new, old = update_.status, delivery.status
     if new == old:
         changed = False
@@ -513,7 +551,39 @@ def apply_update(provider_name: str, update_: Update, *, now: datetime | None = 
     return changed
 
 
-def refresh_from_provider(delivery_id: int) -> None:
+def update_to_dict(update_: Update) -> dict:
+    """Plain JSON for the job queue (RQ pickles arguments; keep them boring)."""
+    return {
+        "ref": update_.ref,
+        "status": update_.status.value,
+        "at": update_.at.isoformat(),
+        "raw_status": update_.raw_status,
+        "courier_name": update_.courier_name,
+        "courier_phone": update_.courier_phone,
+        "eta": update_.eta.isoformat() if update_.eta else None,
+        "note": update_.note,
+    }
+
+
+def apply_updates(provider_name: str, updates: list[dict]) -> int:
+    """Job: apply webhook updates in order; idempotent (a replay changes nothing)."""
+    applied = 0
+    for data in updates:
+        update_ = Update(
+            ref=data["ref"],
+            status=DeliveryStatus(data["status"]),
+            at=datetime.fromisoformat(data["at"]),
+            raw_status=data.get("raw_status") or "",
+            courier_name=data.get("courier_name"),
+            courier_phone=data.get("courier_phone"),
+            eta=datetime.fromisoformat(data["eta"]) if data.get("eta") else None,
+            note=data.get("note") or "",
+        )
+        applied += apply_update(provider_name, update_)
+    return applied
+
+
+def refresh_from_provider(delivery_id: int, now: datetime | None = None) -> None:
     """Job: pull the provider's status (when a webhook may have been lost)."""
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.final or not delivery.provider_ref or delivery.provider == providers.LOCAL:
@@ -526,7 +596,8 @@ def refresh_from_provider(delivery_id: int) -> None:
     except (ProviderUnavailable, LookupError) as exc:
         log.info("status pull for delivery %s failed: %s", delivery.id, exc)
         return
-    apply_update(delivery.provider, update_)
+    if not apply_update(delivery.provider, update_, now=now):
+        delivery.updated_at = _now(now)  # asked; nothing new: wait STATUS_PULL_AFTER before asking again
 
 
 # --- moves and their traces --------------------------------------------------------------------
@@ -561,6 +632,12 @@ CUSTOMER_MESSAGES = {
 
 def _after_move(delivery: Delivery, old: DeliveryStatus, new: DeliveryStatus) -> None:
     delivery_changed.send(delivery, old=old, new=new)
+    if new == S.CANCELLED and delivery.courier is not None:
+        notify.send(
+            _l("Job %(id)s was cancelled. You do not need to go.", id=delivery.id),
+            user=delivery.courier,
+            url=f"/courier/jobs/{delivery.id}",
+        )
     # Rides tell their tourists themselves; a "courier" message would confuse them.
     if delivery.purpose == Purpose.RIDE or new not in CUSTOMER_MESSAGES or delivery.customer is None:
         return
@@ -589,3 +666,177 @@ class _Lazy:
 
 def _l_format(message, delivery: Delivery) -> _Lazy:
     return _Lazy(message, delivery)
+
+
+# --- driver applications and verification ------------------------------------------------------
+
+
+def apply_as_driver(
+    user: User,
+    *,
+    nik_value: str,
+    ktp_address: str,
+    vehicle: str,
+    plate: str,
+    photo: str | None,
+    languages: list[str],
+    medicine_trained: bool,
+    now: datetime | None = None,
+) -> DriverProfile:
+    """A new application, or a fresh try after a rejection. A verified driver cannot re-apply."""
+    from portal.accounts import nik
+
+    now = _now(now)
+    profile = driver_profile(user)
+    if profile is not None and profile.status != DriverStatus.REJECTED:
+        raise CourierError(_l("You have already applied."))
+    if profile is None:
+        profile = DriverProfile(user_id=user.id)
+        db.session.add(profile)
+    profile.nik_encrypted = nik.encrypt(nik_value)
+    profile.nik_hash = nik.lookup_hash(nik_value)
+    profile.nik_masked = nik.mask(nik_value)
+    profile.ktp_address = ktp_address.strip()
+    profile.vehicle = vehicle
+    profile.plate = plate
+    profile.photo = photo or profile.photo
+    profile.languages = ",".join(languages)
+    profile.medicine_trained = medicine_trained
+    profile.status = DriverStatus.PENDING
+    profile.reject_reason = None
+    profile.online = False
+    profile.applied_at = now
+    db.session.flush()
+    log.info("user %s applied as driver (profile %s)", user.id, profile.id)
+    return profile
+
+
+def verify_driver(profile: DriverProfile, *, by: User, now: datetime | None = None) -> None:
+    """The admin checked the KTP address is in Banyuwangi (not just the 3510 prefix) and the photo."""
+    from portal.accounts.services import grant_role
+
+    if profile.status == DriverStatus.VERIFIED:
+        return
+    profile.status = DriverStatus.VERIFIED
+    profile.reject_reason = None
+    profile.verified_at = _now(now)
+    profile.verified_by_id = by.id
+    grant_role(profile.user, Role.DRIVER, by=by)
+    db.session.flush()
+    log.info("driver profile %s verified by %s", profile.id, by.id)
+    notify.send(
+        _l("Your driver account is verified. Open the courier page and go online to take jobs."),
+        user=profile.user,
+        url="/courier",
+    )
+
+
+def reject_driver(profile: DriverProfile, *, by: User, reason: str) -> None:
+    from portal.accounts.services import revoke_role
+
+    profile.status = DriverStatus.REJECTED
+    profile.reject_reason = reason.strip()
+    profile.online = False
+    profile.verified_at = None
+    profile.verified_by_id = by.id
+    revoke_role(profile.user, Role.DRIVER, by=by)
+    db.session.flush()
+    log.info("driver profile %s rejected by %s", profile.id, by.id)
+    notify.send(
+        _l("Your driver application was not accepted: %(reason)s", reason=profile.reject_reason),
+        user=profile.user,
+        url="/courier/apply",
+    )
+
+
+def reveal_nik(profile: DriverProfile, *, viewer: User) -> str:
+    """The full NIK for staff; every look is written down."""
+    from portal.accounts import nik
+    from portal.couriers.models import NikView
+
+    db.session.add(NikView(profile_id=profile.id, viewer_id=viewer.id))
+    db.session.flush()
+    log.info("NIK of driver profile %s viewed by %s", profile.id, viewer.id)
+    return nik.decrypt(profile.nik_encrypted)
+
+
+# --- demo motion -------------------------------------------------------------------------------
+
+SIMULATED_NEXT = {
+    S.DRIVER_ASSIGNED: S.PICKING_UP,
+    S.PICKING_UP: S.PICKED_UP,
+    S.PICKED_UP: S.DELIVERING,
+    S.DELIVERING: S.DELIVERED,
+}
+
+
+def simulate_step(now: datetime | None = None) -> int:
+    """One step for every open local delivery: a verified driver accepts, then picks up, rides,
+    delivers. PIN handovers stop before `delivered`: only the recipient knows the PIN."""
+    now = _now(now)
+    sweep(now=now)
+    moved = 0
+    drivers = list(
+        db.session.scalars(
+            select(DriverProfile).where(DriverProfile.status == DriverStatus.VERIFIED).order_by(DriverProfile.id)
+        )
+    )
+    open_deliveries = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.provider == providers.LOCAL, Delivery.status.in_([S.FINDING_DRIVER, *SIMULATED_NEXT]))
+        .order_by(Delivery.id)
+        .limit(200)
+    ).all()
+    for delivery in open_deliveries:
+        if delivery.status == S.FINDING_DRIVER:
+            profile = next((p for p in drivers if p.qualifies_for(delivery)), None)
+            if profile is None:
+                continue
+            profile.online = True
+            try:
+                accept_job(delivery, driver=profile.user, now=now)
+            except CourierError:
+                continue
+        else:
+            new = SIMULATED_NEXT[delivery.status]
+            if new == S.DELIVERED and delivery.needs_pin:
+                continue
+            _move(delivery, new, by=None, now=now, note="simulated")
+        moved += 1
+    db.session.flush()
+    return moved
+
+
+# --- "my activity": the jobs a courier did ------------------------------------------------------
+
+
+def _courier_activity(user: User, limit: int, before: datetime | None) -> list:
+    from portal.activity import ActivityItem
+
+    if not getattr(user, "id", None):
+        return []
+    stmt = select(Delivery).where(Delivery.courier_id == user.id)
+    if before is not None:
+        stmt = stmt.where(Delivery.updated_at < before)
+    stmt = stmt.order_by(Delivery.updated_at.desc()).limit(limit)
+    return [
+        ActivityItem(
+            when=delivery.updated_at,
+            kind=_("Courier job"),
+            title=f"{delivery.purpose_label}: {delivery.pickup.name}",
+            status=delivery.status.label,
+            url=f"/courier/jobs/{delivery.id}",
+            amount=delivery.fee,
+            final=delivery.final,
+        )
+        for delivery in db.session.scalars(stmt)
+    ]
+
+
+def _register_activity() -> None:
+    from portal.activity import register_source
+
+    register_source(_courier_activity)
+
+
+_register_activity()

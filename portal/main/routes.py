@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app, jsonify, request
 from flask_login import current_user, login_required
@@ -25,6 +25,8 @@ def my_activity():
         cursor = datetime.fromisoformat(before) if before else None
     except ValueError:
         cursor = None
+    if cursor is not None and cursor.tzinfo is None:
+        cursor = cursor.replace(tzinfo=UTC)  # a hand-edited link: read it as UTC, never 500
     items, next_cursor = activity.page_for(current_user, before=cursor)
     return render("main/activity.html", "items", items=items, next_cursor=next_cursor)
 

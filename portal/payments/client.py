@@ -117,10 +117,12 @@ class StripeClient:
     def attach_card(self, customer: str, token_or_method: str) -> str:
         """Save the card (a token from Stripe.js createToken, or a PaymentMethod) on the customer;
         returns the id a PaymentIntent can charge. The card issuer may decline here already."""
+        key = f"attach-{customer}-{token_or_method}"
         if token_or_method.startswith("pm_"):
-            self.request("POST", f"/v1/payment_methods/{token_or_method}/attach", {"customer": customer})
+            path = f"/v1/payment_methods/{token_or_method}/attach"
+            self.request("POST", path, {"customer": customer}, key=key)
             return token_or_method
-        card = self.request("POST", f"/v1/customers/{customer}/sources", {"source": token_or_method})
+        card = self.request("POST", f"/v1/customers/{customer}/sources", {"source": token_or_method}, key=key)
         return card["id"]
 
     def create_intent(self, *, amount: int, customer: str | None, metadata: dict, key: str) -> dict:
@@ -148,6 +150,9 @@ class StripeClient:
     def create_refund(self, *, intent_id: str, amount: int, metadata: dict, key: str) -> dict:
         params = {"payment_intent": intent_id, "amount": to_minor(amount), "metadata": metadata}
         return self.request("POST", "/v1/refunds", params, key=key)
+
+    def list_refunds(self, intent_id: str) -> list[dict]:
+        return self.request("GET", "/v1/refunds", {"payment_intent": intent_id, "limit": 100}).get("data", [])
 
     def retrieve_refund(self, refund_id: str) -> dict:
         return self.request("GET", f"/v1/refunds/{refund_id}")

@@ -150,7 +150,11 @@ class Payment(db.Model):
 
     @property
     def refundable(self) -> int:
-        return self.amount - self.refunded_amount if self.state.paid else 0
+        """What may still be refunded: paid, minus refunded, minus refunds on their way."""
+        if not self.state.paid:
+            return 0
+        waiting = sum(r.amount for r in self.refunds if r.status == RefundStatus.PENDING.value)
+        return self.amount - self.refunded_amount - waiting
 
     def __repr__(self) -> str:
         return f"<Payment {self.id} {self.payable_type}:{self.payable_id} {self.method} {self.status} Rp{self.amount}>"

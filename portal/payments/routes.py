@@ -6,18 +6,28 @@ import logging
 from urllib.parse import urlsplit
 
 import click
-from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts.access import ensure
+from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
 from portal.extensions import csrf, db
 from portal.htmx import render
 from portal.payments import bp
 from portal.payments.client import SignatureError, verify
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
-from portal.payments.services import PaymentError, confirm_card, handle_event, payable_label, reconcile, sync_payment
+from portal.payments.services import (
+    PaymentError,
+    confirm_card,
+    handle_event,
+    pay_url,
+    payable_label,
+    reconcile,
+    start_demo_payment,
+    sync_payment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +43,25 @@ def _require_keys(state) -> None:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
 
 
-@bp.before_app_request
-def _allow_stripe_js() -> None:
-    """Once per app: let the CSP load Stripe.js (and its frames/API calls) from its configured origin."""
+@bp.after_app_request
+def _allow_stripe_js(response):
+    """Once per app, before portal/security.py builds the CSP (after_request hooks run in
+    reverse order, and security registered first): let the policy load Stripe.js, its frames
+    and its API calls from the configured origins."""
     app = current_app
-    if app.extensions.get("payments_csp"):
-        return
-    app.extensions["payments_csp"] = True
+    if not app.extensions.get("payments_csp"):
+        app.extensions["payments_csp"] = True
 
-    def origin(url: str) -> str:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}"
+        def origin(url: str) -> str:
+            parts = urlsplit(url)
+            return f"{parts.scheme}://{parts.netloc}"
 
-    js = origin(app.config["STRIPE_JS_URL"])
-    api = origin(app.config["STRIPE_API_BASE"])
-    app.config["CSP_SCRIPT_SRC"] = [*app.config["CSP_SCRIPT_SRC"], js]
-    app.config["CSP_FRAME_SRC"] = [*app.config["CSP_FRAME_SRC"], js]
-    app.config["CSP_CONNECT_SRC"] = [*app.config["CSP_CONNECT_SRC"], api, js]
+        js = origin(app.config["STRIPE_JS_URL"])
+        api = origin(app.config["STRIPE_API_BASE"])
+        app.config["CSP_SCRIPT_SRC"] = [*app.config["CSP_SCRIPT_SRC"], js]
+        app.config["CSP_FRAME_SRC"] = [*app.config["CSP_FRAME_SRC"], js]
+        app.config["CSP_CONNECT_SRC"] = [*app.config["CSP_CONNECT_SRC"], api, js]
+    return response
 
 
 def _own_payment(payment_id: int) -> Payment:
@@ -61,7 +73,8 @@ def _own_payment(payment_id: int) -> Payment:
 def _safe_return(payment: Payment) -> str:
     url = payment.return_url or "/"
     parts = urlsplit(url)
-    return url if not parts.netloc and url.startswith("/") and not url.startswith("//") else "/"
+    local = not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//")
+    return url if local and "\\" not in url else "/"
 
 
 @bp.get("/payments/<int:payment_id>/pay")
@@ -71,8 +84,13 @@ def pay(payment_id: int):
     ensure(payment is not None and payment.customer_id == current_user.id)
     if payment.kind != PaymentMethod.CARD:
         return redirect(url_for("payments.receipt", payment_id=payment.id))
+    if payment.state.open:  # paid in another tab, webhook not here yet: never offer to pay twice
+        payment = sync_payment(payment)
+        db.session.commit()
     if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
         return redirect(_safe_return(payment))
+    if not payment.state.open:  # cancelled: nothing to pay
+        return redirect(url_for("payments.receipt", payment_id=payment.id))
     return render(
         "payments/pay.html",
         payment=payment,
@@ -112,6 +130,25 @@ def confirm(payment_id: int):
     if payment.state == PaymentStatus.CANCELLED:
         return jsonify(error=_("This payment was cancelled.")), 409
     return jsonify(error=_("The payment is not complete yet. Please try again.")), 409
+
+
+@bp.route("/payments/try", methods=["GET", "POST"])
+@login_required
+def try_card():
+    """Development only: a Rp25.000 test payable, so `make run` shows a card payment end to end."""
+    if not current_app.config["SEED_DEMO"]:
+        abort(404)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            payment = start_demo_payment(current_user)
+        except PaymentError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("payments.try_card"))
+        db.session.commit()
+        return redirect(pay_url(payment))
+    return render("payments/try.html", form=form)
 
 
 @bp.get("/payments/<int:payment_id>")

@@ -17,12 +17,14 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from portal import notify
 from portal.accounts.models import User
 from portal.activity import ActivityItem, register_source
 from portal.database import utcnow
 from portal.extensions import db
+from portal.formatting import rupiah
 from portal.payments import signals
 from portal.payments.client import StripeError, client, from_minor, to_minor
 from portal.payments.models import (
@@ -42,6 +44,7 @@ PAYABLE_LABELS = {
     "food_order": _l("Food order"),
     "ride_booking": _l("Ijen ride"),
     "delivery_fee": _l("Delivery fee"),
+    "demo": _l("Card payment test"),
 }
 
 
@@ -111,6 +114,21 @@ def payable_label(payment: Payment) -> str:
     return str(label) if label else payment.payable_type.replace("_", " ")
 
 
+def start_demo_payment(customer: User) -> Payment:
+    """Development only (`/payments/try`): a fresh Rp25.000 test payable, back to its receipt."""
+    last = db.session.scalar(select(func.max(Payment.payable_id)).where(Payment.payable_type == "demo")) or 0
+    payment = start_payment(
+        payable_type="demo",
+        payable_id=last + 1,
+        customer=customer,
+        amount=25_000,
+        method=PaymentMethod.CARD,
+        return_url="/",
+    )
+    payment.return_url = receipt_url(payment)
+    return payment
+
+
 # Moves ------------------------------------------------------------------------------------
 
 
@@ -150,6 +168,15 @@ def _move(
         signals.payment_succeeded.send(payment)
     elif new == PaymentStatus.FAILED:
         signals.payment_failed.send(payment)
+        if source != "checkout":  # at checkout the card page says it; otherwise tell the customer
+            notify.send(
+                _l(
+                    "Your card payment of %(amount)s was declined. Nothing was charged; you can try again with another card.",
+                    amount=rupiah(payment.amount),
+                ),
+                user=db.session.get(User, payment.customer_id),
+                url=pay_url(payment),
+            )
     return True
 
 
@@ -283,6 +310,8 @@ def start_payment(
         if payment.kind == method:
             return _reuse(payment, amount=amount, return_url=return_url, payer=payer, description=description, now=now)
         _cancel(payment, note=f"method changed to {method.value}", source="checkout", now=now)
+        if payment.state.paid:
+            return payment  # it was paid by card after all (the webhook had not come yet)
 
     count = db.session.scalar(
         select(func.count())
@@ -316,9 +345,10 @@ def start_payment(
         existing = _current_for(payable_type, payable_id)
         if existing is None:
             raise
-        return _reuse(
-            _lock(existing), amount=amount, return_url=return_url, payer=payer, description=description, now=now
-        )
+        existing = _lock(existing)
+        if not existing.state.open or existing.kind != method:
+            return existing
+        return _reuse(existing, amount=amount, return_url=return_url, payer=payer, description=description, now=now)
 
     if method == PaymentMethod.SUBSIDY:
         _move(payment, PaymentStatus.SUCCEEDED, source="subsidy", note=payer or "", amount=amount, now=now)
@@ -378,7 +408,7 @@ def confirm_card(payment: Payment, token: str | None, *, now: datetime | None = 
     try:
         card = stripe.attach_card(payment.stripe_customer_id, token)
         stripe.update_intent(payment.intent_id, payment_method=card, amount=to_minor(payment.amount))
-        intent = stripe.confirm_intent(payment.intent_id)
+        intent = stripe.confirm_intent(payment.intent_id, key=f"confirm-{payment.intent_id}-{card}")
     except StripeError as error:
         if error.unreachable:
             raise _unreachable() from error
@@ -406,15 +436,26 @@ def sync_payment(payment: Payment, *, now: datetime | None = None, raise_errors:
     If the payment service cannot be reached the payment is left as it is (reconcile catches up)."""
     if payment.kind != PaymentMethod.CARD or not payment.intent_id:
         return payment
-    try:
-        if payment.state.open:
-            intent = client().retrieve_intent(payment.intent_id)
-            _apply_intent(payment, intent, source="sync", now=now)
-        _sync_refunds(payment, now=now)
-    except StripeError as error:
-        log.warning("payment %s: sync failed: %s", payment.id, error)
-        if raise_errors:
-            raise _unreachable() from error
+    payment_id = payment.id
+    for attempt in (1, 2):
+        try:
+            if payment.state.open:
+                intent = client().retrieve_intent(payment.intent_id)
+                _apply_intent(payment, intent, source="sync", now=now)
+            _sync_refunds(payment, now=now)
+        except StripeError as error:
+            log.warning("payment %s: sync failed: %s", payment.id, error)
+            if raise_errors:
+                raise _unreachable() from error
+        except OperationalError:
+            # SQLite, page view (GET): this read transaction's snapshot went stale because the
+            # webhook committed the same payment meanwhile. Start over on fresh data, once.
+            if attempt == 2 or db.session.get_bind().dialect.name != "sqlite":
+                raise
+            db.session.rollback()
+            payment = db.session.get(Payment, payment_id)
+            continue
+        break
     return payment
 
 
@@ -476,28 +517,72 @@ def refund(
         created_at=now,
     )
     db.session.add(row)
+    status = "succeeded"  # cash handed back, subsidy not claimed
     if payment.kind == PaymentMethod.CARD:
-        try:
-            answer = client().create_refund(
-                intent_id=payment.intent_id,
-                amount=amount,
-                metadata={"payment_id": payment.id, "reason": reason[:200]},
-                key=row.idempotency_key,
+        status = _submit_refund(payment, row)
+        if status is None:
+            # Not lost: the row waits with its key and `reconcile` sends it when Stripe answers.
+            _note(
+                payment,
+                f"refund of {amount} queued (payment service not answering): {reason}",
+                source="refund",
+                now=now,
             )
-        except StripeError as error:
-            log.warning("payment %s: refund failed: %s", payment.id, error)
-            raise (
-                _unreachable()
-                if error.unreachable
-                else PaymentError(_l("The refund was refused by the payment service."))
-            ) from error
-        row.refund_id = answer["id"]
-        status = answer.get("status")
-    else:
-        status = "succeeded"
+            db.session.flush()
+            return
     _note(payment, f"refund of {amount} asked: {reason}", source="refund", now=now)
     db.session.flush()
     _settle_refund(payment, row, status, now=now)
+
+
+def _submit_refund(payment: Payment, row: Refund) -> str | None:
+    """Ask Stripe for the refund; its status, or None if Stripe could not be reached."""
+    try:
+        answer = client().create_refund(
+            intent_id=payment.intent_id,
+            amount=row.amount,
+            metadata={"payment_id": payment.id, "refund_key": row.idempotency_key},
+            key=row.idempotency_key,
+        )
+    except StripeError as error:
+        log.warning("payment %s: refund %s failed: %s", payment.id, row.idempotency_key, error)
+        if error.unreachable:
+            return None
+        raise PaymentError(_l("The refund was refused by the payment service.")) from error
+    row.refund_id = answer["id"]
+    return answer.get("status")
+
+
+def _resend_refund(row: Refund, *, now: datetime) -> bool:
+    """A refund queued while Stripe was down: adopt it if it did reach Stripe (same key in its
+    metadata: localstripe ignores Idempotency-Key), else send it now. True once settled."""
+    payment = _lock(row.payment)
+    db.session.refresh(row)
+    if row.refund_id or row.status != RefundStatus.PENDING.value:
+        return False
+    try:
+        sent = [
+            r
+            for r in client().list_refunds(payment.intent_id)
+            if (r.get("metadata") or {}).get("refund_key") == row.idempotency_key
+        ]
+        if sent:
+            row.refund_id = sent[0]["id"]
+            status = sent[0].get("status")
+        else:
+            status = _submit_refund(payment, row)
+    except StripeError as error:
+        log.warning("reconcile: refund %s: %s", row.id, error)
+        return False
+    except PaymentError:
+        row.status = RefundStatus.FAILED.value
+        row.settled_at = now
+        _note(payment, f"refund of {row.amount} refused by Stripe", source="reconcile", now=now)
+        return False
+    if status is None:
+        return False
+    _settle_refund(payment, row, status, now=now)
+    return row.status != RefundStatus.PENDING.value
 
 
 def _settle_refund(payment: Payment, row: Refund, status: str | None, *, now: datetime | None = None) -> None:
@@ -606,8 +691,30 @@ def _apply_event(stored: WebhookEvent, *, now: datetime) -> str:
         if payment is None:
             return "unknown" if intent_id else "ignored"
         _sync_refunds(payment, now=now)
+        if event_type == "charge.refunded" and "amount_refunded" in obj:
+            _adopt_outside_refund(payment, from_minor(obj["amount_refunded"]), now=now)
         return "applied"
     return "ignored"
+
+
+def _adopt_outside_refund(payment: Payment, stripe_refunded: int, *, now: datetime) -> None:
+    """Stripe says more was refunded than we asked for (e.g. from the Stripe dashboard): record
+    the difference as a refund, once (a repeated or older event finds nothing missing)."""
+    payment = _lock(payment)
+    waiting = sum(r.amount for r in payment.refunds if r.status == RefundStatus.PENDING.value)
+    missing = min(stripe_refunded, payment.amount) - payment.refunded_amount - waiting
+    if missing <= 0 or not payment.state.paid:
+        return
+    row = Refund(
+        payment=payment,
+        amount=missing,
+        reason="refunded at Stripe",
+        idempotency_key=f"refund-{payment.id}-{len(payment.refunds) + 1}",
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    _settle_refund(payment, row, "succeeded", now=now)
 
 
 # Reconcile --------------------------------------------------------------------------------
@@ -649,6 +756,11 @@ def reconcile(*, now: datetime | None = None, older_than: timedelta = timedelta(
         before = row.status
         _settle_refund(payment, row, answer.get("status"), now=now)
         counts["refunds"] += row.status != before
+    unsent = db.session.scalars(
+        select(Refund).where(Refund.status == RefundStatus.PENDING.value, Refund.refund_id.is_(None))
+    ).all()
+    for row in unsent:
+        counts["refunds"] += _resend_refund(row, now=now)
     waiting = db.session.scalars(select(WebhookEvent).where(WebhookEvent.processed_at.is_(None))).all()
     for stored in waiting:
         if _apply_event(stored, now=now) != "unknown":

@@ -162,3 +162,62 @@ def test_post_without_csrf_token_is_refused(client, user):
     response = client.post("/login", data={"email": user.email, "password": DEMO_PASSWORD})
     assert response.status_code == 400
     assert "Formulir kedaluwarsa" in response.get_data(as_text=True)
+
+
+def test_login_limit_is_per_account_so_others_behind_the_same_address_get_in(client, auth, user, db):
+    other = UserFactory()
+    db.session.commit()
+    token = auth.csrf_token("/login")
+    for _ in range(11):
+        client.post("/login", data={"email": user.email, "password": "wrong", "csrf_token": token})
+    assert (
+        client.post("/login", data={"email": user.email, "password": DEMO_PASSWORD, "csrf_token": token}).status_code
+        == 429
+    )
+    response = client.post("/login", data={"email": other.email, "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_behind_a_proxy_the_users_address_is_counted_not_the_balancers(database_uri, user, db):
+    from tests.conftest import AuthActions, make_app
+
+    app = make_app(database_uri, PROXY_HOPS=1)
+    with app.app_context():
+        client = app.test_client()
+        token = AuthActions(client).csrf_token("/login")
+        data = {"email": user.email, "password": "wrong", "csrf_token": token}
+        for _ in range(11):
+            client.post("/login", data=data, headers={"X-Forwarded-For": "203.0.113.7"})
+        assert client.post("/login", data=data, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+        assert client.post("/login", data=data, headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 422
+
+
+def test_guessing_the_current_password_is_rate_limited(auth, user):
+    auth.login(user)
+    token = auth.csrf_token("/account")
+    data = {
+        "csrf_token": token,
+        "password-csrf_token": token,
+        "password-current_password": "guess",
+        "password-password": "a-new-long-password",
+        "password-password_confirm": "a-new-long-password",
+        "password-submit": "1",
+    }
+    statuses = [auth.client.post("/account", data=data).status_code for _ in range(11)]
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429
+
+
+def test_changing_the_password_does_not_turn_on_remember_me(auth, user):
+    auth.login(user)
+    response = auth.post(
+        "/account",
+        {
+            "password-current_password": DEMO_PASSWORD,
+            "password-password": "a-new-long-password",
+            "password-password_confirm": "a-new-long-password",
+            "password-submit": "1",
+        },
+        page="/account",
+    )
+    assert not any(c.startswith("remember_token=") and "Expires=" in c for c in response.headers.getlist("Set-Cookie"))

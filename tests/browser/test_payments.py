@@ -67,3 +67,19 @@ def test_pay_by_card_after_a_declined_card(app, db, page):
     assert_accessible(page)
     db.session.rollback()
     assert db.session.get(type(payment), payment.id).status == PaymentStatus.SUCCEEDED
+
+
+def test_a_card_that_asks_for_3d_secure_pays_after_authentication(app, db, page):
+    customer = UserFactory(locale="en", email="tourist@example.com")
+    db.session.commit()
+    payment = make_payment(app, db, customer, payable_id=2)
+    login(page, "tourist@example.com", DEMO_PASSWORD)
+
+    page.goto(f"/payments/{payment.id}/pay")
+    fill_card(page, "4000002500003155")
+    page.get_by_role("button", name="Pay Rp37.500").click()
+    # localstripe's stand-in for the bank's 3-D Secure window.
+    page.get_by_role("button", name="Complete authentication").click()
+    expect(page.get_by_role("heading", name="Payment receipt")).to_be_visible()
+    db.session.rollback()
+    assert db.session.get(type(payment), payment.id).status == PaymentStatus.SUCCEEDED

@@ -136,11 +136,39 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
         config.load("production")
 
 
+@pytest.mark.parametrize("missing", ["PUBLIC_URL", "REDIS_URL"])
+def test_production_needs_a_public_url_and_redis(monkeypatch, missing):
+    from portal import config
+
+    production_env(monkeypatch)
+    monkeypatch.delenv(missing)
+    with pytest.raises(RuntimeError, match=missing):
+        config.load("production")
+
+
+def test_a_server_without_gancang_env_is_production(monkeypatch):
+    """gunicorn wsgi:app with the variable forgotten must not run on development keys."""
+    import importlib
+    import sys
+
+    monkeypatch.delenv("GANCANG_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    sys.modules.pop("wsgi", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        importlib.import_module("wsgi")
+
+
+def production_env(monkeypatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATA_KEY", "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ=")
+    monkeypatch.setenv("PUBLIC_URL", "https://gancang.example")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
 def test_production_sets_secure_cookies(monkeypatch):
     from portal import config
 
-    monkeypatch.setenv("SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("DATA_KEY", "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ=")
+    production_env(monkeypatch)
     prod = config.load("production")
     assert prod.SESSION_COOKIE_SECURE and prod.REMEMBER_COOKIE_SECURE
 
@@ -149,3 +177,23 @@ def test_aware_datetimes_round_trip_as_utc(db, user):
     db.session.expire_all()
     assert user.created_at.tzinfo is not None
     assert user.created_at.utcoffset().total_seconds() == 0
+
+
+def test_activity_cursor_without_timezone_is_read_as_utc(client, auth, user):
+    auth.login(user)
+    assert client.get("/my/activity?before=2026-11-23T10:00:00").status_code == 200
+    assert client.get("/my/activity?before=not-a-date").status_code == 200
+
+
+def test_a_strange_language_cookie_is_not_stored_at_registration(client, auth, db):
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+
+    client.set_cookie("lang", "x" * 40)
+    auth.post(
+        "/register",
+        {"name": "Wayan", "email": "wayan@example.com", "phone": "081234567891", "password": "rahasia-sekali", "password_confirm": "rahasia-sekali"},
+        page="/register",
+    )
+    assert db.session.scalar(select(User.locale).where(User.email == "wayan@example.com")) is None

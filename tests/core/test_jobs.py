@@ -53,3 +53,18 @@ def test_rq_worker_runs_jobs_from_real_redis(app, db, user):
     db.session.expire_all()
     assert db.session.scalar(select(User.name).where(User.id == user.id)) == "From Redis"
     queue.delete(delete_jobs=True)
+
+
+def test_a_rolled_back_savepoint_keeps_the_jobs_queued_before_it(db, user):
+    """A caught IntegrityError inside begin_nested() must not lose the request's other jobs."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import UserFactory
+
+    calls.clear()
+    jobs.enqueue(rename, user.id, "Kept")
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        UserFactory(email=user.email)  # unique email: the savepoint fails
+    db.session.commit()
+    assert calls == [user.id]

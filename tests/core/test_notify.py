@@ -25,3 +25,17 @@ def test_304_when_the_client_has_the_state(app):
     with app.test_request_context("/", headers={"If-None-Match": '"s1"'}):
         assert not_modified("s1").status_code == 304
         assert not_modified("s2") is None
+
+
+def test_translations_work_outside_a_request(app):
+    """Jobs and the shell have no request: messages fall back to the default language."""
+    from flask_babel import gettext
+
+    assert gettext("You are logged in.") == "Anda sudah masuk."
+
+
+def test_test_client_follows_redirects(client, auth, user):
+    auth.login(user)
+    response = auth.client.get("/login", follow_redirects=True)
+    assert response.status_code == 200
+    assert '<html lang="id"' in response.get_data(as_text=True)

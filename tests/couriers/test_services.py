@@ -15,7 +15,7 @@ from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
 from portal.couriers.services import CourierError
 from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
-from tests.couriers.factories import make_driver, make_job
+from tests.couriers.factories import HOMESTAY, make_driver, make_job
 from tests.factories import UserFactory
 
 S = DeliveryStatus
@@ -209,6 +209,13 @@ def test_cancel_before_pickup_only(db, customer, moves):
     services.cancel_delivery(delivery, by=customer, reason="changed my mind")
     assert delivery.status == S.CANCELLED
     services.cancel_delivery(delivery, by=customer, reason="again")  # idempotent
+    assigned = request(db, customer, origin_id=8)
+    services.accept_job(assigned, driver=driver)
+    notify.outbox.clear()
+    services.cancel_delivery(assigned, by=customer, reason="found it")
+    assert [m.text for m in notify.outbox if m.user_id == driver.id] == [
+        f"Pekerjaan {assigned.id} dibatalkan. Anda tidak perlu berangkat."
+    ]
     picked = request(db, customer, origin_id=9)
     services.accept_job(picked, driver=driver)
     services.mark(picked, S.PICKED_UP, by=driver)
@@ -279,3 +286,28 @@ def test_refusals_speak_the_readers_language(app, db, customer):
         services.accept_job(delivery, driver=second)
     with app.test_request_context(headers={"Cookie": "lang=id"}):
         assert str(refused.value) == "Maaf, pekerjaan ini sudah diambil kurir lain."
+
+
+def test_a_booked_driver_must_fit_the_job(db, customer):
+    motorbike = make_driver(vehicle=Vehicle.MOTORBIKE)
+    with pytest.raises(CourierError):
+        services.request_delivery(
+            make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL), origin_id=1, customer=customer, driver=motorbike
+        )
+    assert db.session.query(Delivery).count() == 0
+
+
+def test_the_tracking_fragment_before_and_after_a_courier(app, db, customer):
+    from flask import render_template_string
+
+    include = '{% include "couriers/_tracking.html" %}'
+    assert "Waiting for a courier." in render_template_string(include, delivery=None)
+    driver = make_driver()
+    driver.name = "Pak Hasan"
+    delivery = request(db, customer)
+    html = render_template_string(include, delivery=delivery)
+    assert "Finding a courier" in html and "Pak Hasan" not in html
+    services.accept_job(delivery, driver=driver)
+    html = render_template_string(include, delivery=delivery)
+    assert "Courier: Pak Hasan" in html and driver.phone in html
+    assert HOMESTAY.address not in html  # the fragment never shows the drop-off

@@ -118,3 +118,57 @@ def test_a_slow_payment_server_times_out_with_the_same_message(app, db, customer
     finally:
         stop.set()
         silent.close()
+
+
+def test_a_refund_while_the_payment_server_is_down_is_queued_and_sent_once_later(app, db, customer, signal_log):
+    from portal.payments.services import confirm_card, reconcile
+    from tests.payments.conftest import card_token
+
+    payment = start(customer, PaymentMethod.CARD, amount=40_000)
+    db.session.commit()
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+
+    base = app.config["STRIPE_API_BASE"]
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    refund(payment, reason="Ijen route closed")  # the caller's cancellation goes on
+    db.session.commit()
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.refundable == 0
+    with pytest.raises(PaymentError, match="nothing left to refund"):
+        refund(payment, reason="asked twice")
+    assert reconcile()["refunds"] == 0  # still down: nothing changes, nothing lost
+
+    app.config["STRIPE_API_BASE"] = base
+    assert reconcile()["refunds"] == 1
+    db.session.commit()
+    assert reconcile()["refunds"] == 0
+
+    assert payment.status == PaymentStatus.REFUNDED and payment.refunded_amount == 40_000
+    assert signal_log.count("refunded") == 1
+    assert len(stripe_get(app, f"/v1/refunds?payment_intent={payment.intent_id}")["data"]) == 1
+
+
+def test_production_refuses_to_start_without_stripe_keys(monkeypatch):
+    from portal import create_app
+    from portal.config import load
+
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATA_KEY", "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ=")
+    monkeypatch.setenv("PUBLIC_URL", "https://gancang.example")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    config = load("production")
+    assert config.STRIPE_API_BASE == "https://api.stripe.com"
+    with pytest.raises(RuntimeError, match="STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET"):
+        create_app(config)
+
+
+def test_the_factory_makes_a_cash_payment_the_courier_can_complete(db, signal_log):
+    from tests.payments.factories import PaymentFactory
+
+    payment = PaymentFactory(payable_type=PAYABLE)
+    mark_cash_received(payment, by=payment.customer)
+    assert payment.status == PaymentStatus.SUCCEEDED and signal_log.count("succeeded") == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.payments.models import PaymentMethod, PaymentStatus
+from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import start_payment
 from tests.factories import UserFactory
 from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token
@@ -42,6 +42,7 @@ def confirm(auth, payment, token):
 
 
 def test_the_pay_page_shows_the_amount_and_loads_stripe_js(app, client, auth, customer, payment):
+    client.get("/no-such-page")  # the app's first response fixes the CSP: Stripe must be in it already
     auth.login(customer)
     response = client.get(f"/payments/{payment.id}/pay")
     html = response.get_data(as_text=True)
@@ -123,3 +124,15 @@ def test_the_payment_shows_on_my_activity(app, client, auth, customer, payment):
     auth.login(customer)
     html = client.get("/my/activity").get_data(as_text=True)
     assert f"/payments/{payment.id}" in html and "Rp42.500" in html and "Waiting for payment" in html
+
+
+def test_the_development_test_payable_leads_to_the_card_page(app, db, client, auth, customer):
+    auth.login(customer)
+    assert client.get("/payments/try").status_code == 404  # development only
+
+    app.config["SEED_DEMO"] = True
+    assert "4242 4242 4242 4242" in client.get("/payments/try").get_data(as_text=True)
+    response = auth.post("/payments/try", page="/payments/try")
+    [payment] = db.session.query(Payment).all()
+    assert response.headers["Location"] == f"/payments/{payment.id}/pay"
+    assert payment.amount == 25_000 and payment.return_url == f"/payments/{payment.id}"

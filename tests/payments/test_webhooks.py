@@ -25,7 +25,7 @@ def payment(db):
     return payment
 
 
-def pay_at_stripe(app, payment, number="4242424242424242"):
+def pay_at_stripe(app, payment, number="4242424242424242", *, expect=200):
     """The customer paid, but we heard nothing yet: confirm straight at localstripe."""
     import httpx
 
@@ -38,7 +38,7 @@ def pay_at_stripe(app, payment, number="4242424242424242"):
     ).json()
     httpx.post(f"{base}/v1/payment_intents/{payment.intent_id}", data={"payment_method": card["id"]}, headers=headers)
     response = httpx.post(f"{base}/v1/payment_intents/{payment.intent_id}/confirm", headers=headers)
-    assert response.status_code == 200, response.text
+    assert response.status_code == expect, response.text
 
 
 def deliver(client, event, **kwargs):
@@ -161,3 +161,110 @@ def test_the_reconcile_command(app, db, payment):
     assert "reconciled 1 payments" in result.output
     db.session.expire_all()
     assert db.session.get(Payment, payment.id).status == PaymentStatus.SUCCEEDED
+
+
+def test_a_failed_payment_reported_by_webhook_tells_the_customer(app, db, client, payment, signal_log):
+    from portal import notify
+
+    notify.outbox.clear()
+    pay_at_stripe(app, payment, number="4000000000000341", expect=402)  # saved fine, declined when charged
+    event = event_for(app, payment.intent_id, "payment_intent.payment_failed")
+
+    assert deliver(client, event).status_code == 200
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.FAILED
+    assert signal_log.counter == {"failed": 1}
+    [message] = notify.outbox
+    assert "Rp15.000" in message.text and message.url.endswith(f"/payments/{payment.id}/pay")
+
+
+def test_the_reconcile_job_runs_through_the_job_queue(app, db, payment, signal_log):
+    """`enqueue(reconcile_job)` (inline, or RQ when REDIS_URL is set) is what a scheduler calls."""
+    from portal.jobs import enqueue
+    from portal.payments.services import reconcile_job
+
+    pay_at_stripe(app, payment)
+    payment.updated_at = utcnow() - timedelta(minutes=10)
+    enqueue(reconcile_job)
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.SUCCEEDED
+    assert signal_log.count("succeeded") == 1
+
+
+def pending_refund(app, db, payment, amount):
+    """A refund Stripe accepted as `pending` (real Stripe does, for some cards): our row waits."""
+    import httpx
+
+    from portal.payments.models import Refund
+
+    answer = httpx.post(
+        f"{app.config['STRIPE_API_BASE']}/v1/refunds",
+        data={"payment_intent": payment.intent_id, "amount": amount * 100},
+        headers={"Authorization": f"Bearer {app.config['STRIPE_SECRET_KEY']}"},
+    ).json()
+    row = Refund(
+        payment=payment, amount=amount, reason="route closed", refund_id=answer["id"], idempotency_key="refund-test-1"
+    )
+    db.session.add(row)
+    db.session.commit()
+    return answer
+
+
+def test_reconcile_settles_a_refund_whose_webhook_never_came(app, db, payment, signal_log):
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+    pending_refund(app, db, payment, 5_000)
+
+    assert reconcile()["refunds"] == 1
+    db.session.commit()
+    assert reconcile()["refunds"] == 0
+
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.PARTIALLY_REFUNDED and payment.refunded_amount == 5_000
+    assert signal_log.count("refunded") == 1
+
+
+def test_a_charge_refunded_webhook_settles_the_refund_once(app, db, client, payment, signal_log):
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+    answer = pending_refund(app, db, payment, 15_000)
+    event = {
+        "id": "evt_refund_1",
+        "type": "charge.refunded",
+        "created": int(time.time()),
+        "data": {"object": {"id": answer["charge"], "payment_intent": payment.intent_id}},
+    }
+
+    for _ in range(3):
+        assert deliver(client, event).status_code == 200
+
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.REFUNDED
+    assert signal_log.count("refunded") == 1
+
+
+def test_a_refund_made_in_the_stripe_dashboard_is_recorded_once(app, db, client, payment, signal_log):
+    import httpx
+
+    confirm_card(payment, card_token(app))
+    db.session.commit()
+    refund = httpx.post(
+        f"{app.config['STRIPE_API_BASE']}/v1/refunds",
+        data={"payment_intent": payment.intent_id, "amount": 400_000},
+        headers={"Authorization": f"Bearer {app.config['STRIPE_SECRET_KEY']}"},
+    ).json()
+    charge = stripe_get(app, f"/v1/charges/{refund['charge']}")
+    for n in range(3):  # Stripe may send it again, with new ids
+        event = {
+            "id": f"evt_dash_{n}",
+            "type": "charge.refunded",
+            "created": int(time.time()),
+            "data": {"object": charge},
+        }
+        assert deliver(client, event).status_code == 200
+
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.PARTIALLY_REFUNDED and payment.refunded_amount == 4_000
+    assert [call[3] for call in signal_log.calls if call[0] == "refunded"] == [4_000]

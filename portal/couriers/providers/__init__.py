@@ -10,15 +10,26 @@ LOCAL = "local"
 
 
 def _build(name: str) -> Courier:
+    """One instance per app and settings, so HTTP clients (and their connection pools) are reused."""
+    config = current_app.config
+    cache: dict = current_app.extensions.setdefault("couriers", {})
     if name == LOCAL:
         from portal.couriers.providers.local import LocalFleet
 
-        return LocalFleet()
-    if name == "gosend":
+        key: tuple = (LOCAL,)
+        factory = LocalFleet
+    elif name == "gosend":
         from portal.couriers.providers.gosend import GoSend
 
-        return GoSend.from_config(current_app.config)
-    raise KeyError(name)
+        key = ("gosend", *(config.get(k) for k in GOSEND_SETTINGS))
+
+        def factory():
+            return GoSend.from_config(config)
+    else:
+        raise KeyError(name)
+    if key not in cache:
+        cache[key] = factory()
+    return cache[key]
 
 
 def names() -> list[str]:
@@ -36,3 +47,11 @@ def get(name: str) -> Courier | None:
 
 
 KNOWN = ("gosend", LOCAL)
+GOSEND_SETTINGS = (
+    "GOSEND_BASE_URL",
+    "GOSEND_CLIENT_ID",
+    "GOSEND_PASS_KEY",
+    "GOSEND_CALLBACK_TOKEN",
+    "GOSEND_TIMEOUT",
+    "COURIER_QUOTE_TTL",
+)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy import select
+from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.accounts import nik
+from portal.couriers.contract import Vehicle
+from portal.couriers.models import LANGUAGE_LABELS, VEHICLE_LABELS, DriverProfile
+from portal.extensions import db
+
+NIK_MESSAGES = {
+    "length": _l("A NIK has exactly 16 digits."),
+    "region": _l("The first six digits are not a known region code."),
+    "birth_date": _l("Digits 7 to 12 must be a birth date (women add 40 to the day)."),
+    "serial": _l("The last four digits cannot be 0000."),
+}
+# Indonesian plates: region letters, number, suffix letters, e.g. "P 1234 AB" (Banyuwangi is P).
+PLATE = re.compile(r"^[A-Z]{1,2} ?\d{1,4} ?[A-Z]{0,3}$")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class DriverApplicationForm(FlaskForm):
+    nik = StringField(
+        _l("NIK (16 digits, from your KTP)"),
+        validators=[DataRequired()],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
+    )
+    ktp_address = TextAreaField(
+        _l("Address on your KTP"), validators=[DataRequired(), Length(min=10, max=500)], render_kw={"rows": 3}
+    )
+    vehicle = RadioField(
+        _l("Vehicle"),
+        choices=[SelectChoice(v.value, VEHICLE_LABELS[v]) for v in Vehicle],
+        default=Vehicle.MOTORBIKE.value,
+        validators=[DataRequired()],
+    )
+    plate = StringField(
+        _l("Plate number"), validators=[DataRequired(), Length(max=16)], render_kw={"placeholder": "P 1234 AB"}
+    )
+    photo = FileField(
+        _l("Photo of your face (JPEG, PNG or WebP, up to 5 MB)"),
+        validators=[
+            FileRequired(_l("Please add a photo of your face.")),
+            FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Only JPEG, PNG or WebP photos.")),
+        ],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    languages = MultiCheckboxField(
+        _l("Languages you speak"),
+        choices=[SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()],
+        default=["id"],
+        validators=[DataRequired(_l("Choose at least one language."))],
+    )
+    medicine_trained = BooleanField(_l("I hold the RSUD medicine-handling training certificate"))
+
+    def validate_nik(self, field) -> None:
+        try:
+            parsed = nik.parse(field.data)
+        except nik.InvalidNIK as exc:
+            raise ValidationError(NIK_MESSAGES[exc.reason]) from None
+        field.data = parsed.value
+        owner = db.session.scalar(
+            select(DriverProfile.user_id).where(DriverProfile.nik_hash == nik.lookup_hash(parsed.value))
+        )
+        if owner is not None and owner != current_user.id:
+            raise ValidationError(_l("A driver with this NIK is already registered."))
+
+    def validate_plate(self, field) -> None:
+        plate = " ".join(field.data.upper().split())
+        if not PLATE.match(plate):
+            raise ValidationError(_l("Enter the plate as on the vehicle, e.g. P 1234 AB."))
+        field.data = plate
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (the applicant reads this)"), validators=[DataRequired(), Length(max=500)], render_kw={"rows": 2}
+    )
+
+
+class PinForm(FlaskForm):
+    pin = StringField(
+        _l("Recipient's PIN"),
+        validators=[DataRequired(), Length(min=4, max=6)],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*", "maxlength": 6},
+    )

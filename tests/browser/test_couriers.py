@@ -1,0 +1,111 @@
+"""The demo driver goes online on a phone, takes a document delivery, hands it over with the
+recipient's PIN, and the customer's tracking page (already open) turns to "Delivered"."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from portal.accounts import demo as accounts_demo
+from portal.accounts.services import find_by_email
+from portal.couriers import demo, services
+from portal.couriers.contract import Purpose
+from tests.browser.conftest import PHONE, assert_accessible, login
+from tests.couriers.factories import make_job
+
+
+def test_driver_accepts_picks_up_and_delivers_with_the_pin(page, browser, live_server, db):
+    accounts_demo.seed()
+    demo.seed()
+    driver = find_by_email("driver@example.com")
+    customer = find_by_email("resident@example.com")
+    driver.locale = customer.locale = "en"
+    services.driver_profile(driver).online = False
+    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=1, customer=customer)
+    pin = delivery.issued_pin
+    db.session.commit()
+    delivery_id = delivery.id
+
+    # The customer watches the tracking page on their own phone.
+    customer_context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
+    watcher = customer_context.new_page()
+    login(watcher, "resident@example.com", accounts_demo.DEMO_PASSWORD)
+    watcher.goto(f"/deliveries/{delivery_id}")
+    expect(watcher.locator(".tracking-status")).to_contain_text("Finding a courier")
+    assert_accessible(watcher)
+
+    login(page, "driver@example.com", accounts_demo.DEMO_PASSWORD)
+    page.goto("/courier")
+    expect(page.get_by_role("heading", name="Courier work")).to_be_visible()
+    page.get_by_role("button", name="Go online").click()
+    expect(page.get_by_text("You are online")).to_be_visible()
+    open_jobs = page.locator("#open-jobs")
+    expect(open_jobs).to_contain_text("Warung Bu Sri")
+    expect(open_jobs).not_to_contain_text("Homestay Kemiren")  # drop-off hidden until accepted
+    assert_accessible(page)
+
+    open_jobs.get_by_role("button", name=f"Accept job {delivery_id}").click()
+    expect(page.get_by_text("The job is yours.")).to_be_visible()
+    expect(page.locator(".dropoff")).to_contain_text("Homestay Kemiren")
+    assert_accessible(page)
+    expect(watcher.locator(".tracking-courier")).to_contain_text("Pak Hasan", timeout=15_000)
+
+    page.get_by_role("button", name="Picked up").click()
+    page.get_by_label("Recipient's PIN").fill("0000" if pin != "0000" else "1111")
+    page.get_by_role("button", name="Delivered").click()
+    expect(page.get_by_text("Wrong PIN. 4 tries left.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Recipient's PIN").fill(pin)
+    page.get_by_role("button", name="Delivered").click()
+    expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()
+    expect(page.locator(".courier-earnings")).not_to_have_text("Rp0")
+
+    expect(watcher.locator(".tracking-status")).to_contain_text("Delivered", timeout=15_000)
+    assert_accessible(watcher)
+    customer_context.close()
+
+
+def test_a_resident_applies_and_the_admin_verifies_them(page, browser, live_server, db, app, tmp_path):
+    from PIL import Image
+
+    from portal.accounts.models import Role
+    from tests.factories import DEMO_PASSWORD, UserFactory
+
+    app.config["COURIER_PHOTO_DIR"] = str(tmp_path / "drivers")
+    applicant = UserFactory(name="Wayan Applicant", locale="en")
+    UserFactory(email="boss@example.com", roles=[Role.ADMIN], locale="en")
+    db.session.commit()
+    photo = tmp_path / "me.jpg"
+    Image.new("RGB", (640, 480), "teal").save(photo, "JPEG")
+
+    login(page, applicant.email, DEMO_PASSWORD)
+    page.goto("/courier/apply")
+    expect(page.get_by_role("heading", name="Become a Gancang driver")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("NIK (16 digits, from your KTP)").fill("3510015508900009")
+    page.get_by_label("Address on your KTP").fill("Jl. Ahmad Yani 12, Penganjuran, Banyuwangi")
+    page.get_by_label("Trail bike").check()
+    page.get_by_label("Plate number").fill("p 9876 xy")
+    page.get_by_label("Photo of your face (JPEG, PNG or WebP, up to 5 MB)").set_input_files(str(photo))
+    page.get_by_label("English").check()
+    page.get_by_role("button", name="Send application").click()
+    expect(page.get_by_text("An officer will check your application")).to_be_visible()
+    expect(page.get_by_text("3510********0009")).to_be_visible()
+    assert_accessible(page)
+
+    admin_context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
+    admin = admin_context.new_page()
+    login(admin, "boss@example.com", DEMO_PASSWORD)
+    admin.goto("/admin/drivers")
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Check").click()
+    expect(admin.locator(".ktp-address")).to_contain_text("Penganjuran")
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Show full NIK (logged)").click()
+    expect(admin.locator(".full-nik")).to_have_text("3510015508900009")
+    admin.get_by_role("button", name="Verify driver").click()
+    expect(admin.get_by_text("Wayan Applicant is now a verified driver.")).to_be_visible()
+    admin_context.close()
+
+    page.goto("/courier")
+    expect(page.get_by_role("button", name="Go online")).to_be_visible()
+    assert_accessible(page)

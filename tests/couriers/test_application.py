@@ -1,0 +1,187 @@
+"""Applying as a driver and the admin's verification: NIK checks, photo hygiene, roles, logging."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from portal import notify
+from portal.accounts.models import Role
+from portal.couriers.models import DriverProfile, DriverStatus, NikView
+from tests.factories import UserFactory
+
+NIK = "3510015508900001"  # a woman born 15 Aug 1990 (day + 40), first issued in Banyuwangi
+
+
+@pytest.fixture(autouse=True)
+def photo_dir(app, tmp_path):
+    app.config["COURIER_PHOTO_DIR"] = str(tmp_path / "drivers")
+    return tmp_path / "drivers"
+
+
+def photo_bytes(fmt: str = "JPEG", size=(1600, 1200)) -> bytes:
+    image = Image.new("RGB", size, "teal")
+    exif = image.getexif()
+    exif[0x010F] = "SecretCam"  # camera make
+    exif[0x0132] = "2026:11:01 10:00:00"
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, exif=exif) if fmt != "PNG" else image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def form(**overrides):
+    data = {
+        "nik": NIK,
+        "ktp_address": "Jl. Ahmad Yani 12, RT 02 RW 01, Penganjuran, Banyuwangi",
+        "vehicle": "trail",
+        "plate": "p 1234 ab",
+        "languages": ["id", "en"],
+        "medicine_trained": "y",
+        "photo": (io.BytesIO(photo_bytes()), "me.jpg"),
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def applicant(db):
+    user = UserFactory(locale="en")
+    db.session.commit()
+    return user
+
+
+def apply(auth, client, data):
+    data = {"csrf_token": auth.csrf_token("/courier/apply"), **data}
+    return client.post("/courier/apply", data=data, content_type="multipart/form-data")
+
+
+def test_apply_stores_the_nik_encrypted_and_the_photo_without_exif(db, client, auth, applicant, photo_dir):
+    auth.login(applicant)
+    response = apply(auth, client, form())
+    assert response.status_code == 302
+    profile = db.session.query(DriverProfile).one()
+    assert profile.status == DriverStatus.PENDING and not profile.verified
+    assert NIK not in profile.nik_encrypted and profile.nik_masked == "3510********0001"
+    assert profile.plate == "P 1234 AB" and profile.vehicle == "trail" and profile.language_list == ["id", "en"]
+    stored = Path(photo_dir / profile.photo)
+    with Image.open(stored) as image:
+        assert image.format == "JPEG" and max(image.size) <= 800
+        assert not image.getexif()  # no camera, no date, no GPS
+    page = client.get("/courier/apply").get_data(as_text=True)
+    assert "3510********0001" in page and NIK not in page
+    assert not applicant.has_role(Role.DRIVER)
+
+
+@pytest.mark.parametrize(
+    ("nik", "message"),
+    [
+        ("12345", "exactly 16 digits"),
+        ("9910015508900001", "region code"),
+        ("3510019908900001", "birth date"),
+        ("3510015508900000", "0000"),
+    ],
+)
+def test_a_bad_nik_is_explained_and_the_form_keeps_what_was_typed(db, client, auth, applicant, nik, message):
+    auth.login(applicant)
+    response = apply(auth, client, form(nik=nik))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in page
+    assert "Jl. Ahmad Yani 12" in page and "P 1234 AB" in page.upper()
+    assert db.session.query(DriverProfile).count() == 0
+
+
+def test_one_nik_one_driver(db, client, auth, applicant):
+    auth.login(applicant)
+    apply(auth, client, form())
+    auth.logout()
+    other = UserFactory(locale="en")
+    db.session.commit()
+    auth.login(other)
+    response = apply(auth, client, form())
+    assert response.status_code == 422 and "already registered" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        ((io.BytesIO(b"GIF89a not really"), "me.gif"), "Only JPEG, PNG or WebP"),
+        ((io.BytesIO(b"\xff\xd8 this is not a jpeg"), "me.jpg"), "cannot be used"),
+        ((io.BytesIO(b"x" * (5 * 1024 * 1024 + 10)), "huge.jpg"), "cannot be used"),
+    ],
+)
+def test_bad_photos_are_refused(db, client, auth, applicant, upload, message):
+    auth.login(applicant)
+    response = apply(auth, client, form(photo=upload))
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db.session.query(DriverProfile).count() == 0
+
+
+def test_png_and_webp_photos_are_accepted(db, client, auth, applicant):
+    auth.login(applicant)
+    assert apply(auth, client, form(photo=(io.BytesIO(photo_bytes("WEBP")), "me.webp"))).status_code == 302
+
+
+def test_admin_verifies_grants_the_driver_role_and_tells_the_driver(db, client, auth, applicant):
+    notify.outbox.clear()
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    db.session.commit()
+    auth.login(applicant)
+    apply(auth, client, form())
+    auth.logout()
+    auth.login(admin)
+    listing = client.get("/admin/drivers").get_data(as_text=True)
+    assert applicant.name in listing and "3510********0001" in listing and NIK not in listing
+    profile = db.session.query(DriverProfile).one()
+    detail = client.get(f"/admin/drivers/{profile.id}").get_data(as_text=True)
+    assert "Penganjuran" in detail and NIK not in detail
+    assert client.get(f"/admin/drivers/{profile.id}/photo").mimetype == "image/jpeg"
+    assert db.session.query(NikView).count() == 0
+    revealed = auth.post(f"/admin/drivers/{profile.id}/nik", page=f"/admin/drivers/{profile.id}")
+    assert NIK in revealed.get_data(as_text=True)
+    assert [(v.profile_id, v.viewer_id) for v in db.session.query(NikView)] == [(profile.id, admin.id)]
+    auth.post(f"/admin/drivers/{profile.id}/verify", page=f"/admin/drivers/{profile.id}")
+    db.session.refresh(profile)
+    db.session.refresh(applicant)
+    assert profile.verified and profile.verified_by_id == admin.id
+    assert applicant.has_role(Role.DRIVER)
+    assert any(m.user_id == applicant.id and "verified" in m.text for m in notify.outbox)
+
+
+def test_admin_rejects_with_a_reason_and_the_applicant_may_try_again(db, client, auth, applicant):
+    notify.outbox.clear()
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    db.session.commit()
+    auth.login(applicant)
+    apply(auth, client, form())
+    auth.logout()
+    auth.login(admin)
+    profile = db.session.query(DriverProfile).one()
+    empty = auth.post(f"/admin/drivers/{profile.id}/reject", {"reason": ""}, page=f"/admin/drivers/{profile.id}")
+    assert empty.status_code == 422
+    auth.post(
+        f"/admin/drivers/{profile.id}/reject",
+        {"reason": "KTP address is in Jember, not Banyuwangi"},
+        page=f"/admin/drivers/{profile.id}",
+    )
+    db.session.refresh(profile)
+    assert profile.status == DriverStatus.REJECTED
+    told = [m.text for m in notify.outbox if m.user_id == applicant.id]
+    assert told and "Jember" in told[-1]
+    auth.logout()
+    auth.login(applicant)
+    page = client.get("/courier/apply").get_data(as_text=True)
+    assert "Jember" in page and 'name="nik"' in page
+    assert apply(auth, client, form(ktp_address="Dusun Krajan, Desa Kemiren, Glagah, Banyuwangi")).status_code == 302
+    db.session.refresh(profile)
+    assert profile.status == DriverStatus.PENDING
+
+
+def test_only_admins_see_driver_applications(db, client, auth, applicant):
+    auth.login(applicant)
+    apply(auth, client, form())
+    profile = db.session.query(DriverProfile).one()
+    assert client.get("/admin/drivers").status_code == 403
+    assert client.get(f"/admin/drivers/{profile.id}/photo").status_code == 403

@@ -1,0 +1,190 @@
+"""The courier workspace through HTTP: who sees which job, accepting, moving, the PIN handover."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from portal import notify
+from portal.accounts.models import Role
+from portal.couriers import services
+from portal.couriers.contract import Purpose, Vehicle
+from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
+from portal.database import utcnow
+from tests.couriers.factories import HOMESTAY, make_driver, make_job
+from tests.factories import UserFactory
+
+S = DeliveryStatus
+
+
+@pytest.fixture
+def customer(db):
+    user = UserFactory(locale="en")
+    db.session.commit()
+    return user
+
+
+def open_job(db, customer, job=None, origin_id=1, **kwargs) -> Delivery:
+    delivery = services.request_delivery(job or make_job(), origin_id=origin_id, customer=customer, **kwargs)
+    db.session.commit()
+    db.session.refresh(delivery)
+    return delivery
+
+
+def test_a_driver_goes_online_sees_the_job_and_takes_it(db, client, auth, customer):
+    driver = make_driver(online=False)
+    db.session.commit()
+    delivery = open_job(db, customer)
+    auth.login(driver)
+    page = client.get("/courier").get_data(as_text=True)
+    assert "Warung Bu Sri" not in page and 'name="online" value="1"' in page  # offline: no jobs shown
+    client.post("/courier/online", data={"online": "1", "csrf_token": auth.csrf_token("/courier")})
+    page = client.get("/courier").get_data(as_text=True)
+    assert "Warung Bu Sri" in page and HOMESTAY.address not in page  # drop-off hidden before accepting
+    # htmx refresh returns only the open-jobs block
+    fragment = client.get("/courier", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="open-jobs"') and "Warung Bu Sri" in fragment
+    etag = client.get("/courier", headers={"HX-Request": "true"}).headers["ETag"]
+    assert client.get("/courier", headers={"HX-Request": "true", "If-None-Match": etag}).status_code == 304
+    preview = client.get(f"/courier/jobs/{delivery.id}").get_data(as_text=True)
+    assert HOMESTAY.address not in preview
+    response = auth.post(f"/courier/jobs/{delivery.id}/accept", page="/courier")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/courier/jobs/{delivery.id}")
+    db.session.refresh(delivery)
+    assert delivery.status == S.DRIVER_ASSIGNED and delivery.courier_id == driver.id
+    page = client.get(f"/courier/jobs/{delivery.id}").get_data(as_text=True)
+    assert HOMESTAY.address in page and HOMESTAY.phone in page
+
+
+def test_the_second_driver_is_told_the_job_is_taken(db, client, auth, customer):
+    first, second = make_driver(), make_driver()
+    second.locale = "en"
+    db.session.commit()
+    delivery = open_job(db, customer)
+    services.accept_job(delivery, driver=first)
+    db.session.commit()
+    auth.login(second)
+    response = auth.post(f"/courier/jobs/{delivery.id}/accept", page="/courier")
+    assert response.headers["Location"].endswith("/courier")
+    assert "another courier already took this job" in client.get("/courier").get_data(as_text=True)
+    assert client.get(f"/courier/jobs/{delivery.id}").status_code == 404  # not theirs, not open
+
+
+def test_unverified_and_wrong_vehicle_drivers_cannot_see_or_take(db, client, auth, customer):
+    pending = make_driver(status=DriverStatus.PENDING)
+    motorbike = make_driver(vehicle=Vehicle.MOTORBIKE)
+    db.session.commit()
+    trail_job = open_job(db, customer, make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL))
+    for driver in (pending, motorbike):
+        auth.login(driver)
+        assert "Warung Bu Sri" not in client.get("/courier").get_data(as_text=True)
+        assert client.get(f"/courier/jobs/{trail_job.id}").status_code == 404
+        auth.post(f"/courier/jobs/{trail_job.id}/accept", page="/courier")
+        auth.logout()
+    db.session.refresh(trail_job)
+    assert trail_job.courier_id is None and trail_job.status == S.FINDING_DRIVER
+
+
+def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, customer):
+    notify.outbox.clear()
+    driver = make_driver()
+    driver.locale = "en"
+    db.session.commit()
+    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=2, customer=customer)
+    delivery_pin = delivery.issued_pin  # what the document office sent the recipient
+    db.session.commit()
+    services.accept_job(delivery, driver=driver)
+    db.session.commit()
+    auth.login(driver)
+    token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
+    client.post(f"/courier/jobs/{delivery.id}/status", data={"status": "picked_up", "csrf_token": token})
+    db.session.refresh(delivery)
+    assert delivery.status == S.PICKED_UP
+    wrong = client.post(f"/courier/jobs/{delivery.id}/deliver", data={"pin": "0000", "csrf_token": token})
+    assert wrong.status_code == 422 and "Wrong PIN. 4 tries left." in wrong.get_data(as_text=True)
+    db.session.refresh(delivery)
+    assert delivery.pin_attempts == 1 and delivery.status == S.PICKED_UP
+    right = client.post(f"/courier/jobs/{delivery.id}/deliver", data={"pin": delivery_pin, "csrf_token": token})
+    assert right.status_code == 302
+    db.session.refresh(delivery)
+    assert delivery.status == S.DELIVERED
+    page = client.get(f"/courier/jobs/{delivery.id}").get_data(as_text=True)
+    assert HOMESTAY.address not in page and HOMESTAY.phone not in page
+    workspace = client.get("/courier").get_data(as_text=True)
+    assert re.search(r"Rp[\d.]+", workspace) and "1 job delivered" in workspace
+
+
+def test_pin_entry_is_rate_limited(db, client, auth, customer):
+    driver = make_driver()
+    db.session.commit()
+    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=3, customer=customer)
+    db.session.commit()
+    services.accept_job(delivery, driver=driver)
+    services.mark(delivery, S.PICKED_UP, by=driver)
+    db.session.commit()
+    auth.login(driver)
+    token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
+    codes = [
+        client.post(f"/courier/jobs/{delivery.id}/deliver", data={"pin": "12", "csrf_token": token}).status_code
+        for _ in range(11)
+    ]
+    assert codes[:10] == [422] * 10 and codes[10] == 429
+
+
+def test_the_customer_tracks_their_delivery_and_polls_with_304(db, client, auth, customer):
+    delivery = open_job(db, customer)
+    auth.login(customer)
+    first = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true"})
+    assert first.status_code == 200 and "Finding a courier" in first.get_data(as_text=True)
+    again = client.get(
+        f"/deliveries/{delivery.id}", headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    other = UserFactory()
+    db.session.commit()
+    auth.logout()
+    auth.login(other)
+    assert client.get(f"/deliveries/{delivery.id}").status_code == 404
+
+
+def test_a_customer_cannot_open_the_workspace(db, client, auth, customer):
+    auth.login(customer)
+    assert client.get("/courier").status_code == 403
+
+
+def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, customer):
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    driver = make_driver()
+    db.session.commit()
+    locked = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=1, customer=customer)
+    db.session.commit()
+    services.accept_job(locked, driver=driver)
+    services.mark(locked, S.PICKED_UP, by=driver)
+    locked.pin_locked, locked.pin_attempts = True, 5
+    stuck = open_job(db, customer, origin_id=2)
+    services.sweep(now=utcnow() + timedelta(hours=2))
+    db.session.commit()
+    assert stuck.status == S.NO_DRIVER
+    auth.login(admin)
+    page = client.get("/admin/deliveries").get_data(as_text=True)
+    assert "PIN locked" in page and "Look for a courier again" in page
+    auth.post(f"/admin/deliveries/{locked.id}/unlock", page="/admin/deliveries")
+    auth.post(f"/admin/deliveries/{stuck.id}/redispatch", page="/admin/deliveries")
+    db.session.refresh(locked)
+    db.session.refresh(stuck)
+    assert not locked.pin_locked and locked.pin_tries_left == 5
+    assert stuck.status == S.FINDING_DRIVER
+
+
+def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer):
+    driver = make_driver()
+    driver.locale = "en"
+    db.session.commit()
+    delivery = open_job(db, customer)
+    services.accept_job(delivery, driver=driver)
+    db.session.commit()
+    auth.login(driver)
+    page = client.get("/my/activity").get_data(as_text=True)
+    assert "Courier job" in page and "Warung Bu Sri" in page
