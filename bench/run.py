@@ -50,7 +50,10 @@ ENV = {
     "DATA_KEY": "YmVuY2gtZGF0YS1rZXktbm90LXNlY3JldC0xMjM0NTY=",
     "BENCH": "1",
     "NOTIFY_BACKEND": "log",
-    "JOBS_MODE": "inline",
+    "JOBS_MODE": "inline",  # the benchmark places one order itself; no worker needed
+    "PUBLIC_URL": "http://127.0.0.1",
+    # Production wants Redis (rate-limit storage); nothing in the measured routes uses it.
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
     # Cash orders only: the payment module needs its settings, never reaches Stripe here.
     "STRIPE_API_BASE": "http://127.0.0.1:9",
     "STRIPE_SECRET_KEY": "sk_test_bench",
@@ -66,7 +69,6 @@ def database_url() -> str:
 def make_app():
     os.environ.update(ENV)
     os.environ["DATABASE_URL"] = database_url()
-    os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("UPLOAD_DIR", str(BENCH / "uploads"))
     from portal import create_app
 
@@ -395,7 +397,6 @@ def free_port() -> int:
 def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, **ENV, "DATABASE_URL": database_url()}
-    env.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
