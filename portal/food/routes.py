@@ -4,7 +4,6 @@ import secrets
 import threading
 from collections import OrderedDict
 from decimal import Decimal
-from functools import cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import get_locale
@@ -12,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role
 from portal.extensions import db
 from portal.food import bp
 from portal.food import services as food
@@ -535,7 +534,7 @@ def add_to_cart():
                     food.CartItem.user_id == current_user.id, food.CartItem.dish_id == dish.id
                 )
             )
-        count, total = _cart_summary(dish.warung_id)
+        count, total = food.cart_summary(current_user, dish.warung_id)
         name = dish.display_name(locale())
     if not error:
         db.session.commit()
@@ -555,18 +554,6 @@ def add_to_cart():
     elif dish is not None:
         flash(_("%(dish)s is in your cart.", dish=dish.display_name(locale())), "success")
     return _back_to(dish)
-
-
-def _cart_summary(warung_id: int) -> tuple[int, int]:
-    count, total = db.session.execute(
-        select(
-            func.coalesce(func.sum(food.CartItem.quantity), 0),
-            func.coalesce(func.sum(food.CartItem.quantity * Dish.price), 0),
-        )
-        .join(Dish, Dish.id == food.CartItem.dish_id)
-        .where(food.CartItem.user_id == current_user.id, food.CartItem.warung_id == warung_id)
-    ).one()
-    return int(count), int(total)
 
 
 @bp.post("/cart/items/<int:dish_id>")
@@ -741,36 +728,6 @@ def _order_etag(delivery, status: str, updated_at, viewer_locale: str, is_custom
     return tracking_etag(delivery, "food", status, updated_at.timestamp(), viewer_locale, is_customer, fragment)
 
 
-@cache
-def _poll_statement():
-    """Built once per process (polls are the most frequent request); only the parameters vary."""
-    from portal.couriers.contract import Purpose
-    from portal.couriers.models import Delivery
-
-    return (
-        select(FoodOrder.status, FoodOrder.updated_at, FoodOrder.customer_id == User.id, User.locale, Delivery)
-        .join(Warung, Warung.id == FoodOrder.warung_id)
-        .join(User, or_(User.id == FoodOrder.customer_id, User.id == Warung.owner_id))
-        .outerjoin(Delivery, and_(Delivery.purpose == Purpose.FOOD, Delivery.origin_id == FoodOrder.id))
-        .where(FoodOrder.id == bindparam("order_id"), User.session_token == bindparam("token"))
-        .order_by(Delivery.id.desc())
-        .limit(1)
-        # Only what tracking_etag reads; anything else it may read later still loads on access.
-        .options(
-            lazyload("*"),
-            load_only(
-                Delivery.id,
-                Delivery.status,
-                Delivery.updated_at,
-                Delivery.courier_id,
-                Delivery.courier_name,
-                Delivery.eta,
-                Delivery.retry_at,
-            ),
-        )
-    )
-
-
 def _unchanged_poll(order_id: int):
     """The tracking poll answered from ONE query: a 304 when nothing moved.
 
@@ -781,7 +738,7 @@ def _unchanged_poll(order_id: int):
     token = session.get("_user_id")
     if not token:
         return None
-    row = db.session.execute(_poll_statement(), {"order_id": order_id, "token": token}).first()
+    row = food.poll_state(order_id, token)
     if row is None:
         return None
     status, updated_at, is_customer, user_locale, delivery = row

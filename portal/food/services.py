@@ -13,11 +13,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from portal import activity
 from portal.accounts.models import User
@@ -366,6 +367,18 @@ def cart_lines(user: User, warung_id: int | None = None) -> list[CartItem]:
     if warung_id is not None:
         stmt = stmt.where(CartItem.warung_id == warung_id)
     return list(db.session.scalars(stmt))
+
+
+def cart_summary(user: User, warung_id: int) -> tuple[int, int]:
+    """(items, food total) of the user's cart at one warung: the menu's cart bar."""
+    count, total = db.session.execute(
+        select(
+            func.coalesce(func.sum(CartItem.quantity), 0), func.coalesce(func.sum(CartItem.quantity * Dish.price), 0)
+        )
+        .join(Dish, Dish.id == CartItem.dish_id)
+        .where(CartItem.user_id == user.id, CartItem.warung_id == warung_id)
+    ).one()
+    return int(count), int(total)
 
 
 def carts(user: User) -> dict[Warung, list[CartItem]]:
@@ -762,6 +775,46 @@ def board_etag(warung: Warung) -> str:
 
 def newest_placed_id(orders: list[FoodOrder]) -> int:
     return max((o.id for o in orders if o.state == OrderStatus.PLACED), default=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Polling
+
+
+@cache
+def _poll_statement():
+    """Built once per process (polls are the most frequent request); only the parameters vary."""
+    from portal.couriers.contract import Purpose
+    from portal.couriers.models import Delivery
+
+    return (
+        select(FoodOrder.status, FoodOrder.updated_at, FoodOrder.customer_id == User.id, User.locale, Delivery)
+        .join(Warung, Warung.id == FoodOrder.warung_id)
+        .join(User, or_(User.id == FoodOrder.customer_id, User.id == Warung.owner_id))
+        .outerjoin(Delivery, and_(Delivery.purpose == Purpose.FOOD, Delivery.origin_id == FoodOrder.id))
+        .where(FoodOrder.id == bindparam("order_id"), User.session_token == bindparam("token"))
+        .order_by(Delivery.id.desc())
+        .limit(1)
+        # Only what tracking_etag reads; anything else it may read later still loads on access.
+        .options(
+            lazyload("*"),
+            load_only(
+                Delivery.id,
+                Delivery.status,
+                Delivery.updated_at,
+                Delivery.courier_id,
+                Delivery.courier_name,
+                Delivery.eta,
+                Delivery.retry_at,
+            ),
+        )
+    )
+
+
+def poll_state(order_id: int, session_token: str):
+    """(status, updated_at, viewer is the customer, viewer's locale, latest Delivery) when the
+    holder of `session_token` may see the order, else None: everything the tracking ETag needs."""
+    return db.session.execute(_poll_statement(), {"order_id": order_id, "token": session_token}).first()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -347,3 +347,33 @@ def test_activity_lists_the_order(client, auth, customer, placed):
     auth.login(customer)
     html = client.get("/my/activity").get_data(as_text=True)
     assert f"Order {placed.id} from" in html
+
+
+def test_the_fast_poll_and_the_full_render_agree_on_the_etag_through_a_delivery(
+    client, auth, db, customer, warung, placed
+):
+    """The unchanged poll reads a few delivery columns; its ETag must be the full render's."""
+    auth.login(customer)
+    url = f"/orders/{placed.id}"
+    hx = {"HX-Request": "true"}
+
+    def poll_until_304(moves):
+        etag = client.get(url, headers=hx).headers["ETag"].strip('"')
+        again = client.get(url, headers={**hx, "If-None-Match": f'"{etag}"'})
+        assert again.status_code == 304, moves
+        return etag
+
+    seen = {poll_until_304("placed")}
+    food.accept_order(placed, by=warung.owner)
+    delivery = food.mark_ready(placed, by=warung.owner)
+    db.session.commit()
+    seen.add(poll_until_304("ready"))
+    driver = make_driver()
+    db.session.commit()
+    couriers.accept_job(delivery, driver=driver)
+    db.session.commit()
+    seen.add(poll_until_304("driver assigned"))
+    couriers.mark(delivery, DeliveryStatus.PICKING_UP, by=driver)
+    db.session.commit()
+    seen.add(poll_until_304("picking up"))
+    assert len(seen) == 4
