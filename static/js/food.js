@@ -41,7 +41,8 @@
   }
   document.body.addEventListener("htmx:afterSwap", (event) => {
     const board = document.getElementById("board");
-    if (!board || !event.detail.target || event.detail.target.id !== "board" && !board.contains(event.detail.target) && event.detail.elt.id !== "board") return;
+    const swapped = event.detail.target || event.detail.elt;
+    if (!board || !swapped || swapped.id !== "board") return;
     const latest = Number(board.dataset.newest || 0);
     if (latest > newest) {
       alertBox.hidden = false;

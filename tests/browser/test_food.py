@@ -108,6 +108,8 @@ def test_the_whole_food_story(app, page, browser, live_server, demo):
     assert_accessible(owner)
     row.get_by_role("button", name="Tersedia lagi").click()
     expect(row.get_by_role("button", name="Tandai habis")).to_be_visible()
+    owner.goto("/my/warung/orders")  # stays open: new orders appear by themselves
+    expect(owner.locator("#new-order-alert")).to_be_hidden()
 
     # A tourist searches "rujak", adds dishes, checks out to a homestay, pays by card.
     login(page, "tourist@example.com", DEMO_PASSWORD)
@@ -147,9 +149,9 @@ def test_the_whole_food_story(app, page, browser, live_server, demo):
     order_url = page.url
     assert_accessible(page)
 
-    # The owner accepts and marks it ready: a courier is requested.
-    owner.goto("/my/warung/orders")
-    expect(owner.locator("#board")).to_contain_text("2 × Rujak Soto")
+    # The owner's open board shows the order and the new-order cue without a reload; accept, ready.
+    expect(owner.locator("#board")).to_contain_text("2 × Rujak Soto", timeout=15_000)
+    expect(owner.locator("#new-order-alert")).to_be_visible()
     owner.get_by_role("button", name="Terima").click()
     owner.get_by_role("button", name="Siap: panggil kurir").click()
     expect(owner.get_by_text("kurir sedang menuju warung")).to_be_visible()
