@@ -599,9 +599,19 @@ def _place(order: FoodOrder, *, now: datetime | None = None) -> None:
 
 
 def mark_paid(order: FoodOrder, *, now: datetime | None = None) -> None:
-    """The card payment succeeded: the order goes to the warung."""
+    """The card payment succeeded: the order goes to the warung. Paid after it was cancelled
+    (the customer cancelled with the card page still open): the money goes back, after commit."""
     if order.state == OrderStatus.AWAITING_PAYMENT:
         _place(order, now=now)
+    elif order.state in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+        enqueue(refund_late_payment, order.id)
+
+
+def refund_late_payment(order_id: int) -> None:
+    """Job: refund a payment that succeeded for an order that no longer stands. Idempotent."""
+    order = db.session.get(FoodOrder, order_id)
+    if order is not None and order.state in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+        _refund(order, order.reason or "cancelled before payment", None)
 
 
 def _owner_check(order: FoodOrder, by: User) -> None:

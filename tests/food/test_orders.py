@@ -377,3 +377,26 @@ def test_the_fast_poll_and_the_full_render_agree_on_the_etag_through_a_delivery(
     db.session.commit()
     seen.add(poll_until_304("picking up"))
     assert len(seen) == 4
+
+
+def test_an_unpaid_card_order_can_be_cancelled_and_nothing_is_refunded(db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    assert order.state == OrderStatus.AWAITING_PAYMENT
+    food.cancel_order(order, by=customer, reason="Changed my mind")
+    db.session.commit()
+    assert order.state == OrderStatus.CANCELLED and order.reason == "Changed my mind"
+    assert statuses(order) == ["awaiting_payment", "cancelled"]
+    assert payment_for(food.PAYABLE, order.id).refunded_amount == 0
+    with pytest.raises(food.FoodError):
+        food.accept_order(order, by=warung.owner)
+
+
+def test_a_card_paid_after_cancelling_is_refunded(app, db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    food.cancel_order(order, by=customer)
+    db.session.commit()
+    payment = pay_by_card(app, order)  # the card page was still open in another tab
+    db.session.refresh(order)
+    db.session.refresh(payment)
+    assert order.state == OrderStatus.CANCELLED
+    assert payment.refunded_amount == order.total
