@@ -83,6 +83,10 @@ class Config:
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0"))
         self.PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
         self.NOTIFY_BACKEND = env("NOTIFY_BACKEND", "log")
+        # `make bench` only: adds the bare /bench/baseline route the benchmark compares against.
+        self.BENCH = env("BENCH") == "1"
+        # Where dish and warung photos are stored (default: instance/uploads).
+        self.UPLOAD_DIR = env("UPLOAD_DIR")
         # Content-Security-Policy sources beyond 'self' (portal/security.py). Domains append
         # here (payments adds the Stripe.js origin); inline script is never allowed.
         self.CSP_SCRIPT_SRC: list[str] = []

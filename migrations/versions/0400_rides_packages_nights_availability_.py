@@ -1,7 +1,7 @@
 """rides: packages, nights, availability, bookings, waitlist, closures
 
 Revision ID: 0400
-Revises: 0200
+Revises: 0300
 Create Date: 2026-11-23 18:19:56.725068
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0400'
-down_revision = '0200'
+down_revision = '0300'
 branch_labels = None
 depends_on = None
 

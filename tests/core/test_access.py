@@ -23,6 +23,7 @@ PUBLIC = {
     "accounts.language",
     "food.warungs",
     "food.warung",
+    "food.photo",
     "rides.packages",
     "rides.package",
     "medicine.track",

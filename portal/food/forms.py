@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.accounts.forms import PhoneField
+from portal.food.models import MAX_QUANTITY, PRICE_CAP
+
+WEEKDAYS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+# Banyuwangi regency, roughly: a pin outside it is a typo (or a swapped latitude/longitude).
+LAT_RANGE = (-8.9, -7.7)
+LNG_RANGE = (113.8, 114.7)
+
+
+class LatitudeField(DecimalField):
+    def __init__(self, label=None, **kwargs):
+        super().__init__(
+            label,
+            places=6,
+            validators=[
+                InputRequired(_l("Set the pin (latitude).")),
+                NumberRange(*LAT_RANGE, message=_l("That point is not in Banyuwangi (latitude about -8.2).")),
+            ],
+            **kwargs,
+        )
+
+
+class LongitudeField(DecimalField):
+    def __init__(self, label=None, **kwargs):
+        super().__init__(
+            label,
+            places=6,
+            validators=[
+                InputRequired(_l("Set the pin (longitude).")),
+                NumberRange(*LNG_RANGE, message=_l("That point is not in Banyuwangi (longitude about 114.3).")),
+            ],
+            **kwargs,
+        )
+
+
+class WarungForm(FlaskForm):
+    name = StringField(_l("Warung name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
+    latitude = LatitudeField(_l("Latitude"))
+    longitude = LongitudeField(_l("Longitude"))
+    phone = PhoneField(_l("Warung phone (WhatsApp)"), validators=[DataRequired()])
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
+    hours_0 = StringField(WEEKDAYS[0], validators=[Length(max=120)])
+    hours_1 = StringField(WEEKDAYS[1], validators=[Length(max=120)])
+    hours_2 = StringField(WEEKDAYS[2], validators=[Length(max=120)])
+    hours_3 = StringField(WEEKDAYS[3], validators=[Length(max=120)])
+    hours_4 = StringField(WEEKDAYS[4], validators=[Length(max=120)])
+    hours_5 = StringField(WEEKDAYS[5], validators=[Length(max=120)])
+    hours_6 = StringField(WEEKDAYS[6], validators=[Length(max=120)])
+
+    def hours_fields(self):
+        return [getattr(self, f"hours_{day}") for day in range(7)]
+
+    def validate(self, extra_validators=None) -> bool:
+        from portal.food.services import FoodError, parse_periods
+
+        ok = super().validate(extra_validators)
+        self.periods = {}
+        for day, hours in enumerate(self.hours_fields()):
+            try:
+                self.periods[day] = parse_periods(hours.data or "")
+            except FoodError as error:
+                hours.errors = [*hours.errors, str(error)]
+                ok = False
+        return ok
+
+
+class DishForm(FlaskForm):
+    name = StringField(_l("Name (Indonesian)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=120)])
+    description = TextAreaField(_l("Description (Indonesian)"), validators=[Optional(), Length(max=500)])
+    description_en = TextAreaField(_l("Description in English (optional)"), validators=[Optional(), Length(max=500)])
+    price = IntegerField(
+        _l("Price (rupiah)"),
+        validators=[
+            InputRequired(_l("Enter the price in rupiah, e.g. 15000.")),
+            NumberRange(min=1, message=_l("The price must be more than Rp0.")),
+            NumberRange(max=PRICE_CAP, message=_l("The price looks too high: at most Rp5.000.000.")),
+        ],
+    )
+    category = StringField(_l("Category (e.g. Nasi, Minuman)"), validators=[Optional(), Length(max=60)])
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
+
+
+class RejectForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for the customer"), validators=[DataRequired(_l("Tell the customer why.")), Length(max=300)]
+    )
+
+
+class QuantityField(IntegerField):
+    """Whole numbers only, with our own words for anything else ("dua", "1.5")."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a quantity as a whole number, e.g. 2.")) from None
+
+
+class AddToCartForm(FlaskForm):
+    dish_id = IntegerField(validators=[InputRequired()])
+    # Left out by the menu's "+ Add" buttons: one more.
+    quantity = QuantityField(
+        _l("Quantity"),
+        default=1,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_QUANTITY, message=_l("Choose between 1 and %(max)s.", max=MAX_QUANTITY)),
+        ],
+    )
+
+
+class CartQuantityForm(FlaskForm):
+    quantity = QuantityField(
+        _l("Quantity"),
+        validators=[
+            InputRequired(_l("Enter a quantity.")),
+            NumberRange(min=0, max=MAX_QUANTITY, message=_l("Choose between 0 and %(max)s.", max=MAX_QUANTITY)),
+        ],
+    )
+
+
+class CheckoutForm(FlaskForm):
+    warung_id = HiddenField(validators=[DataRequired()])
+    token = HiddenField()
+    expected_total = HiddenField()
+    address = StringField(_l("Homestay or hotel name and address"), validators=[DataRequired(), Length(max=300)])
+    latitude = LatitudeField(_l("Latitude"))
+    longitude = LongitudeField(_l("Longitude"))
+    note = StringField(_l("Note for the driver (optional)"), validators=[Optional(), Length(max=300)])
+    payment_method = RadioField(
+        _l("Payment"),
+        choices=lambda: [SelectChoice("card", _l("Card (pay now)")), SelectChoice("cash", _l("Cash to the courier"))],
+        default="card",
+        validators=[DataRequired(_l("Choose card or cash."))],
+    )
+
+    def validate_warung_id(self, field) -> None:
+        if not str(field.data or "").isdigit():
+            raise ValidationError(_l("Choose a cart."))
+
+
+class RatingForm(FlaskForm):
+    warung_stars = RadioField(
+        _l("The food"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(5, 0, -1)],
+        validators=[DataRequired(_l("Choose 1 to 5 stars."))],
+    )
+    courier_stars = RadioField(
+        _l("The courier"), choices=[SelectChoice(str(n), str(n)) for n in range(5, 0, -1)], validators=[Optional()]
+    )
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ClosedTodayForm(FlaskForm):
+    closed = BooleanField(_l("Closed today"))
+
+
+class AdminRejectForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])

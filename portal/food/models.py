@@ -1,0 +1,333 @@
+"""Warungs, their hours and dishes, carts, and food orders with their timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.formatting import to_wib
+
+PRICE_CAP = 5_000_000  # rupiah: no warung dish costs more; a typo like 250000000 is caught
+MAX_QUANTITY = 50
+
+
+def today_wib(now: datetime | None = None) -> date:
+    return to_wib(now or utcnow()).date()
+
+
+class WarungStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return str(WARUNG_STATUS_LABELS[self])
+
+
+WARUNG_STATUS_LABELS = {
+    WarungStatus.PENDING: _l("Waiting for verification"),
+    WarungStatus.VERIFIED: _l("Verified"),
+    WarungStatus.REJECTED: _l("Not approved"),
+}
+
+
+class Warung(db.Model):
+    __tablename__ = "warungs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    phone: Mapped[str] = mapped_column(String(20))
+    photo: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default=WarungStatus.PENDING, index=True)
+    reject_reason: Mapped[str] = mapped_column(String(300), default="")
+    verified_at: Mapped[datetime | None]
+    closed_on: Mapped[date | None] = mapped_column(Date)  # the "closed today" switch (WIB date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship()
+    periods: Mapped[list[OpeningPeriod]] = relationship(
+        back_populates="warung", cascade="all, delete-orphan", order_by="(OpeningPeriod.weekday, OpeningPeriod.opens)"
+    )
+    dishes: Mapped[list[Dish]] = relationship(
+        back_populates="warung", cascade="all, delete-orphan", order_by="(Dish.position, Dish.id)"
+    )
+
+    @property
+    def verified(self) -> bool:
+        return self.status == WarungStatus.VERIFIED
+
+    @property
+    def status_label(self) -> str:
+        return WarungStatus(self.status).label
+
+    def closed_today(self, now: datetime | None = None) -> bool:
+        return self.closed_on == today_wib(now)
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Open now (WIB)? A period whose closing time is not after its opening crosses midnight."""
+        if self.closed_today(now):
+            return False
+        local = to_wib(now or utcnow())
+        minute = local.hour * 60 + local.minute
+        weekday = local.weekday()
+        yesterday = (weekday - 1) % 7
+        for period in self.periods:
+            if period.weekday == weekday and period.covers_from_start(minute):
+                return True
+            if period.weekday == yesterday and period.crosses_midnight and minute < period.closes:
+                return True
+        return False
+
+    def periods_on(self, weekday: int) -> list[OpeningPeriod]:
+        return [p for p in self.periods if p.weekday == weekday]
+
+
+class OpeningPeriod(db.Model):
+    """One span of opening on a weekday (0 = Monday), in minutes after midnight WIB."""
+
+    __tablename__ = "warung_opening_periods"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("opens BETWEEN 0 AND 1439 AND closes BETWEEN 0 AND 1440", name="minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warung_id: Mapped[int] = mapped_column(ForeignKey("warungs.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[int] = mapped_column(Integer)
+    closes: Mapped[int] = mapped_column(Integer)
+
+    warung: Mapped[Warung] = relationship(back_populates="periods")
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.closes <= self.opens
+
+    def covers_from_start(self, minute: int) -> bool:
+        if self.crosses_midnight:
+            return minute >= self.opens
+        return self.opens <= minute < self.closes
+
+    @staticmethod
+    def hhmm(minutes: int) -> str:
+        return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+    @property
+    def text(self) -> str:
+        return f"{self.hhmm(self.opens)}–{self.hhmm(self.closes)}"
+
+
+class Dish(db.Model):
+    __tablename__ = "dishes"
+    __table_args__ = (CheckConstraint(f"price > 0 AND price <= {PRICE_CAP}", name="price"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warung_id: Mapped[int] = mapped_column(ForeignKey("warungs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)  # Indonesian
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(60), default="")
+    photo: Mapped[str | None] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sold_out_on: Mapped[date | None] = mapped_column(Date)  # sold out for this WIB day only
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    warung: Mapped[Warung] = relationship(back_populates="dishes")
+
+    def sold_out(self, now: datetime | None = None) -> bool:
+        return self.sold_out_on == today_wib(now)
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+    def display_description(self, locale: str) -> str:
+        return self.description_en if locale == "en" and self.description_en else self.description
+
+
+class CartItem(db.Model):
+    """A line in a user's cart. A user has one cart per warung: the lines that share warung_id."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (
+        UniqueConstraint("user_id", "dish_id"),
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_QUANTITY}", name="quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    warung_id: Mapped[int] = mapped_column(ForeignKey("warungs.id", ondelete="CASCADE"), index=True)
+    dish_id: Mapped[int] = mapped_column(ForeignKey("dishes.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    dish: Mapped[Dish] = relationship()
+    warung: Mapped[Warung] = relationship()
+
+
+class OrderStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PLACED = "placed"
+    ACCEPTED = "accepted"
+    READY = "ready"
+    PICKED_UP = "picked_up"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    DELIVERY_FAILED = "delivery_failed"
+
+    @property
+    def label(self) -> str:
+        return str(ORDER_STATUS_LABELS[self])
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.AWAITING_PAYMENT: _l("Waiting for payment"),
+    OrderStatus.PLACED: _l("Placed"),
+    OrderStatus.ACCEPTED: _l("Being cooked"),
+    OrderStatus.READY: _l("Ready, courier on the way to the warung"),
+    OrderStatus.PICKED_UP: _l("On the way to you"),
+    OrderStatus.DELIVERED: _l("Delivered"),
+    OrderStatus.REJECTED: _l("Rejected by the warung"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+    OrderStatus.DELIVERY_FAILED: _l("Delivery failed"),
+}
+FINAL_STATUSES = frozenset(
+    {OrderStatus.DELIVERED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.DELIVERY_FAILED}
+)
+
+# The only moves an order can make. Anything else raises FoodError.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.PLACED, OrderStatus.CANCELLED}),
+    OrderStatus.PLACED: frozenset({OrderStatus.ACCEPTED, OrderStatus.REJECTED, OrderStatus.CANCELLED}),
+    OrderStatus.ACCEPTED: frozenset({OrderStatus.READY}),
+    OrderStatus.READY: frozenset({OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStatus.DELIVERY_FAILED}),
+    OrderStatus.PICKED_UP: frozenset({OrderStatus.DELIVERED, OrderStatus.DELIVERY_FAILED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.REJECTED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.DELIVERY_FAILED: frozenset(),
+}
+
+
+class FoodOrder(db.Model):
+    __tablename__ = "food_orders"
+    __table_args__ = (
+        # The owner's board, today's total and the board's ETag all ask "this warung's orders, by day".
+        Index("ix_food_orders_warung_id_placed_at", "warung_id", "placed_at"),
+        CheckConstraint("rating_warung IS NULL OR rating_warung BETWEEN 1 AND 5", name="rating_warung"),
+        CheckConstraint("rating_courier IS NULL OR rating_courier BETWEEN 1 AND 5", name="rating_courier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The token the checkout form carried: a double-clicked "place order" finds the first order.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    warung_id: Mapped[int] = mapped_column(ForeignKey("warungs.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.AWAITING_PAYMENT)
+    address: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    payment_method: Mapped[str] = mapped_column(String(10))
+    subtotal: Mapped[int] = mapped_column(Integer)
+    delivery_fee: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    courier_provider: Mapped[str] = mapped_column(String(30), default="")
+    # Shown to the customer on the order page and sent by SMS: the courier asks for it at the door.
+    delivery_pin: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(300), default="")  # why rejected / cancelled
+    rating_warung: Mapped[int | None] = mapped_column(Integer)
+    rating_courier: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    placed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    customer: Mapped[User] = relationship()
+    warung: Mapped[Warung] = relationship()
+    items: Mapped[list[FoodOrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="FoodOrderItem.id"
+    )
+    events: Mapped[list[FoodOrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="FoodOrderEvent.id"
+    )
+
+    @property
+    def state(self) -> OrderStatus:
+        return OrderStatus(self.status)
+
+    @property
+    def item_count(self) -> int:
+        return sum(item.quantity for item in self.items)
+
+    def can_move_to(self, status: OrderStatus) -> bool:
+        return status in TRANSITIONS[self.state]
+
+    @property
+    def cancellable(self) -> bool:
+        return self.state in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PLACED)
+
+    @property
+    def rateable(self) -> bool:
+        return self.state == OrderStatus.DELIVERED and self.rating_warung is None
+
+    def within(self, days: int, now: datetime | None = None) -> bool:
+        return (now or utcnow()) - self.created_at < timedelta(days=days)
+
+
+class FoodOrderItem(db.Model):
+    """A copy of the dish at ordering time: later edits to the menu never change an order."""
+
+    __tablename__ = "food_order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("food_orders.id", ondelete="CASCADE"), index=True)
+    dish_id: Mapped[int | None] = mapped_column(ForeignKey("dishes.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(120))
+    price: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[FoodOrder] = relationship(back_populates="items")
+
+    @property
+    def line_total(self) -> int:
+        return self.price * self.quantity
+
+
+class FoodOrderEvent(db.Model):
+    __tablename__ = "food_order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("food_orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    order: Mapped[FoodOrder] = relationship(back_populates="events")
+
+    @property
+    def label(self) -> str:
+        return OrderStatus(self.status).label

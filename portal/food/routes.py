@@ -1,0 +1,844 @@
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.accounts.access import ensure, role_required
+from portal.accounts.forms import EmptyForm
+from portal.accounts.models import Role
+from portal.extensions import db
+from portal.food import bp
+from portal.food import services as food
+from portal.food.forms import (
+    WEEKDAYS,
+    AddToCartForm,
+    AdminRejectForm,
+    CartQuantityForm,
+    CheckoutForm,
+    DishForm,
+    RatingForm,
+    RejectForm,
+    WarungForm,
+)
+from portal.food.models import Dish, FoodOrder, OrderStatus, Warung, WarungStatus, today_wib
+from portal.food.photos import PhotoError, save_photo, upload_dir
+from portal.htmx import not_modified, render, with_etag
+from portal.i18n import LANG_COOKIE
+
+PER_PAGE = 20
+YEAR = 60 * 60 * 24 * 365
+UPLOADS = {"food.my_warung", "food.dishes", "food.edit_dish"}
+UPLOAD_LIMIT = 40 * 1024 * 1024
+
+
+@bp.url_value_preprocessor
+def _allow_large_uploads(endpoint, values) -> None:
+    """Let a too-large photo reach the form (which says so and keeps what was typed) instead of
+    an anonymous 413 page. Runs before CSRF reads the body."""
+    if endpoint in UPLOADS and request.method == "POST":
+        request.max_content_length = UPLOAD_LIMIT
+
+
+def locale() -> str:
+    return str(get_locale() or "id")
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -180 <= number <= 180 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Public: list, menu, photos
+
+
+@bp.get("/warungs")
+def warungs():
+    q = (request.args.get("q") or "").strip()[:80]
+    lat, lng = _float(request.args.get("lat")), _float(request.args.get("lng"))
+    stmt = food.search_warungs(q, lat=lat, lng=lng)
+    page = request.args.get("page", 1, type=int)
+    rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((max(page, 1) - 1) * PER_PAGE)).all()
+    has_next = len(rows) > PER_PAGE
+    rows = rows[:PER_PAGE]
+    results = [
+        (
+            warung,
+            open_now,
+            food.distance_km(lat, lng, warung.lat, warung.lng) if lat is not None and lng is not None else None,
+        )
+        for warung, open_now in rows
+    ]
+    return render(
+        "food/warungs.html", "results", results=results, q=q, lat=lat, lng=lng, page=max(page, 1), has_next=has_next
+    )
+
+
+_MENU_CACHE: OrderedDict[tuple, str] = OrderedDict()
+_MENU_CACHE_SIZE = 256
+_MENU_LOCK = threading.Lock()
+CSRF_SLOT = "__CSRF_TOKEN__"
+
+
+def _cached_menu(key: tuple) -> str | None:
+    with _MENU_LOCK:
+        html = _MENU_CACHE.get(key)
+        if html is not None:
+            _MENU_CACHE.move_to_end(key)
+        return html
+
+
+def _remember_menu(key: tuple, html: str) -> None:
+    with _MENU_LOCK:
+        _MENU_CACHE[key] = html
+        while len(_MENU_CACHE) > _MENU_CACHE_SIZE:
+            _MENU_CACHE.popitem(last=False)
+
+
+def _in_cart(dish_id: int, quantity: int) -> str:
+    return f'<span id="cart-{dish_id}" class="in-cart">{escape(_("%(n)s in cart", n=quantity))}</span>'
+
+
+@bp.get("/warungs/<slug>")
+def warung(slug: str):
+    """The menu. Its dish list is rendered once per menu version, language and day, and kept
+    in this process: later visits only add this visitor's CSRF token and cart quantities.
+    The version (latest dish change, dish count) comes with the warung in the same query."""
+    last_change = select(func.max(Dish.updated_at)).where(Dish.warung_id == Warung.id).scalar_subquery()
+    dish_count = select(func.count(Dish.id)).where(Dish.warung_id == Warung.id).scalar_subquery()
+    row = (
+        db.session.execute(
+            select(Warung, last_change, dish_count).where(Warung.slug == slug).options(joinedload(Warung.periods))
+        )
+        .unique()
+        .first()
+    )
+    warung = row[0] if row else None
+    signed_in = current_user.is_authenticated
+    if warung is None or not (
+        warung.verified or (signed_in and (warung.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
+    ):
+        abort(404)
+    today = today_wib()
+    key = (warung.id, row[1], row[2], locale(), today, signed_in)
+    menu_html = _cached_menu(key)
+    if menu_html is None:
+        dishes = food.menu(warung.id, current_user)
+        quantities = {dish.id: (quantity, dish.price) for dish, quantity in dishes if quantity}
+        categories: dict[str, list] = {}
+        for dish, _quantity in dishes:
+            categories.setdefault(dish.category or "", []).append(dish)
+        menu_html = render_template(
+            "food/_menu.html", categories=categories, locale=locale(), today=today, signed_in=signed_in
+        )
+        _remember_menu(key, menu_html)
+    elif signed_in:
+        quantities = {
+            dish_id: (quantity, price)
+            for dish_id, quantity, price in db.session.execute(
+                select(food.CartItem.dish_id, food.CartItem.quantity, Dish.price)
+                .join(Dish, Dish.id == food.CartItem.dish_id)
+                .where(food.CartItem.user_id == current_user.id, food.CartItem.warung_id == warung.id)
+            )
+        }
+    else:
+        quantities = {}
+    if signed_in:
+        menu_html = menu_html.replace(CSRF_SLOT, generate_csrf())
+        for dish_id, (quantity, _price) in quantities.items():
+            menu_html = menu_html.replace(
+                f'<span id="cart-{dish_id}" class="in-cart"></span>', _in_cart(dish_id, quantity), 1
+            )
+    return render(
+        "food/warung.html",
+        warung=warung,
+        menu_html=Markup(menu_html),  # noqa: S704 - rendered by our own autoescaped template above
+        cart_count=sum(q for q, _p in quantities.values()),
+        cart_total=sum(q * p for q, p in quantities.values()),
+        open_now=warung.is_open(),
+        weekday_names=WEEKDAYS,
+    )
+
+
+@bp.get("/media/food/<name>")
+def photo(name: str):
+    """Photos have random names and never change: cached for a year, never revalidated, and sent
+    with as few header bytes as possible (a menu page loads a dozen of them on a phone)."""
+    response = send_from_directory(upload_dir(), name, max_age=YEAR, etag=False, conditional=False)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    for header in ("Content-Disposition", "Expires", "Last-Modified", "Accept-Ranges"):
+        response.headers.pop(header, None)
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Owner: profile, hours, closed today
+
+
+def _my_warung_or_redirect():
+    warung = food.warung_of(current_user)
+    if warung is None:
+        flash(_("First tell us about your warung."), "info")
+    return warung
+
+
+def _photo_from(form) -> tuple[str | None, bool]:
+    """(key, ok): stores an uploaded photo; on a bad file the field gets the error."""
+    upload = form.photo.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None, True
+    try:
+        return save_photo(upload.stream), True
+    except PhotoError as error:
+        form.photo.errors = [*form.photo.errors, str(error)]
+        return None, False
+
+
+@bp.route("/my/warung", methods=["GET", "POST"])
+@role_required(Role.OWNER)
+def my_warung():
+    warung = food.warung_of(current_user)
+    form = WarungForm(obj=warung)
+    if request.method == "GET" and warung is not None:
+        form.latitude.data, form.longitude.data = Decimal(str(warung.lat)), Decimal(str(warung.lng))
+        for day, hours in enumerate(form.hours_fields()):
+            hours.data = food.format_periods(warung.periods_on(day))
+    if form.validate_on_submit():
+        key, ok = _photo_from(form)
+        if ok:
+            warung = food.save_warung(
+                current_user,
+                name=form.name.data,
+                description=form.description.data,
+                address=form.address.data,
+                lat=float(form.latitude.data),
+                lng=float(form.longitude.data),
+                phone=form.phone.e164,
+                photo=key,
+            )
+            food.set_hours(warung, form.periods)
+            db.session.commit()
+            flash(_("Your warung is saved."), "success")
+            return redirect(url_for("food.my_warung"))
+    failed = request.method == "POST"
+    if failed:
+        flash(_("Please check the highlighted fields."), "error")
+    stats = food.today_total(warung) if warung else (0, 0)
+    return render(
+        "food/my_warung.html", form=form, warung=warung, closed=EmptyForm(), stats=stats, status=422 if failed else 200
+    )
+
+
+@bp.post("/my/warung/closed-today")
+@role_required(Role.OWNER)
+def closed_today():
+    warung = food.warung_of(current_user)
+    ensure(warung is not None)
+    if EmptyForm().validate_on_submit():
+        closing = request.form.get("closed") == "1"
+        food.set_closed_today(warung, closing)
+        db.session.commit()
+        flash(
+            _("Closed for today. Tomorrow you open as usual.") if closing else _("You are open again today."), "success"
+        )
+    return redirect(url_for("food.my_warung"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Owner: menu
+
+
+def _my_dish(dish_id: int) -> Dish:
+    dish = db.session.get(Dish, dish_id)
+    ensure(dish is not None and dish.warung.owner_id == current_user.id)
+    return dish
+
+
+def _dish_values(form: DishForm) -> dict:
+    return {
+        "name": form.name.data.strip(),
+        "name_en": (form.name_en.data or "").strip(),
+        "description": (form.description.data or "").strip(),
+        "description_en": (form.description_en.data or "").strip(),
+        "price": form.price.data,
+        "category": (form.category.data or "").strip(),
+    }
+
+
+@bp.route("/my/warung/dishes", methods=["GET", "POST"])
+@role_required(Role.OWNER)
+def dishes():
+    warung = _my_warung_or_redirect()
+    if warung is None:
+        return redirect(url_for("food.my_warung"))
+    form = DishForm()
+    if form.validate_on_submit():
+        key, ok = _photo_from(form)
+        if ok:
+            try:
+                dish = food.add_dish(warung, photo=key, **_dish_values(form))
+            except food.FoodError as error:
+                form.price.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(_("%(dish)s is on the menu.", dish=dish.name), "success")
+                return redirect(url_for("food.dishes"))
+    failed = request.method == "POST"
+    if failed:
+        flash(_("The dish is not saved yet: please check the highlighted fields."), "error")
+    return render(
+        "food/dishes.html",
+        warung=warung,
+        dishes=warung.dishes,
+        form=form,
+        button=EmptyForm(),
+        status=422 if failed else 200,
+    )
+
+
+@bp.route("/my/warung/dishes/<int:dish_id>", methods=["GET", "POST"])
+@role_required(Role.OWNER)
+def edit_dish(dish_id: int):
+    dish = _my_dish(dish_id)
+    form = DishForm(obj=dish)
+    if form.validate_on_submit():
+        key, ok = _photo_from(form)
+        if ok:
+            try:
+                food.update_dish(dish, photo=key, **_dish_values(form))
+            except food.FoodError as error:
+                form.price.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(_("%(dish)s is saved.", dish=dish.name), "success")
+                return redirect(url_for("food.dishes"))
+    failed = request.method == "POST"
+    if failed:
+        db.session.rollback()
+        flash(_("The dish is not saved yet: please check the highlighted fields."), "error")
+    return render("food/edit_dish.html", dish=dish, form=form, button=EmptyForm(), status=422 if failed else 200)
+
+
+@bp.post("/my/warung/dishes/<int:dish_id>/delete")
+@role_required(Role.OWNER)
+def delete_dish(dish_id: int):
+    dish = _my_dish(dish_id)
+    if EmptyForm().validate_on_submit():
+        name = dish.name
+        food.delete_dish(dish)
+        db.session.commit()
+        flash(_("%(dish)s is removed from the menu.", dish=name), "success")
+    return redirect(url_for("food.dishes"))
+
+
+@bp.post("/my/warung/dishes/<int:dish_id>/move")
+@role_required(Role.OWNER)
+def move_dish(dish_id: int):
+    dish = _my_dish(dish_id)
+    if EmptyForm().validate_on_submit():
+        food.move_dish(dish, -1 if request.form.get("direction") == "up" else 1)
+        db.session.commit()
+    return redirect(url_for("food.dishes") + f"#dish-{dish.id}")
+
+
+@bp.post("/my/warung/dishes/<int:dish_id>/sold-out")
+@role_required(Role.OWNER)
+def sold_out(dish_id: int):
+    """One tap: sold out today <-> available. htmx gets the row back; without JS, the page."""
+    dish = _my_dish(dish_id)
+    if EmptyForm().validate_on_submit():
+        food.set_sold_out(dish, request.form.get("sold_out") == "1")
+        db.session.commit()
+    if request.headers.get("HX-Request"):
+        return render("food/dishes.html", "dish_row", dish=dish, button=EmptyForm())
+    return redirect(url_for("food.dishes") + f"#dish-{dish.id}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Owner: incoming orders
+
+
+@bp.get("/my/warung/orders")
+@role_required(Role.OWNER)
+def owner_orders():
+    warung = _my_warung_or_redirect()
+    if warung is None:
+        return redirect(url_for("food.my_warung"))
+    etag = f"{food.board_etag(warung)}-{locale()}-{bool(request.headers.get('HX-Request'))}"
+    if request.headers.get("HX-Request") and (cached := not_modified(etag)):
+        return cached
+    orders = food.owner_orders(warung)
+    count, total = food.today_total(warung)
+    response = render(
+        "food/owner_orders.html",
+        "board",
+        warung=warung,
+        orders=orders,
+        today_count=count,
+        today_total=total,
+        newest=food.newest_placed_id(orders),
+        button=EmptyForm(),
+        reject=RejectForm(),
+    )
+    return with_etag(response, etag) if request.headers.get("HX-Request") else response
+
+
+def _my_incoming(order_id: int) -> FoodOrder:
+    order = db.session.get(FoodOrder, order_id)
+    ensure(order is not None and order.warung.owner_id == current_user.id)
+    return order
+
+
+def _owner_move(order_id: int, verb, message: str, **kwargs):
+    order = _my_incoming(order_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            verb(order, by=current_user, **kwargs)
+        except food.FoodError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(message % {"n": order.id}, "success")
+    return redirect(url_for("food.owner_orders") + f"#order-{order.id}")
+
+
+@bp.post("/my/warung/orders/<int:order_id>/accept")
+@role_required(Role.OWNER)
+def accept(order_id: int):
+    return _owner_move(order_id, food.accept_order, _("Order %(n)s accepted. Start cooking!"))
+
+
+@bp.post("/my/warung/orders/<int:order_id>/ready")
+@role_required(Role.OWNER)
+def ready(order_id: int):
+    return _owner_move(order_id, food.mark_ready, _("Order %(n)s is ready: a courier is on the way."))
+
+
+@bp.post("/my/warung/orders/<int:order_id>/reject")
+@role_required(Role.OWNER)
+def reject(order_id: int):
+    order = _my_incoming(order_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            food.reject_order(order, by=current_user, reason=form.reason.data)
+        except food.FoodError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Order %(n)s rejected; the customer is told and refunded.", n=order.id), "success")
+    else:
+        flash(_("Tell the customer why you reject order %(n)s.", n=order.id), "error")
+    return redirect(url_for("food.owner_orders") + f"#order-{order.id}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Admin: verification
+
+
+@bp.get("/admin/warungs")
+@role_required(Role.ADMIN)
+def admin_warungs():
+    status = request.args.get("status", WarungStatus.PENDING)
+    if status not in WarungStatus._value2member_map_:
+        status = WarungStatus.PENDING
+    stmt = (
+        select(Warung)
+        .where(Warung.status == status)
+        .options(selectinload(Warung.owner))
+        .order_by(Warung.created_at, Warung.id)
+    )
+    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    return render("food/admin_warungs.html", page=page, status=status, button=EmptyForm(), reject=AdminRejectForm())
+
+
+@bp.post("/admin/warungs/<int:warung_id>/verify")
+@role_required(Role.ADMIN)
+def admin_verify(warung_id: int):
+    warung = db.get_or_404(Warung, warung_id)
+    if EmptyForm().validate_on_submit():
+        food.verify_warung(warung, by=current_user)
+        db.session.commit()
+        flash(_("%(warung)s is verified and listed.", warung=warung.name), "success")
+    return redirect(url_for("food.admin_warungs"))
+
+
+@bp.post("/admin/warungs/<int:warung_id>/reject")
+@role_required(Role.ADMIN)
+def admin_reject(warung_id: int):
+    warung = db.get_or_404(Warung, warung_id)
+    form = AdminRejectForm()
+    if form.validate_on_submit():
+        food.reject_warung(warung, by=current_user, reason=form.reason.data)
+        db.session.commit()
+        flash(_("%(warung)s is not approved; the owner sees why.", warung=warung.name), "success")
+    else:
+        flash(_("Say why, so the owner can fix it."), "error")
+    return redirect(url_for("food.admin_warungs"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer: cart
+
+
+def _back_to(dish: Dish | None):
+    target = request.form.get("next") or (
+        url_for("food.warung", slug=dish.warung.slug) if dish else url_for("food.cart")
+    )
+    from portal.accounts.routes import safe_next
+
+    return redirect(safe_next(target))
+
+
+@bp.post("/cart/items")
+@login_required
+def add_to_cart():
+    """ "+ Add" on the menu. htmx gets a small fragment: this dish's count and the cart bar."""
+    form = AddToCartForm()
+    dish_id = form.dish_id.data if isinstance(form.dish_id.data, int) else None
+    dish = db.session.get(Dish, dish_id, options=[joinedload(Dish.warung)]) if dish_id else None
+    error, quantity = None, 0
+    if form.validate_on_submit():
+        try:
+            quantity = food.add_to_cart(current_user, dish_id, form.quantity.data or 1).quantity
+        except food.FoodError as exc:
+            db.session.rollback()
+            error = str(exc)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors) or _("Something is missing.")
+    fragment = request.headers.get("HX-Request") and dish is not None
+    if fragment:
+        # Read before the commit expires everything: one query for the cart bar.
+        if error:
+            quantity = db.session.scalar(
+                select(food.CartItem.quantity).where(
+                    food.CartItem.user_id == current_user.id, food.CartItem.dish_id == dish.id
+                )
+            )
+        count, total = food.cart_summary(current_user, dish.warung_id)
+        name = dish.display_name(locale())
+    if not error:
+        db.session.commit()
+    if fragment:
+        return render(
+            "food/_added.html",
+            dish_id=dish_id,
+            name=name,
+            quantity=quantity or 0,
+            error=error,
+            cart_count=count,
+            cart_total=total,
+            status=422 if error else 200,
+        )
+    if error:
+        flash(error, "error")
+    elif dish is not None:
+        flash(_("%(dish)s is in your cart.", dish=dish.display_name(locale())), "success")
+    return _back_to(dish)
+
+
+@bp.post("/cart/items/<int:dish_id>")
+@login_required
+def cart_quantity(dish_id: int):
+    form = CartQuantityForm()
+    if request.form.get("remove"):
+        form.quantity.data = 0
+        form.quantity.raw_data = ["0"]
+    if form.validate_on_submit() or (request.form.get("remove") and EmptyForm().validate_on_submit()):
+        try:
+            food.set_cart_quantity(current_user, dish_id, form.quantity.data)
+        except food.FoodError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    if request.headers.get("HX-Request"):
+        return _cart_page()
+    return redirect(url_for("food.cart"))
+
+
+def _checkout_form(warung: Warung, checkout=None, **values) -> CheckoutForm:
+    form = CheckoutForm(formdata=None, warung_id=str(warung.id), token=secrets.token_urlsafe(24), **values)
+    if checkout is not None:
+        form.expected_total.data = str(checkout.total)
+    return form
+
+
+def _cart_page(forms: dict | None = None, reviews: dict | None = None, status: int = 200):
+    groups = []
+    for warung, lines in food.carts(current_user).items():
+        checkout = (reviews or {}).get(warung.id)
+        form = (forms or {}).get(warung.id) or _checkout_form(warung, checkout, **_place_defaults())
+        groups.append((warung, lines, form, checkout))
+    return render(
+        "food/cart.html", "carts", groups=groups, locale=locale(), places=_places(), status=status, button=EmptyForm()
+    )
+
+
+def _places():
+    """One-tap addresses at checkout: the demo homestays, outside production only."""
+    if current_app.config["ENV_NAME"] == "production":
+        return []
+    from portal.food.demo import HOMESTAYS
+
+    return HOMESTAYS
+
+
+def _place_defaults() -> dict:
+    index = request.args.get("place", type=int)
+    places = _places()
+    if index is not None and 0 <= index < len(places):
+        place = places[index]
+        return {
+            "address": place["address"],
+            "latitude": Decimal(str(place["lat"])),
+            "longitude": Decimal(str(place["lng"])),
+        }
+    return {}
+
+
+@bp.get("/cart")
+@login_required
+def cart():
+    return _cart_page()
+
+
+@bp.post("/checkout")
+@login_required
+def checkout():
+    """Two steps on one URL: first the server prices the cart with a fresh courier quote and shows
+    the total; placing the order sends that total back, and it must still be right."""
+    form = CheckoutForm()
+    warung_id = int(form.warung_id.data) if str(form.warung_id.data or "").isdigit() else None
+    if warung_id is None:
+        flash(_("Choose a cart."), "error")
+        return redirect(url_for("food.cart"))
+    if not form.validate_on_submit():
+        return _cart_page(forms={warung_id: form}, status=422)
+    key = form.token.data or ""
+    done = food.order_for_key(key) if key else None
+    if done is not None and done.customer_id == current_user.id:
+        return _after_placing(done)
+    values = {
+        "address": form.address.data,
+        "lat": float(form.latitude.data),
+        "lng": float(form.longitude.data),
+        "note": form.note.data or "",
+    }
+    if not form.expected_total.data or not key:
+        # First step: price it and show the total.
+        try:
+            review = food.price_checkout(current_user, warung_id, **values)
+        except food.FoodError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _cart_page(forms={warung_id: form}, status=422)
+        form.expected_total.data = str(review.total)
+        form.token.data = key or secrets.token_urlsafe(24)
+        return _cart_page(forms={warung_id: form}, reviews={warung_id: review})
+    try:
+        expected = int(form.expected_total.data)
+    except ValueError:
+        expected = None
+    try:
+        order = food.place_order(
+            current_user,
+            warung_id,
+            key=key,
+            payment_method=form.payment_method.data,
+            expected_total=expected,
+            **values,
+        )
+        db.session.commit()
+    except food.TotalChanged as changed:
+        db.session.rollback()
+        flash(str(changed), "error")
+        form.expected_total.data = str(changed.checkout.total)
+        return _cart_page(forms={warung_id: form}, reviews={warung_id: changed.checkout}, status=409)
+    except food.FoodError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        form.expected_total.data = ""
+        return _cart_page(forms={warung_id: form}, status=422)
+    except IntegrityError:
+        # The same form was submitted twice at once: the other request made the order.
+        db.session.rollback()
+        order = food.order_for_key(key)
+        if order is None or order.customer_id != current_user.id:
+            raise
+    return _after_placing(order)
+
+
+def _after_placing(order: FoodOrder):
+    if order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == "card":
+        from portal.payments.services import pay_url, payment_for
+
+        payment = payment_for(food.PAYABLE, order.id)
+        if payment is not None:
+            return redirect(pay_url(payment))
+    flash(_("Order %(n)s placed. We will tell you when the warung accepts it.", n=order.id), "success")
+    return redirect(url_for("food.order", order_id=order.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# The order page (customer and the warung's owner)
+
+
+def _viewable_order(order_id: int) -> FoodOrder:
+    order = db.session.get(FoodOrder, order_id, options=[joinedload(FoodOrder.warung)])
+    ensure(order is not None and (order.customer_id == current_user.id or order.warung.owner_id == current_user.id))
+    return order
+
+
+def _viewer_locale(user_locale: str | None) -> str:
+    """What portal.i18n.select_locale answers for this viewer, without loading the user."""
+    languages = current_app.config["LANGUAGES"]
+    if user_locale in languages:
+        return user_locale
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _order_etag(delivery, status: str, updated_at, viewer_locale: str, is_customer: bool) -> str:
+    from portal.couriers.services import tracking_etag
+
+    # The fragment and the full page are different bodies: they never share an ETag.
+    fragment = bool(request.headers.get("HX-Request"))
+    return tracking_etag(delivery, "food", status, updated_at.timestamp(), viewer_locale, is_customer, fragment)
+
+
+def _unchanged_poll(order_id: int):
+    """The tracking poll answered from ONE query: a 304 when nothing moved.
+
+    It reads the viewer from the session token itself (what the login manager would load) and
+    joins the order's latest delivery, so an unchanged poll never loads the user, the order's
+    items or any template. The ETag is the same one the full render computes.
+    """
+    token = session.get("_user_id")
+    if not token:
+        return None
+    row = food.poll_state(order_id, token)
+    if row is None:
+        return None
+    status, updated_at, is_customer, user_locale, delivery = row
+    etag = _order_etag(delivery, status, updated_at, _viewer_locale(user_locale), bool(is_customer))
+    return not_modified(etag)
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int):
+    # Only the polled fragment is cached by ETag: the full page carries flash messages and forms.
+    polling = bool(request.headers.get("HX-Request"))
+    if polling and request.if_none_match and (cached := _unchanged_poll(order_id)) is not None:
+        return cached
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    from portal.couriers.contract import Purpose
+    from portal.couriers.services import find_delivery
+
+    order = _viewable_order(order_id)
+    is_customer = order.customer_id == current_user.id
+    if (
+        is_customer
+        and order.state == OrderStatus.AWAITING_PAYMENT
+        and order.payment_method == "card"
+        and not request.headers.get("HX-Request")
+    ):
+        # Back from the card page (return_url): pull the payment's state now.
+        from portal.payments.services import payment_for, sync_payment
+
+        payment = payment_for(food.PAYABLE, order.id)
+        if payment is not None:
+            sync_payment(payment)
+            db.session.commit()
+    delivery = find_delivery(Purpose.FOOD, order.id)
+    etag = _order_etag(delivery, order.status, order.updated_at, _viewer_locale(current_user.locale), is_customer)
+    if polling and (cached := not_modified(etag)) is not None:
+        return cached
+    pay = None
+    if is_customer and order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == "card":
+        from portal.payments.services import pay_url, payment_for
+
+        payment = payment_for(food.PAYABLE, order.id)
+        pay = pay_url(payment) if payment else None
+    response = render(
+        "food/order.html",
+        "tracking",
+        order=order,
+        delivery=delivery,
+        is_customer=is_customer,
+        pay=pay,
+        rating=RatingForm(),
+    )
+    return with_etag(response, etag) if polling else response
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel(order_id: int):
+    order = _viewable_order(order_id)
+    ensure(order.customer_id == current_user.id)
+    if EmptyForm().validate_on_submit():
+        try:
+            food.cancel_order(order, by=current_user)
+        except food.FoodError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Order %(n)s is cancelled. If you paid, the money is refunded.", n=order.id), "success")
+    return redirect(url_for("food.order", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/rating")
+@login_required
+def rate(order_id: int):
+    order = _viewable_order(order_id)
+    ensure(order.customer_id == current_user.id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            food.rate_order(
+                order,
+                by=current_user,
+                warung_stars=int(form.warung_stars.data),
+                courier_stars=int(form.courier_stars.data) if form.courier_stars.data else None,
+                comment=form.comment.data,
+            )
+        except food.FoodError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Thank you for your rating!"), "success")
+    else:
+        flash(_("Choose 1 to 5 stars."), "error")
+    return redirect(url_for("food.order", order_id=order.id))
+
+
+@bp.record_once
+def _bench_baseline(state) -> None:
+    """`make bench` compares every route with this bare one; it exists only when BENCH is on."""
+    if state.app.config.get("BENCH"):
+        state.app.add_url_rule("/bench/baseline", "bench_baseline", lambda: "ok")

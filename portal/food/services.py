@@ -1,0 +1,929 @@
+"""Food verbs: the warung's profile and menu, the cart, checkout and every order move.
+
+Each verb flushes and never commits (the request or job does). Every order move goes through
+`_move`, which checks TRANSITIONS and writes a FoodOrderEvent, so the timeline is complete.
+Couriers and payments are reached only through their contracts (portal.couriers, portal.payments).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.orm import lazyload, load_only, selectinload
+
+from portal import activity
+from portal.accounts.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.food.models import (
+    MAX_QUANTITY,
+    PRICE_CAP,
+    CartItem,
+    Dish,
+    FoodOrder,
+    FoodOrderEvent,
+    FoodOrderItem,
+    OpeningPeriod,
+    OrderStatus,
+    Warung,
+    WarungStatus,
+    today_wib,
+)
+from portal.formatting import to_wib
+from portal.jobs import enqueue
+
+log = logging.getLogger(__name__)
+PAYABLE = "food_order"
+
+
+class FoodError(Exception):
+    """A refusal; str(error) is a translated message for the user."""
+
+
+class TotalChanged(FoodError):
+    """Prices or the delivery fare moved since the customer saw the total: show the new one first."""
+
+    def __init__(self, checkout: Checkout) -> None:
+        super().__init__(_l("The total changed since you last saw it. Check the new total and place the order again."))
+        self.checkout = checkout
+
+
+# ---------------------------------------------------------------------------------------------
+# Warung profile, hours, verification
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "warung"
+
+
+def _unique_slug(name: str, warung_id: int | None = None) -> str:
+    base = slugify(name)
+    slug, n = base, 1
+    while db.session.scalar(select(Warung.id).where(Warung.slug == slug, Warung.id != (warung_id or 0))):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def warung_of(owner: User) -> Warung | None:
+    return db.session.scalar(select(Warung).where(Warung.owner_id == owner.id))
+
+
+def save_warung(
+    owner: User,
+    *,
+    name: str,
+    description: str,
+    address: str,
+    lat: float,
+    lng: float,
+    phone: str,
+    photo: str | None = None,
+) -> Warung:
+    """Create the owner's warung (waiting for an admin) or update it."""
+    warung = warung_of(owner)
+    if warung is None:
+        warung = Warung(owner_id=owner.id, status=WarungStatus.PENDING, slug=_unique_slug(name))
+        db.session.add(warung)
+    warung.name = name.strip()
+    warung.description = (description or "").strip()
+    warung.address = address.strip()
+    warung.lat, warung.lng = lat, lng
+    warung.phone = phone
+    if photo is not None:
+        from portal.food.photos import delete_photo
+
+        if warung.photo and warung.photo != photo:
+            delete_photo(warung.photo)
+        warung.photo = photo
+    db.session.flush()
+    return warung
+
+
+Periods = dict[int, list[tuple[int, int]]]
+_PERIOD = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def parse_periods(text: str) -> list[tuple[int, int]]:
+    """ "07:00-14:00, 17:00-02:00" -> [(420, 840), (1020, 120)]; a closing time not after the
+    opening one crosses midnight. Raises FoodError on anything else."""
+    periods = []
+    for chunk in filter(None, (c.strip() for c in re.split(r"[,;]", text or ""))):
+        match = _PERIOD.match(chunk)
+        if not match:
+            raise FoodError(_l('Write hours like "07:00-14:00, 17:00-23:00".'))
+        h1, m1, h2, m2 = map(int, match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise FoodError(_l("%(text)s is not a time of day.", text=chunk))
+        opens, closes = h1 * 60 + m1, h2 * 60 + m2
+        if opens == closes:
+            raise FoodError(_l("%(text)s opens and closes at the same time.", text=chunk))
+        periods.append((opens, closes % 1440 if closes == 1440 else closes))
+    return sorted(periods)
+
+
+def format_periods(periods: list[OpeningPeriod]) -> str:
+    return ", ".join(p.text.replace("–", "-") for p in periods)
+
+
+def set_hours(warung: Warung, periods: Periods) -> None:
+    warung.periods.clear()
+    db.session.flush()
+    for weekday, spans in sorted(periods.items()):
+        for opens, closes in spans:
+            warung.periods.append(OpeningPeriod(weekday=weekday, opens=opens, closes=closes))
+    db.session.flush()
+
+
+def set_closed_today(warung: Warung, closed: bool, *, now: datetime | None = None) -> None:
+    warung.closed_on = today_wib(now) if closed else None
+    db.session.flush()
+
+
+def verify_warung(warung: Warung, *, by: User, now: datetime | None = None) -> None:
+    warung.status = WarungStatus.VERIFIED
+    warung.reject_reason = ""
+    warung.verified_at = now or utcnow()
+    db.session.flush()
+    log.info("warung %s verified by %s", warung.id, by.id)
+
+
+def reject_warung(warung: Warung, *, by: User, reason: str) -> None:
+    if not reason.strip():
+        raise FoodError(_l("Say why, so the owner can fix it."))
+    warung.status = WarungStatus.REJECTED
+    warung.reject_reason = reason.strip()
+    db.session.flush()
+    log.info("warung %s rejected by %s", warung.id, by.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Menu
+
+
+def _check_price(price: int) -> None:
+    if price is None or price <= 0:
+        raise FoodError(_l("The price must be more than Rp0."))
+    if price > PRICE_CAP:
+        raise FoodError(_l("The price looks too high: at most Rp5.000.000."))
+
+
+def add_dish(warung: Warung, **values) -> Dish:
+    _check_price(values.get("price"))
+    position = db.session.scalar(select(func.coalesce(func.max(Dish.position), 0)).where(Dish.warung_id == warung.id))
+    dish = Dish(warung_id=warung.id, position=position + 1, **values)
+    db.session.add(dish)
+    db.session.flush()
+    return dish
+
+
+def update_dish(dish: Dish, **values) -> None:
+    _check_price(values.get("price", dish.price))
+    photo = values.pop("photo", None)
+    for key, value in values.items():
+        setattr(dish, key, value)
+    if photo is not None:
+        from portal.food.photos import delete_photo
+
+        if dish.photo and dish.photo != photo:
+            delete_photo(dish.photo)
+        dish.photo = photo
+    db.session.flush()
+
+
+def delete_dish(dish: Dish) -> None:
+    from portal.food.photos import delete_photo
+
+    photo = dish.photo
+    db.session.delete(dish)
+    db.session.flush()
+    delete_photo(photo)
+
+
+def move_dish(dish: Dish, direction: int) -> None:
+    """Swap with the neighbour above (-1) or below (+1); positions are renumbered 1..n."""
+    dishes = list(
+        db.session.scalars(select(Dish).where(Dish.warung_id == dish.warung_id).order_by(Dish.position, Dish.id))
+    )
+    index = dishes.index(dish)
+    other = index + direction
+    if 0 <= other < len(dishes):
+        dishes[index], dishes[other] = dishes[other], dishes[index]
+    for n, item in enumerate(dishes, start=1):
+        item.position = n
+    db.session.flush()
+
+
+def set_sold_out(dish: Dish, sold_out: bool, *, now: datetime | None = None) -> None:
+    """Sold out for today only (WIB): tomorrow the dish is back by itself."""
+    dish.sold_out_on = today_wib(now) if sold_out else None
+    db.session.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding warungs
+
+
+def open_now_clause(now: datetime | None = None):
+    """SQL twin of Warung.is_open, so the list can sort and page in the database."""
+    local = to_wib(now or utcnow())
+    minute = local.hour * 60 + local.minute
+    weekday, yesterday = local.weekday(), (local.weekday() - 1) % 7
+    P = OpeningPeriod
+    period_open = exists().where(
+        P.warung_id == Warung.id,
+        or_(
+            and_(
+                P.weekday == weekday,
+                P.opens <= minute,
+                or_(P.closes > minute, P.closes <= P.opens),
+            ),
+            and_(P.weekday == yesterday, P.closes <= P.opens, P.closes > minute),
+        ),
+    )
+    return and_(or_(Warung.closed_on.is_(None), Warung.closed_on != local.date()), period_open)
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def search_warungs(q: str = "", *, lat: float | None = None, lng: float | None = None, now: datetime | None = None):
+    """Verified warungs, open ones first, then nearest (when a location is given), then by name."""
+    is_open = open_now_clause(now)
+    stmt = select(Warung, is_open.label("open_now")).where(Warung.status == WarungStatus.VERIFIED)
+    q = (q or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Warung.name).like(like),
+                func.lower(Warung.description).like(like),
+                exists().where(
+                    Dish.warung_id == Warung.id,
+                    or_(func.lower(Dish.name).like(like), func.lower(Dish.name_en).like(like)),
+                ),
+            )
+        )
+    order = [case((is_open, 0), else_=1)]
+    if lat is not None and lng is not None:
+        # Equirectangular: exact enough to sort within a regency, and plain SQL on both databases.
+        k = math.cos(math.radians(lat))
+        order.append((Warung.lat - lat) * (Warung.lat - lat) + (Warung.lng - lng) * k * (Warung.lng - lng) * k)
+    order += [Warung.name, Warung.id]
+    return stmt.order_by(*order)
+
+
+def menu(warung_id: int, user: User | None):
+    """Dishes with this user's quantity in the cart: one query whatever the number of dishes."""
+    if user is None or not user.is_authenticated:
+        return [
+            (dish, 0)
+            for dish in db.session.scalars(
+                select(Dish).where(Dish.warung_id == warung_id).order_by(Dish.position, Dish.id)
+            )
+        ]
+    stmt = (
+        select(Dish, func.coalesce(CartItem.quantity, 0))
+        .outerjoin(CartItem, and_(CartItem.dish_id == Dish.id, CartItem.user_id == user.id))
+        .where(Dish.warung_id == warung_id)
+        .order_by(Dish.position, Dish.id)
+    )
+    return [(dish, quantity) for dish, quantity in db.session.execute(stmt)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cart
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity is None or quantity < 1:
+        raise FoodError(_l("The quantity must be at least 1."))
+    if quantity > MAX_QUANTITY:
+        raise FoodError(_l("At most %(n)s of one dish per order.", n=MAX_QUANTITY))
+
+
+def _orderable_dish(dish_id: int, warung_id: int | None = None) -> Dish:
+    dish = db.session.get(Dish, dish_id)
+    if dish is None or dish.warung.status != WarungStatus.VERIFIED:
+        raise FoodError(_l("That dish is not on any menu."))
+    if warung_id is not None and dish.warung_id != warung_id:
+        raise FoodError(_l("That dish is from another warung."))
+    return dish
+
+
+def add_to_cart(user: User, dish_id: int, quantity: int = 1, *, now: datetime | None = None) -> CartItem:
+    _check_quantity(quantity)
+    dish = _orderable_dish(dish_id)
+    if dish.sold_out(now):
+        raise FoodError(_l("%(dish)s is sold out today.", dish=dish.name))
+    item = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id, CartItem.dish_id == dish.id))
+    if item is None:
+        item = CartItem(user_id=user.id, warung_id=dish.warung_id, dish_id=dish.id, quantity=0)
+        db.session.add(item)
+    new = item.quantity + quantity
+    _check_quantity(new)
+    item.quantity = new
+    db.session.flush()
+    return item
+
+
+def set_cart_quantity(user: User, dish_id: int, quantity: int) -> CartItem | None:
+    """Change a line; 0 removes it."""
+    item = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id, CartItem.dish_id == dish_id))
+    if item is None:
+        raise FoodError(_l("That dish is not in your cart."))
+    if quantity == 0:
+        db.session.delete(item)
+        db.session.flush()
+        return None
+    _check_quantity(quantity)
+    item.quantity = quantity
+    db.session.flush()
+    return item
+
+
+def cart_lines(user: User, warung_id: int | None = None) -> list[CartItem]:
+    stmt = (
+        select(CartItem)
+        .where(CartItem.user_id == user.id)
+        .options(selectinload(CartItem.dish), selectinload(CartItem.warung).selectinload(Warung.periods))
+        .order_by(CartItem.warung_id, CartItem.added_at, CartItem.id)
+    )
+    if warung_id is not None:
+        stmt = stmt.where(CartItem.warung_id == warung_id)
+    return list(db.session.scalars(stmt))
+
+
+def cart_summary(user: User, warung_id: int) -> tuple[int, int]:
+    """(items, food total) of the user's cart at one warung: the menu's cart bar."""
+    count, total = db.session.execute(
+        select(
+            func.coalesce(func.sum(CartItem.quantity), 0), func.coalesce(func.sum(CartItem.quantity * Dish.price), 0)
+        )
+        .join(Dish, Dish.id == CartItem.dish_id)
+        .where(CartItem.user_id == user.id, CartItem.warung_id == warung_id)
+    ).one()
+    return int(count), int(total)
+
+
+def carts(user: User) -> dict[Warung, list[CartItem]]:
+    grouped: dict[Warung, list[CartItem]] = {}
+    for line in cart_lines(user):
+        grouped.setdefault(line.warung, []).append(line)
+    return grouped
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkout
+
+
+@dataclass
+class Line:
+    dish: Dish
+    quantity: int
+    price: int
+
+    @property
+    def total(self) -> int:
+        return self.price * self.quantity
+
+
+@dataclass
+class Checkout:
+    warung: Warung
+    lines: list[Line]
+    subtotal: int
+    fee: int
+    total: int
+    eta_minutes: int | None = None
+    provider: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def _stops(warung: Warung, customer: User, address: str, lat: float, lng: float, note: str):
+    from portal.couriers.contract import Stop
+
+    pickup = Stop(name=warung.name, phone=warung.phone, address=warung.address, lat=warung.lat, lng=warung.lng)
+    dropoff = Stop(name=customer.name, phone=customer.phone, address=address, lat=lat, lng=lng, note=note or "")
+    return pickup, dropoff
+
+
+def _job(
+    warung: Warung,
+    customer: User,
+    address: str,
+    lat: float,
+    lng: float,
+    note: str,
+    description: str = "",
+    reference: str = "",
+):
+    from portal.couriers.contract import Job, Purpose, Requirements
+
+    pickup, dropoff = _stops(warung, customer, address, lat, lng, note)
+    return Job(
+        purpose=Purpose.FOOD,
+        pickup=pickup,
+        dropoff=dropoff,
+        requirements=Requirements(pin=True),
+        reference=reference,
+        description=description,
+    )
+
+
+def quote_fee(warung: Warung, customer: User, address: str, lat: float, lng: float, note: str = "", *, now=None):
+    from portal.couriers import services as couriers
+
+    try:
+        return couriers.quote(_job(warung, customer, address, lat, lng, note), now=now)
+    except couriers.CourierError as error:
+        raise FoodError(str(error)) from None
+
+
+def price_checkout(
+    user: User,
+    warung_id: int,
+    *,
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    strict: bool = True,
+) -> Checkout:
+    """What the order would cost now. strict: refuse when the warung is closed or a dish is gone."""
+    lines = cart_lines(user, warung_id)
+    if not lines:
+        raise FoodError(_l("Your cart for this warung is empty."))
+    warung = lines[0].warung
+    problems: list[str] = []
+    if warung.status != WarungStatus.VERIFIED:
+        problems.append(str(_l("This warung is not taking orders.")))
+    elif not warung.is_open(now):
+        problems.append(str(_l("%(warung)s is closed now. You can order when it opens.", warung=warung.name)))
+    for line in lines:
+        if line.dish.sold_out(now):
+            problems.append(
+                str(_l("%(dish)s sold out since you added it. Remove it to continue.", dish=line.dish.name))
+            )
+    priced = [Line(dish=line.dish, quantity=line.quantity, price=line.dish.price) for line in lines]
+    subtotal = sum(line.total for line in priced)
+    fee, eta, provider = 0, None, ""
+    if lat is not None and lng is not None:
+        quote = quote_fee(warung, user, address, lat, lng, note, now=now)
+        fee, eta, provider = quote.fee, quote.eta_minutes, quote.provider
+    checkout = Checkout(warung, priced, subtotal, fee, subtotal + fee, eta, provider, problems)
+    if strict and problems:
+        raise FoodError(" ".join(problems))
+    return checkout
+
+
+def order_for_key(key: str) -> FoodOrder | None:
+    return db.session.scalar(select(FoodOrder).where(FoodOrder.idempotency_key == key))
+
+
+def place_order(
+    user: User,
+    warung_id: int,
+    *,
+    key: str,
+    address: str,
+    lat: float,
+    lng: float,
+    note: str,
+    payment_method: str,
+    expected_total: int | None,
+    now: datetime | None = None,
+) -> FoodOrder:
+    """Turn the cart for one warung into an order. The same `key` always yields the same order."""
+    from portal.payments.models import PaymentMethod
+    from portal.payments.services import PaymentError, start_payment
+
+    existing = order_for_key(key)
+    if existing is not None:
+        if existing.customer_id != user.id:
+            raise FoodError(_l("This checkout form has expired. Please try again."))
+        return existing
+    if payment_method not in (PaymentMethod.CARD, PaymentMethod.CASH):
+        raise FoodError(_l("Choose card or cash."))
+    now = now or utcnow()
+    checkout = price_checkout(user, warung_id, address=address, lat=lat, lng=lng, note=note, now=now)
+    if expected_total != checkout.total:
+        raise TotalChanged(checkout)
+    order = FoodOrder(
+        idempotency_key=key,
+        customer_id=user.id,
+        warung_id=checkout.warung.id,
+        status=OrderStatus.AWAITING_PAYMENT,
+        address=address.strip(),
+        lat=lat,
+        lng=lng,
+        note=(note or "").strip(),
+        payment_method=payment_method,
+        subtotal=checkout.subtotal,
+        delivery_fee=checkout.fee,
+        total=checkout.total,
+        courier_provider=checkout.provider,
+        created_at=now,
+        updated_at=now,
+    )
+    order.items = [
+        FoodOrderItem(dish_id=line.dish.id, name=line.dish.name, price=line.price, quantity=line.quantity)
+        for line in checkout.lines
+    ]
+    order.events.append(FoodOrderEvent(status=OrderStatus.AWAITING_PAYMENT, at=now, by_id=user.id))
+    db.session.add(order)
+    db.session.flush()
+    for line in cart_lines(user, checkout.warung.id):
+        db.session.delete(line)
+    try:
+        start_payment(
+            payable_type=PAYABLE,
+            payable_id=order.id,
+            customer=user,
+            amount=order.total,
+            method=PaymentMethod(payment_method),
+            return_url=url_for("food.order", order_id=order.id),
+        )
+    except PaymentError as error:
+        raise FoodError(str(error)) from None
+    if payment_method == PaymentMethod.CASH:
+        _place(order, now=now)
+    db.session.flush()
+    return order
+
+
+# ---------------------------------------------------------------------------------------------
+# Order moves
+
+
+def _move(
+    order: FoodOrder, status: OrderStatus, *, by: User | None, note: str = "", now: datetime | None = None
+) -> None:
+    if not order.can_move_to(status):
+        raise FoodError(
+            _l(
+                "Order %(n)s is %(current)s and cannot become %(new)s.",
+                n=order.id,
+                current=order.state.label,
+                new=status.label,
+            )
+        )
+    now = now or utcnow()
+    order.status = status
+    order.updated_at = now
+    order.events.append(FoodOrderEvent(status=status, note=note, at=now, by_id=by.id if by else None))
+    db.session.flush()
+    log.info("food order %s -> %s", order.id, status)
+
+
+def _place(order: FoodOrder, *, now: datetime | None = None) -> None:
+    _move(order, OrderStatus.PLACED, by=None, now=now)
+    order.placed_at = now or utcnow()
+    enqueue(notify_order, order.id, "placed")
+
+
+def mark_paid(order: FoodOrder, *, now: datetime | None = None) -> None:
+    """The card payment succeeded: the order goes to the warung. Paid after it was cancelled
+    (the customer cancelled with the card page still open): the money goes back, after commit."""
+    if order.state == OrderStatus.AWAITING_PAYMENT:
+        _place(order, now=now)
+    elif order.state in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+        enqueue(refund_late_payment, order.id)
+
+
+def refund_late_payment(order_id: int) -> None:
+    """Job: refund a payment that succeeded for an order that no longer stands. Idempotent."""
+    order = db.session.get(FoodOrder, order_id)
+    if order is not None and order.state in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+        _refund(order, order.reason or "cancelled before payment", None)
+
+
+def _owner_check(order: FoodOrder, by: User) -> None:
+    if order.warung.owner_id != by.id:
+        raise FoodError(_l("This order is for another warung."))
+
+
+def accept_order(order: FoodOrder, *, by: User, now: datetime | None = None) -> None:
+    _owner_check(order, by)
+    _move(order, OrderStatus.ACCEPTED, by=by, now=now)
+    enqueue(notify_order, order.id, "accepted")
+
+
+def _refund(order: FoodOrder, reason: str, by: User | None) -> None:
+    from portal.payments.models import PaymentStatus
+    from portal.payments.services import PaymentError, payment_for, refund
+
+    payment = payment_for(PAYABLE, order.id)
+    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+        return
+    try:
+        refund(payment, reason=reason, by=by)
+    except PaymentError as error:
+        raise FoodError(str(error)) from None
+
+
+def reject_order(order: FoodOrder, *, by: User, reason: str, now: datetime | None = None) -> None:
+    """The warung cannot cook it: the customer gets the money back."""
+    _owner_check(order, by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise FoodError(_l('Tell the customer why (e.g. "sold out", "closing early").'))
+    _move(order, OrderStatus.REJECTED, by=by, note=reason, now=now)
+    order.reason = reason
+    _refund(order, reason, by)
+    enqueue(notify_order, order.id, "rejected")
+
+
+def cancel_order(order: FoodOrder, *, by: User, reason: str = "", now: datetime | None = None) -> None:
+    """The customer changes their mind while the warung has not accepted yet."""
+    if not order.cancellable:
+        raise FoodError(_l("The warung already accepted this order, so it can no longer be cancelled."))
+    reason = (reason or "").strip() or str(_l("Cancelled by the customer"))
+    _move(order, OrderStatus.CANCELLED, by=by, note=reason, now=now)
+    order.reason = reason
+    _refund(order, reason, by)
+
+
+def mark_ready(order: FoodOrder, *, by: User, now: datetime | None = None):
+    """Cooked and packed: a courier is requested; the customer gets the handover PIN."""
+    from portal.couriers import services as couriers
+
+    _owner_check(order, by)
+    _move(order, OrderStatus.READY, by=by, now=now)
+    count = order.item_count
+    job = _job(
+        order.warung,
+        order.customer,
+        order.address,
+        order.lat,
+        order.lng,
+        order.note,
+        description=str(_l("%(n)s items from %(warung)s", n=count, warung=order.warung.name)),
+        reference=f"food-order-{order.id}",
+    )
+    try:
+        delivery = couriers.request_delivery(job, origin_id=order.id, customer=order.customer, now=now)
+    except couriers.CourierError as error:
+        raise FoodError(str(error)) from None
+    order.delivery_pin = getattr(delivery, "issued_pin", None) or order.delivery_pin
+    order.courier_provider = delivery.provider or order.courier_provider
+    db.session.flush()
+    enqueue(notify_order, order.id, "ready")
+    return delivery
+
+
+def on_delivery_moved(order: FoodOrder, new_status: str, *, courier: User | None, now: datetime | None = None) -> None:
+    """Follow the courier: picked up → on the way; delivered → done (cash collected)."""
+    if new_status == "picked_up" and order.state == OrderStatus.READY:
+        # The courier module tells the customer (assigned, picked up, delivered): no second message.
+        _move(order, OrderStatus.PICKED_UP, by=courier, now=now)
+    elif new_status == "delivered" and order.can_move_to(OrderStatus.DELIVERED):
+        _move(order, OrderStatus.DELIVERED, by=courier, now=now)
+        if order.payment_method == "cash":
+            from portal.payments.models import PaymentStatus
+            from portal.payments.services import mark_cash_received, payment_for
+
+            payment = payment_for(PAYABLE, order.id)
+            if payment is not None and payment.status == PaymentStatus.PENDING and courier is not None:
+                mark_cash_received(payment, by=courier)
+    elif new_status in ("failed", "returned", "cancelled") and order.can_move_to(OrderStatus.DELIVERY_FAILED):
+        _move(order, OrderStatus.DELIVERY_FAILED, by=courier, now=now)
+        enqueue(notify_order, order.id, "delivery_failed")
+
+
+def rate_order(order: FoodOrder, *, by: User, warung_stars: int, courier_stars: int | None, comment: str = "") -> None:
+    if order.customer_id != by.id:
+        raise FoodError(_l("Only the customer rates an order."))
+    if order.state != OrderStatus.DELIVERED:
+        raise FoodError(_l("You can rate the order once it is delivered."))
+    if order.rating_warung is not None:
+        raise FoodError(_l("You already rated this order. Thank you!"))
+    for stars in (warung_stars, courier_stars):
+        if stars is not None and not 1 <= stars <= 5:
+            raise FoodError(_l("Choose 1 to 5 stars."))
+    order.rating_warung = warung_stars
+    order.rating_courier = courier_stars
+    order.rating_comment = (comment or "").strip()[:500]
+    db.session.flush()
+
+
+def warung_rating(warung_id: int) -> tuple[float | None, int]:
+    avg, count = db.session.execute(
+        select(func.avg(FoodOrder.rating_warung), func.count(FoodOrder.rating_warung)).where(
+            FoodOrder.warung_id == warung_id
+        )
+    ).one()
+    return (round(float(avg), 1) if avg is not None else None, count)
+
+
+# ---------------------------------------------------------------------------------------------
+# The owner's order board
+
+
+ACTIVE_FOR_OWNER = (OrderStatus.PLACED, OrderStatus.ACCEPTED, OrderStatus.READY, OrderStatus.PICKED_UP)
+
+
+def owner_orders(warung: Warung, *, now: datetime | None = None, limit: int = 50) -> list[FoodOrder]:
+    """Open orders first (oldest first), then today's finished ones. Items and customer preloaded."""
+    start = _start_of_day(now)
+    stmt = (
+        select(FoodOrder)
+        .where(
+            FoodOrder.warung_id == warung.id,
+            FoodOrder.status != OrderStatus.AWAITING_PAYMENT,
+            or_(FoodOrder.status.in_(ACTIVE_FOR_OWNER), FoodOrder.placed_at >= start),
+        )
+        .options(selectinload(FoodOrder.items), selectinload(FoodOrder.customer))
+        .order_by(case((FoodOrder.status.in_(ACTIVE_FOR_OWNER), 0), else_=1), FoodOrder.placed_at, FoodOrder.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _start_of_day(now: datetime | None) -> datetime:
+    from datetime import UTC
+
+    local = to_wib(now or utcnow())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def today_total(warung: Warung, *, now: datetime | None = None) -> tuple[int, int]:
+    """(orders, food total in rupiah) placed today (WIB) and not rejected or cancelled."""
+    count, total = db.session.execute(
+        select(func.count(FoodOrder.id), func.coalesce(func.sum(FoodOrder.subtotal), 0)).where(
+            FoodOrder.warung_id == warung.id,
+            FoodOrder.placed_at >= _start_of_day(now),
+            FoodOrder.status.not_in((OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.AWAITING_PAYMENT)),
+        )
+    ).one()
+    return count, int(total)
+
+
+def board_etag(warung: Warung) -> str:
+    """Changes whenever an order of this warung moves: the board polls cheaply with it."""
+    latest, count = db.session.execute(
+        select(func.max(FoodOrder.updated_at), func.count(FoodOrder.id)).where(FoodOrder.warung_id == warung.id)
+    ).one()
+    return f"board-{warung.id}-{count}-{latest.timestamp() if latest else 0}"
+
+
+def newest_placed_id(orders: list[FoodOrder]) -> int:
+    return max((o.id for o in orders if o.state == OrderStatus.PLACED), default=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Polling
+
+
+@cache
+def _poll_statement():
+    """Built once per process (polls are the most frequent request); only the parameters vary."""
+    from portal.couriers.contract import Purpose
+    from portal.couriers.models import Delivery
+
+    return (
+        select(FoodOrder.status, FoodOrder.updated_at, FoodOrder.customer_id == User.id, User.locale, Delivery)
+        .join(Warung, Warung.id == FoodOrder.warung_id)
+        .join(User, or_(User.id == FoodOrder.customer_id, User.id == Warung.owner_id))
+        .outerjoin(Delivery, and_(Delivery.purpose == Purpose.FOOD, Delivery.origin_id == FoodOrder.id))
+        .where(FoodOrder.id == bindparam("order_id"), User.session_token == bindparam("token"))
+        .order_by(Delivery.id.desc())
+        .limit(1)
+        # Only what tracking_etag reads; anything else it may read later still loads on access.
+        .options(
+            lazyload("*"),
+            load_only(
+                Delivery.id,
+                Delivery.status,
+                Delivery.updated_at,
+                Delivery.courier_id,
+                Delivery.courier_name,
+                Delivery.eta,
+                Delivery.retry_at,
+            ),
+        )
+    )
+
+
+def poll_state(order_id: int, session_token: str):
+    """(status, updated_at, viewer is the customer, viewer's locale, latest Delivery) when the
+    holder of `session_token` may see the order, else None: everything the tracking ETag needs."""
+    return db.session.execute(_poll_statement(), {"order_id": order_id, "token": session_token}).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications (jobs: take ids, idempotent enough to be sent again)
+
+MESSAGES = {
+    "placed": lambda p: _l("Order %(n)s placed at %(warung)s. We will tell you when the warung accepts it.", **p),
+    "accepted": lambda p: _l("%(warung)s accepted your order %(n)s and is cooking it.", **p),
+    "ready": lambda p: _l(
+        "Your order %(n)s is ready; a courier is coming. Give the courier this PIN at the door: %(pin)s", **p
+    ),
+    "rejected": lambda p: _l(
+        "%(warung)s could not take your order %(n)s: %(reason)s. Your money is refunded if you paid.", **p
+    ),
+    "delivery_failed": lambda p: _l("The delivery of your order %(n)s failed. We will contact you.", **p),
+}
+
+
+def notify_order(order_id: int, kind: str) -> None:
+    from portal import notify
+    from portal.formatting import rupiah
+
+    order = db.session.get(FoodOrder, order_id)
+    if order is None:
+        return
+    params = {"n": order.id, "warung": order.warung.name, "pin": order.delivery_pin or "-", "reason": order.reason}
+    notify.send(MESSAGES[kind](params), user=order.customer, url=url_for("food.order", order_id=order.id))
+    if kind == "placed":
+        notify.send(
+            _l(
+                "New order %(n)s: %(count)s items, %(total)s. Open your orders page to accept it.",
+                n=order.id,
+                count=order.item_count,
+                total=rupiah(order.subtotal),
+            ),
+            user=order.warung.owner,
+            url=url_for("food.owner_orders"),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Signals from payments and couriers
+
+
+def _on_payment_succeeded(payment, **_kwargs) -> None:
+    if payment.payable_type != PAYABLE:
+        return
+    order = db.session.get(FoodOrder, payment.payable_id)
+    if order is not None:
+        mark_paid(order)
+
+
+def _on_delivery_changed(delivery, old=None, new=None, **_kwargs) -> None:
+    from portal.couriers.contract import Purpose
+
+    if delivery.purpose != Purpose.FOOD:
+        return
+    order = db.session.get(FoodOrder, delivery.origin_id)
+    if order is not None:
+        on_delivery_moved(order, str(new), courier=delivery.courier)
+
+
+def _connect_receivers() -> None:
+    try:
+        from portal.couriers.signals import delivery_changed
+        from portal.payments.signals import payment_succeeded
+    except ImportError:  # pragma: no cover - before couriers/payments are merged
+        return
+    payment_succeeded.connect(_on_payment_succeeded)
+    delivery_changed.connect(_on_delivery_changed)
+
+
+_connect_receivers()
+
+
+# ---------------------------------------------------------------------------------------------
+# My activity
+
+
+@activity.register_source
+def _activity(user, limit: int, before: datetime | None) -> list[activity.ActivityItem]:
+    stmt = (
+        select(FoodOrder)
+        .where(FoodOrder.customer_id == user.id)
+        .options(selectinload(FoodOrder.warung))
+        .order_by(FoodOrder.created_at.desc(), FoodOrder.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(FoodOrder.created_at < before)
+    return [
+        activity.ActivityItem(
+            when=order.created_at,
+            kind=str(_l("Food order")),
+            title=str(_l("Order %(n)s from %(warung)s", n=order.id, warung=order.warung.name)),
+            status=order.state.label,
+            url=url_for("food.order", order_id=order.id),
+            amount=order.total,
+            final=order.state.final,
+        )
+        for order in db.session.scalars(stmt)
+    ]

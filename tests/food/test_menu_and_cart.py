@@ -1,0 +1,148 @@
+"""Customers: the list and search, the menu page (its query count), and the cart."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from portal.extensions import db as _db
+from portal.food import routes
+from portal.food import services as food
+from portal.food.models import CartItem
+from tests.food.factories import DishFactory, WarungFactory
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, conn, cursor, statement, *args) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's transaction start, not a query
+            self.count += 1
+
+    def __enter__(self):
+        event.listen(_db.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(_db.engine, "before_cursor_execute", self)
+
+
+def test_search_finds_warungs_by_dish_name_open_ones_first(client, db):
+    closed = WarungFactory(name="Warung Rujak Tutup", hours=[])
+    open_ = WarungFactory(name="Warung Bu Sri")
+    DishFactory(warung=open_, name="Rujak Soto Daging")
+    DishFactory(warung=closed, name="Rujak Cingur")
+    WarungFactory(name="Warung Bakso")
+    db.session.commit()
+    html = client.get("/warungs?q=rujak").get_data(as_text=True)
+    assert "Warung Bakso" not in html
+    assert html.index("Warung Bu Sri") < html.index("Warung Rujak Tutup")
+    assert client.get("/warungs?q=zzzz").status_code == 200
+
+
+def test_distance_is_shown_from_a_given_location(client, db):
+    WarungFactory(name="Dekat", lat=-8.2190, lng=114.3690)
+    WarungFactory(name="Jauh", lat=-8.4375, lng=114.3349)
+    db.session.commit()
+    html = client.get("/warungs?lat=-8.2192&lng=114.3691").get_data(as_text=True)
+    assert html.index("Dekat") < html.index("Jauh")
+    assert "0.0 km" in html and "24.6 km" in html
+
+
+@pytest.mark.parametrize("n", [3, 60])
+def test_menu_page_uses_at_most_four_queries(client, auth, db, warung, customer, n):
+    for i in range(n):
+        DishFactory(warung=warung, category=["Nasi", "Minuman", "Lauk"][i % 3])
+    db.session.commit()
+    url = f"/warungs/{warung.slug}"
+    client.get(url)  # warm up (templates compiled)
+    with QueryCounter() as anonymous:
+        assert client.get(url).status_code == 200
+    assert anonymous.count <= 4
+    auth.login(customer)
+    food.add_to_cart(customer, warung.dishes[0].id, 2)
+    db.session.commit()
+    with QueryCounter() as signed_in:
+        html = client.get(url).get_data(as_text=True)
+    assert signed_in.count <= 4, signed_in.count
+    assert "2 in cart" in html
+    routes._MENU_CACHE.clear()  # a process that has not rendered this menu yet
+    with QueryCounter() as cold:
+        html = client.get(url).get_data(as_text=True)
+    assert cold.count <= 4, cold.count
+    assert "2 in cart" in html
+
+
+def test_add_change_remove_with_htmx_fragments(client, auth, db, dishes, customer):
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    hx = {"HX-Request": "true"}
+    response = client.post(
+        "/cart/items", data={"dish_id": dishes[0].id, "quantity": 1, "csrf_token": token}, headers=hx
+    )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert len(response.data) <= 2048
+    assert "1 in cart" in body and 'hx-swap-oob="true"' in body and "Rp25.000" in body
+    client.post("/cart/items", data={"dish_id": dishes[0].id, "quantity": 1, "csrf_token": token}, headers=hx)
+    assert db.session.query(CartItem).one().quantity == 2
+    response = client.post(f"/cart/items/{dishes[0].id}", data={"quantity": 5, "csrf_token": token}, headers=hx)
+    assert response.status_code == 200 and 'id="carts"' in response.get_data(as_text=True)
+    assert db.session.query(CartItem).one().quantity == 5
+    response = client.post(f"/cart/items/{dishes[0].id}", data={"remove": "1", "quantity": "5", "csrf_token": token})
+    assert response.status_code == 302
+    assert db.session.query(CartItem).count() == 0
+
+
+@pytest.mark.parametrize("quantity", ["0", "-1", "1000000000", "dua"])
+def test_bad_quantities_are_refused_with_a_message(client, auth, db, dishes, customer, quantity):
+    auth.login(customer)
+    response = auth.post(
+        "/cart/items",
+        {"dish_id": dishes[0].id, "quantity": quantity},
+        page=f"/warungs/{dishes[0].warung.slug}",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Choose between 1 and 50" in response.get_data(as_text=True) or "Enter a quantity" in response.get_data(
+        as_text=True
+    )
+    assert db.session.query(CartItem).count() == 0
+
+
+def test_quantity_cap_counts_what_is_already_in_the_cart(db, dishes, customer):
+    food.add_to_cart(customer, dishes[0].id, 50)
+    with pytest.raises(food.FoodError, match="Paling banyak 50"):
+        food.add_to_cart(customer, dishes[0].id, 1)
+
+
+def test_sold_out_and_unknown_dishes_cannot_be_added(client, auth, db, dishes, customer):
+    food.set_sold_out(dishes[1], True)
+    db.session.commit()
+    auth.login(customer)
+    response = auth.post("/cart/items", {"dish_id": dishes[1].id, "quantity": 1}, page="/")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "sold out today" in page
+    response = auth.post("/cart/items", {"dish_id": 999999, "quantity": 1}, page="/")
+    assert "not on any menu" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.query(CartItem).count() == 0
+
+
+def test_cart_is_per_warung(client, auth, db, dishes, customer):
+    other = DishFactory(name="Bakso Urat")
+    db.session.commit()
+    food.add_to_cart(customer, dishes[0].id, 1)
+    food.add_to_cart(customer, other.id, 1)
+    db.session.commit()
+    auth.login(customer)
+    html = client.get("/cart").get_data(as_text=True)
+    assert html.count('class="cart"') == 2
+    assert html.count('name="warung_id"') == 2
+
+
+def test_anonymous_sees_menu_and_is_asked_to_log_in(client, dishes):
+    html = client.get(f"/warungs/{dishes[0].warung.slug}").get_data(as_text=True)
+    assert "Rujak Soto" in html and "/login" in html
+    assert client.post("/cart/items", data={"dish_id": dishes[0].id}).status_code in (302, 400)

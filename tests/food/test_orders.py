@@ -1,0 +1,402 @@
+"""Checkout and every order move, through the real couriers and payments modules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from portal import notify
+from portal.couriers import services as couriers
+from portal.couriers.contract import Purpose
+from portal.couriers.models import DeliveryStatus
+from portal.database import utcnow
+from portal.extensions import db as _db
+from portal.food import services as food
+from portal.food.models import CartItem, FoodOrder, FoodOrderEvent, OrderStatus
+from portal.payments.models import PaymentStatus
+from portal.payments.services import confirm_card, payment_for, sync_payment
+from tests.couriers.factories import make_driver
+from tests.food.factories import DishFactory, WarungFactory
+from tests.payments.conftest import card_token
+
+HOMESTAY = {"address": "Osing Kemiren Homestay, Kemiren", "lat": -8.2127, "lng": 114.3204, "note": "blue gate"}
+
+
+def checkout_total(customer, warung) -> int:
+    return food.price_checkout(customer, warung.id, **HOMESTAY).total
+
+
+def place(customer, warung, method="cash", key="k1", **kwargs):
+    order = food.place_order(
+        customer,
+        warung.id,
+        key=key,
+        payment_method=method,
+        expected_total=checkout_total(customer, warung),
+        **HOMESTAY,
+        **kwargs,
+    )
+    _db.session.commit()
+    return order
+
+
+@pytest.fixture
+def cart(db, customer, dishes):
+    food.add_to_cart(customer, dishes[0].id, 2)
+    food.add_to_cart(customer, dishes[2].id, 1)
+    db.session.commit()
+    return dishes
+
+
+@pytest.fixture
+def placed(db, customer, warung, cart):
+    return place(customer, warung)
+
+
+def pay_by_card(app, order):
+    payment = payment_for(food.PAYABLE, order.id)
+    confirm_card(payment, card_token(app))
+    _db.session.commit()
+    sync_payment(payment)
+    _db.session.commit()
+    return payment
+
+
+def statuses(order) -> list[str]:
+    return [e.status for e in order.events]
+
+
+def test_cash_order_is_placed_at_once_with_totals_and_an_empty_cart(db, customer, warung, placed):
+    order = placed
+    assert order.state == OrderStatus.PLACED
+    assert order.subtotal == 2 * 25000 + 8000
+    assert order.delivery_fee > 0 and order.total == order.subtotal + order.delivery_fee
+    assert [(i.name, i.quantity, i.price) for i in order.items] == [("Rujak Soto", 2, 25000), ("Es Temulawak", 1, 8000)]
+    assert db.session.query(CartItem).count() == 0
+    assert statuses(order) == ["awaiting_payment", "placed"]
+    assert payment_for(food.PAYABLE, order.id).status == PaymentStatus.PENDING
+    texts = [m.text for m in notify.outbox if m.user_id == customer.id]
+    assert any(f"Order {order.id} placed" in t for t in texts)
+    assert any(f"Pesanan baru {order.id}" in m.text for m in notify.outbox if m.user_id == warung.owner_id)
+
+
+def test_card_order_waits_for_payment_then_is_placed_by_the_signal(app, db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    assert order.state == OrderStatus.AWAITING_PAYMENT
+    payment = pay_by_card(app, order)
+    db.session.refresh(order)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert order.state == OrderStatus.PLACED and order.placed_at is not None
+
+
+def test_same_key_makes_one_order(db, customer, warung, cart):
+    total = checkout_total(customer, warung)
+    first = place(customer, warung, key="same")
+    again = food.place_order(customer, warung.id, key="same", payment_method="cash", expected_total=total, **HOMESTAY)
+    assert again.id == first.id
+    assert db.session.query(FoodOrder).count() == 1
+
+
+def test_changed_price_shows_the_new_total_first(db, customer, warung, cart):
+    seen = checkout_total(customer, warung)
+    cart[0].price = 27000
+    db.session.commit()
+    with pytest.raises(food.TotalChanged) as changed:
+        food.place_order(customer, warung.id, key="k", payment_method="cash", expected_total=seen, **HOMESTAY)
+    assert changed.value.checkout.total == seen + 2 * 2000
+    db.session.rollback()
+    assert db.session.query(FoodOrder).count() == 0 and db.session.query(CartItem).count() == 2
+
+
+def test_closed_warung_and_sold_out_dish_refuse_checkout(db, customer, warung, cart):
+    total = checkout_total(customer, warung)
+    food.set_sold_out(cart[2], True)
+    with pytest.raises(food.FoodError, match="Es Temulawak"):
+        food.place_order(customer, warung.id, key="k", payment_method="cash", expected_total=total, **HOMESTAY)
+    food.set_sold_out(cart[2], False)
+    food.set_closed_today(warung, True)
+    with pytest.raises(food.FoodError, match="tutup"):
+        food.place_order(customer, warung.id, key="k", payment_method="cash", expected_total=total, **HOMESTAY)
+
+
+def test_accept_ready_pickup_deliver_with_pin_and_cash(app, db, customer, warung, placed):
+    order = placed
+    food.accept_order(order, by=warung.owner)
+    delivery = food.mark_ready(order, by=warung.owner)
+    db.session.commit()
+    assert order.state == OrderStatus.READY
+    assert order.delivery_pin and len(order.delivery_pin) >= 4
+    assert any(order.delivery_pin in m.text for m in notify.outbox if m.user_id == customer.id)
+    assert delivery.purpose == Purpose.FOOD and delivery.origin_id == order.id
+
+    driver = make_driver()
+    db.session.commit()
+    delivery = couriers.find_delivery(Purpose.FOOD, order.id)
+    couriers.accept_job(delivery, driver=driver)
+    couriers.mark(delivery, DeliveryStatus.PICKING_UP, by=driver)
+    couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    db.session.commit()
+    db.session.refresh(order)
+    assert order.state == OrderStatus.PICKED_UP
+    with pytest.raises(couriers.CourierError):
+        couriers.mark(
+            delivery, DeliveryStatus.DELIVERED, by=driver, pin="000000" if order.delivery_pin != "000000" else "1"
+        )
+    db.session.commit()
+    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=order.delivery_pin)
+    db.session.commit()
+    db.session.refresh(order)
+    assert order.state == OrderStatus.DELIVERED
+    assert payment_for(food.PAYABLE, order.id).status == PaymentStatus.SUCCEEDED  # cash collected
+    assert statuses(order) == ["awaiting_payment", "placed", "accepted", "ready", "picked_up", "delivered"]
+
+    food.rate_order(order, by=customer, warung_stars=5, courier_stars=4, comment="Mantap")
+    assert food.warung_rating(warung.id) == (5.0, 1)
+    with pytest.raises(food.FoodError):
+        food.rate_order(order, by=customer, warung_stars=1, courier_stars=1)
+
+
+def test_reject_refunds_a_card_order(app, db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    pay_by_card(app, order)
+    db.session.refresh(order)
+    with pytest.raises(food.FoodError):
+        food.reject_order(order, by=warung.owner, reason="  ")
+    food.reject_order(order, by=warung.owner, reason="Habis")
+    db.session.commit()
+    assert order.state == OrderStatus.REJECTED and order.reason == "Habis"
+    assert payment_for(food.PAYABLE, order.id).refunded_amount == order.total
+    assert any("Habis" in m.text for m in notify.outbox if m.user_id == customer.id)
+
+
+def test_cancel_before_accepted_refunds_and_after_is_refused(app, db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    pay_by_card(app, order)
+    db.session.refresh(order)
+    food.cancel_order(order, by=customer)
+    db.session.commit()
+    assert order.state == OrderStatus.CANCELLED
+    assert payment_for(food.PAYABLE, order.id).refunded_amount == order.total
+
+    food.add_to_cart(customer, warung.dishes[0].id, 1)
+    second = place(customer, warung, key="k2")
+    food.accept_order(second, by=warung.owner)
+    with pytest.raises(food.FoodError, match=r"tidak bisa dibatalkan|no longer"):
+        food.cancel_order(second, by=customer)
+
+
+def test_illegal_moves_raise_and_write_nothing(db, customer, warung, placed):
+    events = db.session.query(FoodOrderEvent).count()
+    with pytest.raises(food.FoodError):
+        food.mark_ready(placed, by=warung.owner)
+    other = WarungFactory()
+    db.session.commit()
+    with pytest.raises(food.FoodError):
+        food.accept_order(placed, by=other.owner)
+    db.session.rollback()
+    assert db.session.query(FoodOrderEvent).count() == events
+    assert placed.state == OrderStatus.PLACED
+
+
+def test_delivery_failure_moves_the_order(db, customer, warung, placed):
+    food.accept_order(placed, by=warung.owner)
+    delivery = food.mark_ready(placed, by=warung.owner)
+    db.session.commit()
+    driver = make_driver()
+    db.session.commit()
+    couriers.accept_job(delivery, driver=driver)
+    couriers.mark(delivery, DeliveryStatus.FAILED, by=driver, note="nobody home")
+    db.session.commit()
+    db.session.refresh(placed)
+    assert placed.state == OrderStatus.DELIVERY_FAILED
+
+
+def test_today_total_counts_only_live_orders(db, customer, warung, placed):
+    assert food.today_total(warung) == (1, placed.subtotal)
+    food.reject_order(placed, by=warung.owner, reason="Tutup")
+    assert food.today_total(warung) == (0, 0)
+    assert food.today_total(warung, now=utcnow() + timedelta(days=1)) == (0, 0)
+
+
+# ---- HTTP
+
+
+def checkout_form(auth, warung, **extra):
+    return {
+        "warung_id": warung.id,
+        "address": HOMESTAY["address"],
+        "latitude": "-8.2127",
+        "longitude": "114.3204",
+        "note": "",
+        "payment_method": "cash",
+        **extra,
+    }
+
+
+def test_checkout_over_http_reviews_then_places_one_order_even_when_double_clicked(
+    client, auth, db, customer, warung, cart
+):
+    auth.login(customer)
+    review = auth.post("/checkout", checkout_form(auth, warung), page="/cart")
+    html = review.get_data(as_text=True)
+    assert review.status_code == 200 and "Place order" in html
+    import re
+
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+    total = re.search(r'name="expected_total" type="hidden" value="(\d+)"', html).group(1)
+    data = checkout_form(auth, warung, token=token, expected_total=total)
+    first = auth.post("/checkout", data, page="/cart")
+    second = auth.post("/checkout", data, page="/cart")
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.query(FoodOrder).count() == 1
+
+
+def test_checkout_keeps_what_was_typed_on_errors(client, auth, db, customer, warung, cart):
+    auth.login(customer)
+    response = auth.post("/checkout", checkout_form(auth, warung, latitude="", note="gerbang biru"), page="/cart")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Set the pin" in html and 'value="gerbang biru"' in html and HOMESTAY["address"] in html
+
+
+def test_dish_from_another_warung_in_the_form_changes_nothing(client, auth, db, customer, dishes):
+    stranger = DishFactory(name="Bakso")
+    db.session.commit()
+    auth.login(customer)
+    auth.post("/cart/items", {"dish_id": stranger.id, "quantity": 1}, page="/")
+    # The cart line belongs to the stranger's warung, never to the first one.
+    line = db.session.query(CartItem).one()
+    assert line.warung_id == stranger.warung_id
+
+
+def test_order_page_polls_with_etag_and_304(client, auth, db, customer, warung, placed):
+    auth.login(customer)
+    url = f"/orders/{placed.id}"
+    first = client.get(url, headers={"HX-Request": "true"})
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert 'id="order-tracking"' in first.get_data(as_text=True)
+    again = client.get(url, headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    food.accept_order(placed, by=warung.owner)
+    db.session.commit()
+    moved = client.get(url, headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200 and "Being cooked" in moved.get_data(as_text=True)
+
+
+def test_strangers_and_other_owners_get_404_on_orders(client, auth, db, placed):
+    other = WarungFactory()
+    db.session.commit()
+    auth.login(other.owner)
+    assert client.get(f"/orders/{placed.id}").status_code == 404
+    assert auth.post(f"/my/warung/orders/{placed.id}/accept", page="/my/warung/orders").status_code == 404
+
+
+class Counter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, conn, cursor, statement, *args):
+        if not statement.startswith("BEGIN"):
+            self.count += 1
+
+
+def _count(client, url):
+    counter = Counter()
+    event.listen(_db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", counter)
+    return counter.count
+
+
+def test_order_page_and_owner_list_queries_do_not_grow_with_orders(client, auth, db, customer, warung, dishes):
+    def make_orders(n, start):
+        for i in range(n):
+            food.add_to_cart(customer, dishes[i % 3].id, 1)
+            order = place(customer, warung, key=f"bulk-{start + i}")
+        return order
+
+    last = make_orders(2, 0)
+    auth.login(warung.owner)
+    _count(client, "/my/warung/orders")
+    few = _count(client, "/my/warung/orders")
+    order_url = f"/orders/{last.id}"
+    few_order = _count(client, order_url)
+    make_orders(12, 100)
+    assert _count(client, "/my/warung/orders") == few
+    assert _count(client, order_url) == few_order
+
+
+def test_owner_board_over_http(client, auth, db, customer, warung, placed):
+    auth.login(warung.owner)
+    html = client.get("/my/warung/orders").get_data(as_text=True)
+    assert f'data-newest="{placed.id}"' in html and "Rujak Soto" in html
+    auth.post(f"/my/warung/orders/{placed.id}/accept", page="/my/warung/orders")
+    auth.post(f"/my/warung/orders/{placed.id}/ready", page="/my/warung/orders")
+    db.session.refresh(placed)
+    assert placed.state == OrderStatus.READY
+    response = auth.post(f"/my/warung/orders/{placed.id}/reject", {"reason": ""}, page="/my/warung/orders")
+    assert response.status_code == 302 and placed.state == OrderStatus.READY
+
+
+def test_activity_lists_the_order(client, auth, customer, placed):
+    auth.login(customer)
+    html = client.get("/my/activity").get_data(as_text=True)
+    assert f"Order {placed.id} from" in html
+
+
+def test_the_fast_poll_and_the_full_render_agree_on_the_etag_through_a_delivery(
+    client, auth, db, customer, warung, placed
+):
+    """The unchanged poll reads a few delivery columns; its ETag must be the full render's."""
+    auth.login(customer)
+    url = f"/orders/{placed.id}"
+    hx = {"HX-Request": "true"}
+
+    def poll_until_304(moves):
+        etag = client.get(url, headers=hx).headers["ETag"].strip('"')
+        again = client.get(url, headers={**hx, "If-None-Match": f'"{etag}"'})
+        assert again.status_code == 304, moves
+        return etag
+
+    seen = {poll_until_304("placed")}
+    food.accept_order(placed, by=warung.owner)
+    delivery = food.mark_ready(placed, by=warung.owner)
+    db.session.commit()
+    seen.add(poll_until_304("ready"))
+    driver = make_driver()
+    db.session.commit()
+    couriers.accept_job(delivery, driver=driver)
+    db.session.commit()
+    seen.add(poll_until_304("driver assigned"))
+    couriers.mark(delivery, DeliveryStatus.PICKING_UP, by=driver)
+    db.session.commit()
+    seen.add(poll_until_304("picking up"))
+    assert len(seen) == 4
+
+
+def test_an_unpaid_card_order_can_be_cancelled_and_nothing_is_refunded(db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    assert order.state == OrderStatus.AWAITING_PAYMENT
+    food.cancel_order(order, by=customer, reason="Changed my mind")
+    db.session.commit()
+    assert order.state == OrderStatus.CANCELLED and order.reason == "Changed my mind"
+    assert statuses(order) == ["awaiting_payment", "cancelled"]
+    assert payment_for(food.PAYABLE, order.id).refunded_amount == 0
+    with pytest.raises(food.FoodError):
+        food.accept_order(order, by=warung.owner)
+
+
+def test_a_card_paid_after_cancelling_is_refunded(app, db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    food.cancel_order(order, by=customer)
+    db.session.commit()
+    payment = pay_by_card(app, order)  # the card page was still open in another tab
+    db.session.refresh(order)
+    db.session.refresh(payment)
+    assert order.state == OrderStatus.CANCELLED
+    assert payment.refunded_amount == order.total
