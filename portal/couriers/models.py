@@ -83,8 +83,9 @@ TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
 # forward jumps for outside providers' webhooks; a courier pressing "delivered" on a job they
 # never picked up is a mistake or a fraud, not a lost message.)
 COURIER_TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
-    S.DRIVER_ASSIGNED: frozenset({S.PICKING_UP, S.PICKED_UP}),
-    S.PICKING_UP: frozenset({S.PICKED_UP}),
+    # FAILED before pick-up: nothing to collect (a rider who never came, a shop that stayed shut).
+    S.DRIVER_ASSIGNED: frozenset({S.PICKING_UP, S.PICKED_UP, S.FAILED}),
+    S.PICKING_UP: frozenset({S.PICKED_UP, S.FAILED}),
     S.PICKED_UP: frozenset({S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED}),
     S.DELIVERING: frozenset({S.DELIVERED, S.FAILED, S.RETURNED}),
     S.ON_HOLD: frozenset({S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED}),
