@@ -16,10 +16,6 @@ from portal.payments.client import sign
 from tests.payments_fixtures import WEBHOOK_SECRET
 
 PAYABLE = "test_order"
-SUCCESS_CARD = "4242424242424242"
-# localstripe declines 4000000000000002 when the card is saved on the customer (Stripe declines
-# it too); 4000000000000341 is only declined when charged.
-DECLINED_CARD = "4000000000000002"
 
 
 class SignalLog:
@@ -59,22 +55,6 @@ def signal_log():
     signals.payment_succeeded.disconnect(receivers["succeeded"])
     signals.payment_failed.disconnect(receivers["failed"])
     signals.payment_refunded.disconnect(receivers["refunded"])
-
-
-def card_token(app, number: str = SUCCESS_CARD) -> str:
-    """What Stripe.js createToken does in the browser: the card goes to Stripe, we get a token."""
-    response = httpx.post(
-        f"{app.config['STRIPE_API_BASE']}/v1/tokens",
-        data={
-            "card[number]": number,
-            "card[exp_month]": "12",
-            "card[exp_year]": "2031",
-            "card[cvc]": "123",
-            "key": app.config["STRIPE_PUBLISHABLE_KEY"],
-        },
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["id"]
 
 
 def stripe_get(app, path: str) -> dict:

@@ -16,7 +16,8 @@ from portal.payments.services import (
     sync_payment,
 )
 from tests.factories import UserFactory
-from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token, stripe_get
+from tests.payments.conftest import PAYABLE, stripe_get
+from tests.payments.helpers import DECLINED_CARD, card_token
 
 
 @pytest.fixture

@@ -122,7 +122,7 @@ def test_a_slow_payment_server_times_out_with_the_same_message(app, db, customer
 
 def test_a_refund_while_the_payment_server_is_down_is_queued_and_sent_once_later(app, db, customer, signal_log):
     from portal.payments.services import confirm_card, reconcile
-    from tests.payments.conftest import card_token
+    from tests.payments.helpers import card_token
 
     payment = start(customer, PaymentMethod.CARD, amount=40_000)
     db.session.commit()

@@ -10,7 +10,8 @@ from portal.extensions import db as _db
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import confirm_card, start_payment, sync_payment
 from tests.factories import UserFactory
-from tests.payments.conftest import PAYABLE, card_token, event_for, signed
+from tests.payments.conftest import PAYABLE, event_for, signed
+from tests.payments.helpers import card_token
 from tests.payments.test_webhooks import pay_at_stripe
 
 

@@ -11,7 +11,8 @@ from portal.database import utcnow
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus, WebhookEvent
 from portal.payments.services import confirm_card, reconcile, start_payment
 from tests.factories import UserFactory
-from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token, event_for, signed, stripe_get
+from tests.payments.conftest import PAYABLE, event_for, signed, stripe_get
+from tests.payments.helpers import DECLINED_CARD, card_token
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from portal.rides import services as rides
 from portal.rides.models import DriverAvailability, RidePackage
 from tests.couriers.factories import make_driver
 from tests.factories import UserFactory
+from tests.payments.helpers import card_token
 
 
 def package(
@@ -52,24 +53,6 @@ def available(driver_user, night: date, *, now: datetime | None = None) -> None:
 class CustomerFactory(UserFactory):
     locale = "en"
     name = factory.Sequence(lambda n: f"Tourist {n}")
-
-
-def card_token(app, number: str = "4242424242424242") -> str:
-    """What Stripe.js does in the browser: the card goes to (local)stripe, we get a token."""
-    import httpx
-
-    response = httpx.post(
-        f"{app.config['STRIPE_API_BASE']}/v1/tokens",
-        data={
-            "card[number]": number,
-            "card[exp_month]": "12",
-            "card[exp_year]": "2031",
-            "card[cvc]": "123",
-            "key": app.config["STRIPE_PUBLISHABLE_KEY"],
-        },
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["id"]
 
 
 def pay(app, booking, *, now: datetime | None = None):
