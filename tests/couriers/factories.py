@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-from portal.accounts import nik
 from portal.accounts.models import Role
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle
 from portal.couriers.models import DriverProfile, DriverStatus
@@ -47,22 +46,18 @@ def make_driver(
     role: bool = True,
 ):
     user = UserFactory(roles=[Role.DRIVER] if role else [])
-    number = f"351001120885{next(_serial):04d}"
-    db.session.add(
-        DriverProfile(
-            user_id=user.id,
-            nik_encrypted=nik.encrypt(number),
-            nik_hash=nik.lookup_hash(number),
-            nik_masked=nik.mask(number),
-            ktp_address="Jl. Ahmad Yani 12, Banyuwangi",
-            vehicle=vehicle,
-            plate="P 1234 AB",
-            languages="id,en",
-            medicine_trained=medicine,
-            status=status,
-            online=online,
-            verified_at=utcnow() if status == DriverStatus.VERIFIED else None,
-        )
+    profile = DriverProfile(
+        user_id=user.id,
+        ktp_address="Jl. Ahmad Yani 12, Banyuwangi",
+        vehicle=vehicle,
+        plate="P 1234 AB",
+        languages="id,en",
+        medicine_trained=medicine,
+        status=status,
+        online=online,
+        verified_at=utcnow() if status == DriverStatus.VERIFIED else None,
     )
+    profile.set_nik(f"351001120885{next(_serial):04d}")
+    db.session.add(profile)
     db.session.flush()
     return user
