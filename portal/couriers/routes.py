@@ -309,11 +309,25 @@ def _profile_or_404(profile_id: int) -> DriverProfile:
     return profile
 
 
+def _driver_page(
+    profile: DriverProfile, *, full_nik: str | None = None, reject: RejectForm | None = None, status: int = 200
+):
+    """One admin page for a driver's application: shown, with the NIK revealed, or with a rejection to fix."""
+    return render(
+        "couriers/admin_driver.html",
+        profile=profile,
+        full_nik=full_nik,
+        form=EmptyForm(),
+        reject=reject or RejectForm(),
+        status=status,
+    )
+
+
 @bp.get("/admin/drivers/<int:profile_id>")
 @role_required(Role.ADMIN)
 def admin_driver(profile_id: int):
     profile = _profile_or_404(profile_id)
-    return render("couriers/admin_driver.html", profile=profile, full_nik=None, form=EmptyForm(), reject=RejectForm())
+    return _driver_page(profile)
 
 
 @bp.post("/admin/drivers/<int:profile_id>/nik")
@@ -324,9 +338,7 @@ def admin_reveal_nik(profile_id: int):
         return redirect(url_for("couriers.admin_driver", profile_id=profile.id))
     full_nik = services.reveal_nik(profile, viewer=current_user)
     db.session.commit()
-    response = render(
-        "couriers/admin_driver.html", profile=profile, full_nik=full_nik, form=EmptyForm(), reject=RejectForm()
-    )
+    response = _driver_page(profile, full_nik=full_nik)
     response.cache_control.no_store = True
     return response
 
@@ -359,9 +371,7 @@ def admin_reject(profile_id: int):
     profile = _profile_or_404(profile_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        return render(
-            "couriers/admin_driver.html", profile=profile, full_nik=None, form=EmptyForm(), reject=form, status=422
-        )
+        return _driver_page(profile, reject=form, status=422)
     try:
         services.reject_driver(profile, by=current_user, reason=form.reason.data)
     except CourierError as exc:
