@@ -55,6 +55,28 @@ class CustomerFactory(UserFactory):
     name = factory.Sequence(lambda n: f"Tourist {n}")
 
 
+def book(
+    customer,
+    package: RidePackage,
+    night: date,
+    *,
+    departure: int = 0,
+    address: str = "Homestay Kemiren, Glagah",
+    token: str | None = None,
+    now: datetime | None = None,
+):
+    """A seat held through the real booking service, on the package's first departure unless told."""
+    return rides.book_ride(
+        customer,
+        package=package,
+        departure=package.active_departures[departure],
+        night=night,
+        pickup_address=address,
+        token=token or f"t-{customer.id}-{night}-{departure}",
+        now=now,
+    )
+
+
 def pay(app, booking, *, now: datetime | None = None):
     """The tourist pays the hold by card, through the real payments service and localstripe."""
     from portal.payments import services as payments
@@ -65,3 +87,17 @@ def pay(app, booking, *, now: datetime | None = None):
     payments.confirm_card(payment, card_token(app), now=now)
     db.session.flush()
     return payment
+
+
+def paid_booking(app, package: RidePackage, night: date, *, customer=None, driver_user=None, token=None):
+    """A confirmed ride: a driver free that night (a new one unless given), a hold, paid by card."""
+    from portal.rides.models import BookingStatus
+
+    driver_user = driver_user or driver()
+    available(driver_user, night)
+    booking = book(customer or CustomerFactory(), package, night, token=token)
+    db.session.commit()
+    pay(app, booking)
+    db.session.commit()
+    assert booking.state == BookingStatus.CONFIRMED
+    return booking
