@@ -33,6 +33,23 @@ def open_job(db, customer, job=None, origin_id=1, **kwargs) -> Delivery:
     return delivery
 
 
+@pytest.fixture
+def driver(db):
+    """A verified, online driver who reads the workspace in English."""
+    user = make_driver()
+    user.locale = "en"
+    db.session.commit()
+    return user
+
+
+def assigned_job(db, customer, driver) -> Delivery:
+    """A job the customer opened and the driver has accepted."""
+    delivery = open_job(db, customer)
+    services.accept_job(delivery, driver=driver)
+    db.session.commit()
+    return delivery
+
+
 def test_a_driver_goes_online_sees_the_job_and_takes_it(db, client, auth, customer):
     driver = make_driver(online=False)
     db.session.commit()
@@ -87,11 +104,8 @@ def test_unverified_and_wrong_vehicle_drivers_cannot_see_or_take(db, client, aut
     assert trail_job.courier_id is None and trail_job.status == S.FINDING_DRIVER
 
 
-def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, customer):
+def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, customer, driver):
     notify.outbox.clear()
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
     delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=2, customer=customer)
     delivery_pin = delivery.issued_pin  # what the document office sent the recipient
     db.session.commit()
@@ -116,12 +130,9 @@ def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, custo
     assert re.search(r"Rp[\d.]+", workspace) and "1 job delivered" in workspace
 
 
-def test_pin_entry_is_rate_limited(db, client, auth, customer):
+def test_pin_entry_is_rate_limited(db, client, auth, customer, driver):
     """Well-formed wrong PINs: each is counted (the job locks after five) and the eleventh try
     within a minute is refused before it reaches the job at all."""
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
     delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=3, customer=customer)
     wrong = "000000" if delivery.issued_pin != "000000" else "111111"
     db.session.commit()
@@ -185,25 +196,15 @@ def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, cu
     assert stuck.status == S.FINDING_DRIVER
 
 
-def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer):
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
-    delivery = open_job(db, customer)
-    services.accept_job(delivery, driver=driver)
-    db.session.commit()
+def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer, driver):
+    assigned_job(db, customer, driver)
     auth.login(driver)
     page = client.get("/my/activity").get_data(as_text=True)
     assert "Courier job" in page and "Warung Bu Sri" in page
 
 
-def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, customer):
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
-    delivery = open_job(db, customer)
-    services.accept_job(delivery, driver=driver)
-    db.session.commit()
+def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, customer, driver):
+    delivery = assigned_job(db, customer, driver)
     auth.login(driver)
     token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
     response = client.post(f"/courier/jobs/{delivery.id}/deliver", data={"csrf_token": token})
