@@ -12,30 +12,11 @@ from portal.payments.services import (
     PaymentError,
     mark_cash_received,
     refund,
-    start_payment,
     subsidy_totals,
 )
 from tests.factories import UserFactory
 from tests.payments.conftest import PAYABLE, stripe_get
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
-
-
-def start(customer, method, payable_id=1, amount=20_000, **kwargs):
-    return start_payment(
-        payable_type=PAYABLE,
-        payable_id=payable_id,
-        customer=customer,
-        amount=amount,
-        method=method,
-        return_url="/",
-        **kwargs,
-    )
+from tests.payments.helpers import start
 
 
 def test_cash_waits_for_the_courier_then_is_paid_once(db, customer, signal_log):
