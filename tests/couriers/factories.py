@@ -6,7 +6,7 @@ import itertools
 
 from portal.accounts.models import Role
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle
-from portal.couriers.models import DriverProfile, DriverStatus
+from portal.couriers.models import Delivery, DriverProfile, DriverStatus
 from portal.database import utcnow
 from portal.extensions import db
 from tests.factories import UserFactory
@@ -61,3 +61,13 @@ def make_driver(
     db.session.add(profile)
     db.session.flush()
     return user
+
+
+def requested(customer, job: Job | None = None, origin_id: int = 1, **kwargs) -> Delivery:
+    """A delivery the customer asked for through the real service, committed and reloaded."""
+    from portal.couriers import services
+
+    delivery = services.request_delivery(job or make_job(), origin_id=origin_id, customer=customer, **kwargs)
+    db.session.commit()
+    db.session.refresh(delivery)
+    return delivery

@@ -13,7 +13,7 @@ from portal.couriers import services
 from portal.couriers.contract import Purpose, Vehicle
 from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
 from portal.database import utcnow
-from tests.couriers.factories import HOMESTAY, make_driver, make_job
+from tests.couriers.factories import HOMESTAY, make_driver, make_job, requested
 from tests.factories import UserFactory
 
 S = DeliveryStatus
@@ -24,13 +24,6 @@ def customer(db):
     user = UserFactory(locale="en")
     db.session.commit()
     return user
-
-
-def open_job(db, customer, job=None, origin_id=1, **kwargs) -> Delivery:
-    delivery = services.request_delivery(job or make_job(), origin_id=origin_id, customer=customer, **kwargs)
-    db.session.commit()
-    db.session.refresh(delivery)
-    return delivery
 
 
 @pytest.fixture
@@ -44,7 +37,7 @@ def driver(db):
 
 def assigned_job(db, customer, driver) -> Delivery:
     """A job the customer opened and the driver has accepted."""
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     services.accept_job(delivery, driver=driver)
     db.session.commit()
     return delivery
@@ -53,7 +46,7 @@ def assigned_job(db, customer, driver) -> Delivery:
 def test_a_driver_goes_online_sees_the_job_and_takes_it(db, client, auth, customer):
     driver = make_driver(online=False)
     db.session.commit()
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     auth.login(driver)
     page = client.get("/courier").get_data(as_text=True)
     assert "Warung Bu Sri" not in page and 'name="online" value="1"' in page  # offline: no jobs shown
@@ -79,7 +72,7 @@ def test_the_second_driver_is_told_the_job_is_taken(db, client, auth, customer):
     first, second = make_driver(), make_driver()
     second.locale = "en"
     db.session.commit()
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     services.accept_job(delivery, driver=first)
     db.session.commit()
     auth.login(second)
@@ -93,7 +86,7 @@ def test_unverified_and_wrong_vehicle_drivers_cannot_see_or_take(db, client, aut
     pending = make_driver(status=DriverStatus.PENDING)
     motorbike = make_driver(vehicle=Vehicle.MOTORBIKE)
     db.session.commit()
-    trail_job = open_job(db, customer, make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL))
+    trail_job = requested(customer, make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL))
     for driver in (pending, motorbike):
         auth.login(driver)
         assert "Warung Bu Sri" not in client.get("/courier").get_data(as_text=True)
@@ -152,7 +145,7 @@ def test_pin_entry_is_rate_limited(db, client, auth, customer, driver):
 
 
 def test_the_customer_tracks_their_delivery_and_polls_with_304(db, client, auth, customer):
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     auth.login(customer)
     first = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true"})
     assert first.status_code == 200 and "Finding a courier" in first.get_data(as_text=True)
@@ -181,7 +174,7 @@ def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, cu
     services.accept_job(locked, driver=driver)
     services.mark(locked, S.PICKED_UP, by=driver)
     locked.pin_locked, locked.pin_attempts = True, 5
-    stuck = open_job(db, customer, origin_id=2)
+    stuck = requested(customer, origin_id=2)
     services.sweep(now=utcnow() + timedelta(hours=2))
     db.session.commit()
     assert stuck.status == S.NO_DRIVER
@@ -226,8 +219,8 @@ def test_withdrawing_a_driver_hands_back_untouched_jobs_and_waits_for_carried_on
     admin = UserFactory(roles=[Role.ADMIN], locale="en")
     driver = make_driver()
     db.session.commit()
-    assigned = open_job(db, customer, origin_id=1)
-    carried = open_job(db, customer, origin_id=2)
+    assigned = requested(customer, origin_id=1)
+    carried = requested(customer, origin_id=2)
     for job in (assigned, carried):
         services.accept_job(job, driver=driver)
     services.mark(carried, S.PICKED_UP, by=driver)
@@ -272,7 +265,7 @@ def test_removing_the_driver_role_withdraws_the_driver_profile(db, client, auth)
 
 def test_the_full_tracking_page_is_not_answered_with_the_fragments_304(db, client, auth, customer):
     """A browser that cached the polled fragment must still get the whole page on a reload."""
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     auth.login(customer)
     fragment = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true"})
     etag = fragment.headers["ETag"]
