@@ -128,6 +128,19 @@ def _job_or_404(delivery_id: int, *, lock: bool = False) -> Delivery:
     return delivery
 
 
+def _job_page(delivery: Delivery, *, mine: bool, pin_form: PinForm | None = None, status: int = 200):
+    """A job as a driver sees it: the drop-off only for its own courier, until the job is over."""
+    return render(
+        "couriers/job.html",
+        delivery=delivery,
+        mine=mine,
+        show_dropoff=mine and not delivery.final,
+        form=EmptyForm(),
+        pin_form=pin_form or PinForm(),
+        status=status,
+    )
+
+
 @bp.get("/courier/jobs/<int:delivery_id>")
 @role_required(Role.DRIVER)
 def job(delivery_id: int):
@@ -136,14 +149,7 @@ def job(delivery_id: int):
     if not mine:
         # Other drivers may look at a job they could take, without the drop-off details.
         ensure(services.may_take(services.verified_driver(current_user), delivery))
-    return render(
-        "couriers/job.html",
-        delivery=delivery,
-        mine=mine,
-        show_dropoff=mine and not delivery.final,
-        form=EmptyForm(),
-        pin_form=PinForm(),
-    )
+    return _job_page(delivery, mine=mine)
 
 
 @bp.post("/courier/jobs/<int:delivery_id>/accept")
@@ -202,15 +208,7 @@ def deliver(delivery_id: int):
     ensure(delivery.courier_id == current_user.id)
     pin_form = PinForm()
     if delivery.needs_pin and not pin_form.validate_on_submit():
-        return render(
-            "couriers/job.html",
-            delivery=delivery,
-            mine=True,
-            show_dropoff=not delivery.final,
-            form=EmptyForm(),
-            pin_form=pin_form,
-            status=422,
-        )
+        return _job_page(delivery, mine=True, pin_form=pin_form, status=422)
     if not delivery.needs_pin and not EmptyForm().validate_on_submit():
         return redirect(url_for("couriers.job", delivery_id=delivery.id))
     try:
@@ -221,15 +219,7 @@ def deliver(delivery_id: int):
             pin_form.pin.errors = [str(exc)]
         else:
             flash(str(exc), "error")  # no PIN field to show it under
-        return render(
-            "couriers/job.html",
-            delivery=delivery,
-            mine=True,
-            show_dropoff=not delivery.final,
-            form=EmptyForm(),
-            pin_form=pin_form,
-            status=422,
-        )
+        return _job_page(delivery, mine=True, pin_form=pin_form, status=422)
     db.session.commit()
     flash(_("Delivered. Thank you! %(fee)s added to today's earnings.", fee=rupiah(delivery.fee)), "success")
     return redirect(url_for("couriers.workspace"))
