@@ -6,7 +6,7 @@ import itertools
 
 from portal.accounts.models import Role
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle
-from portal.couriers.models import Delivery, DriverProfile, DriverStatus
+from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
 from portal.database import utcnow
 from portal.extensions import db
 from tests.factories import UserFactory
@@ -71,3 +71,16 @@ def requested(customer, job: Job | None = None, origin_id: int = 1, **kwargs) ->
     db.session.commit()
     db.session.refresh(delivery)
     return delivery
+
+
+def picked_up_with_pin(customer, driver, origin_id: int = 1) -> tuple[Delivery, str]:
+    """A document job that needs a PIN, taken and picked up by the driver; with a PIN that is wrong."""
+    from portal.couriers import services
+
+    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=origin_id, customer=customer)
+    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
+    db.session.commit()
+    services.accept_job(delivery, driver=driver)
+    services.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    db.session.commit()
+    return delivery, wrong

@@ -13,7 +13,7 @@ from portal.couriers import services
 from portal.couriers.contract import Purpose, Vehicle
 from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
 from portal.database import utcnow
-from tests.couriers.factories import HOMESTAY, make_driver, make_job, requested
+from tests.couriers.factories import HOMESTAY, make_driver, make_job, picked_up_with_pin, requested
 from tests.factories import UserFactory
 
 S = DeliveryStatus
@@ -126,12 +126,7 @@ def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, custo
 def test_pin_entry_is_rate_limited(db, client, auth, customer, driver):
     """Well-formed wrong PINs: each is counted (the job locks after five) and the eleventh try
     within a minute is refused before it reaches the job at all."""
-    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=3, customer=customer)
-    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
-    db.session.commit()
-    services.accept_job(delivery, driver=driver)
-    services.mark(delivery, S.PICKED_UP, by=driver)
-    db.session.commit()
+    delivery, wrong = picked_up_with_pin(customer, driver, origin_id=3)
     auth.login(driver)
     token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
     answers = [
