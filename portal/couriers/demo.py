@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.accounts import nik
 from portal.accounts.demo import DEMO_PASSWORD
 from portal.accounts.models import Role
 from portal.accounts.services import find_by_email, grant_role, register
@@ -75,21 +74,18 @@ def seed() -> None:
         grant_role(user, Role.DRIVER)
         if db.session.scalar(select(DriverProfile.id).where(DriverProfile.user_id == user.id)):
             continue
-        db.session.add(
-            DriverProfile(
-                user_id=user.id,
-                nik_encrypted=nik.encrypt(number),
-                nik_hash=nik.lookup_hash(number),
-                nik_masked=nik.mask(number),
-                ktp_address=address,
-                vehicle=Vehicle.TRAIL,
-                plate=plate,
-                languages=languages,
-                medicine_trained=trained,
-                status=DriverStatus.VERIFIED,
-                online=email == "driver@example.com",
-                verified_at=utcnow(),
-                verified_by_id=admin.id if admin else None,
-            )
+        profile = DriverProfile(
+            user_id=user.id,
+            ktp_address=address,
+            vehicle=Vehicle.TRAIL,
+            plate=plate,
+            languages=languages,
+            medicine_trained=trained,
+            status=DriverStatus.VERIFIED,
+            online=email == "driver@example.com",
+            verified_at=utcnow(),
+            verified_by_id=admin.id if admin else None,
         )
+        profile.set_nik(number)
+        db.session.add(profile)
     db.session.flush()

@@ -364,6 +364,14 @@ class DriverProfile(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
 
+    def set_nik(self, number: str) -> None:
+        """Store a KTP number the only ways we keep it: encrypted, as a lookup hash, and masked."""
+        from portal.accounts import nik
+
+        self.nik_encrypted = nik.encrypt(number)
+        self.nik_hash = nik.lookup_hash(number)
+        self.nik_masked = nik.mask(number)
+
     @property
     def verified(self) -> bool:
         return self.status == DriverStatus.VERIFIED

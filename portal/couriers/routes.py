@@ -128,6 +128,19 @@ def _job_or_404(delivery_id: int, *, lock: bool = False) -> Delivery:
     return delivery
 
 
+def _job_page(delivery: Delivery, *, mine: bool, pin_form: PinForm | None = None, status: int = 200):
+    """A job as a driver sees it: the drop-off only for its own courier, until the job is over."""
+    return render(
+        "couriers/job.html",
+        delivery=delivery,
+        mine=mine,
+        show_dropoff=mine and not delivery.final,
+        form=EmptyForm(),
+        pin_form=pin_form or PinForm(),
+        status=status,
+    )
+
+
 @bp.get("/courier/jobs/<int:delivery_id>")
 @role_required(Role.DRIVER)
 def job(delivery_id: int):
@@ -136,14 +149,7 @@ def job(delivery_id: int):
     if not mine:
         # Other drivers may look at a job they could take, without the drop-off details.
         ensure(services.may_take(services.verified_driver(current_user), delivery))
-    return render(
-        "couriers/job.html",
-        delivery=delivery,
-        mine=mine,
-        show_dropoff=mine and not delivery.final,
-        form=EmptyForm(),
-        pin_form=PinForm(),
-    )
+    return _job_page(delivery, mine=mine)
 
 
 @bp.post("/courier/jobs/<int:delivery_id>/accept")
@@ -202,15 +208,7 @@ def deliver(delivery_id: int):
     ensure(delivery.courier_id == current_user.id)
     pin_form = PinForm()
     if delivery.needs_pin and not pin_form.validate_on_submit():
-        return render(
-            "couriers/job.html",
-            delivery=delivery,
-            mine=True,
-            show_dropoff=not delivery.final,
-            form=EmptyForm(),
-            pin_form=pin_form,
-            status=422,
-        )
+        return _job_page(delivery, mine=True, pin_form=pin_form, status=422)
     if not delivery.needs_pin and not EmptyForm().validate_on_submit():
         return redirect(url_for("couriers.job", delivery_id=delivery.id))
     try:
@@ -221,15 +219,7 @@ def deliver(delivery_id: int):
             pin_form.pin.errors = [str(exc)]
         else:
             flash(str(exc), "error")  # no PIN field to show it under
-        return render(
-            "couriers/job.html",
-            delivery=delivery,
-            mine=True,
-            show_dropoff=not delivery.final,
-            form=EmptyForm(),
-            pin_form=pin_form,
-            status=422,
-        )
+        return _job_page(delivery, mine=True, pin_form=pin_form, status=422)
     db.session.commit()
     flash(_("Delivered. Thank you! %(fee)s added to today's earnings.", fee=rupiah(delivery.fee)), "success")
     return redirect(url_for("couriers.workspace"))
@@ -309,11 +299,25 @@ def _profile_or_404(profile_id: int) -> DriverProfile:
     return profile
 
 
+def _driver_page(
+    profile: DriverProfile, *, full_nik: str | None = None, reject: RejectForm | None = None, status: int = 200
+):
+    """One admin page for a driver's application: shown, with the NIK revealed, or with a rejection to fix."""
+    return render(
+        "couriers/admin_driver.html",
+        profile=profile,
+        full_nik=full_nik,
+        form=EmptyForm(),
+        reject=reject or RejectForm(),
+        status=status,
+    )
+
+
 @bp.get("/admin/drivers/<int:profile_id>")
 @role_required(Role.ADMIN)
 def admin_driver(profile_id: int):
     profile = _profile_or_404(profile_id)
-    return render("couriers/admin_driver.html", profile=profile, full_nik=None, form=EmptyForm(), reject=RejectForm())
+    return _driver_page(profile)
 
 
 @bp.post("/admin/drivers/<int:profile_id>/nik")
@@ -324,9 +328,7 @@ def admin_reveal_nik(profile_id: int):
         return redirect(url_for("couriers.admin_driver", profile_id=profile.id))
     full_nik = services.reveal_nik(profile, viewer=current_user)
     db.session.commit()
-    response = render(
-        "couriers/admin_driver.html", profile=profile, full_nik=full_nik, form=EmptyForm(), reject=RejectForm()
-    )
+    response = _driver_page(profile, full_nik=full_nik)
     response.cache_control.no_store = True
     return response
 
@@ -359,9 +361,7 @@ def admin_reject(profile_id: int):
     profile = _profile_or_404(profile_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        return render(
-            "couriers/admin_driver.html", profile=profile, full_nik=None, form=EmptyForm(), reject=form, status=422
-        )
+        return _driver_page(profile, reject=form, status=422)
     try:
         services.reject_driver(profile, by=current_user, reason=form.reason.data)
     except CourierError as exc:

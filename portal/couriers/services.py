@@ -730,8 +730,6 @@ def apply_as_driver(
     now: datetime | None = None,
 ) -> DriverProfile:
     """A new application, or a fresh try after a rejection. A verified driver cannot re-apply."""
-    from portal.accounts import nik
-
     now = _now(now)
     profile = driver_profile(user)
     if profile is not None and profile.status != DriverStatus.REJECTED:
@@ -739,9 +737,7 @@ def apply_as_driver(
     if profile is None:
         profile = DriverProfile(user_id=user.id)
         db.session.add(profile)
-    profile.nik_encrypted = nik.encrypt(nik_value)
-    profile.nik_hash = nik.lookup_hash(nik_value)
-    profile.nik_masked = nik.mask(nik_value)
+    profile.set_nik(nik_value)
     profile.ktp_address = ktp_address.strip()
     profile.vehicle = vehicle
     profile.plate = plate

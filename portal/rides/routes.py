@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -133,11 +134,22 @@ def package(package: str):
     return _package_page(found, request.args.get("date"))
 
 
+UNKNOWN_PACKAGE = _l("We do not know that ride package. Choose one from the list.")
+
+
+def _posted_package(form) -> RidePackage | None:
+    """The package a booking or waitlist form names; None, with the message flashed, if unknown."""
+    package = rides.package_by_slug(form.package.data or "")
+    if package is None:
+        flash(str(UNKNOWN_PACKAGE), "error")
+    return package
+
+
 def _resolve(form) -> tuple[RidePackage, RideDeparture, object]:
     """The package, departure and night a booking or waitlist form names, or RideError."""
     package = rides.package_by_slug(form.package.data or "")
     if package is None:
-        raise rides.RideError(_("We do not know that ride package. Choose one from the list."))
+        raise rides.RideError(UNKNOWN_PACKAGE)
     try:
         departure_id = int(form.departure.data or "")
     except ValueError:
@@ -155,9 +167,8 @@ def _resolve(form) -> tuple[RidePackage, RideDeparture, object]:
 @login_required
 def book():
     form = BookingForm()
-    package = rides.package_by_slug(form.package.data or "")
+    package = _posted_package(form)
     if package is None:
-        flash(_("We do not know that ride package. Choose one from the list."), "error")
         return redirect(url_for("rides.packages"))
     if not form.validate_on_submit():
         return _package_page(package, form.date.data, form=form, status=422)
@@ -299,9 +310,8 @@ def cancel(booking_id: int):
 @login_required
 def join_waitlist():
     form = WaitlistForm()
-    package = rides.package_by_slug(form.package.data or "")
+    package = _posted_package(form)
     if package is None:
-        flash(_("We do not know that ride package. Choose one from the list."), "error")
         return redirect(url_for("rides.packages"))
     if form.validate_on_submit():
         try:

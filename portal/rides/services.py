@@ -623,7 +623,7 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
         _l(
             "Gancang: your Ijen ride is confirmed. %(driver)s picks you up at %(time)s WIB.",
             driver=driver.name,
-            time=booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M"),
+            time=_sms_pickup(booking),
         ),
         user=booking.customer,
         url=booking_path(booking),
@@ -631,12 +631,17 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
     notify.send(
         _l(
             "Gancang: new Ijen ride on %(time)s WIB. Pick-up: %(address)s.",
-            time=booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M"),
+            time=_sms_pickup(booking),
             address=booking.pickup_address,
         ),
         user=driver,
         url=DRIVER_PATH,
     )
+
+
+def _sms_pickup(booking: RideBooking) -> str:
+    """The pick-up time as the customer and driver messages give it: 14/12 00:30 (WIB)."""
+    return booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M")
 
 
 def _request_delivery(booking: RideBooking, *, now: datetime) -> None:
@@ -727,7 +732,7 @@ def cancel_booking(booking: RideBooking, *, by: User, now: datetime | None = Non
         notify.send(
             _l(
                 "Gancang: the Ijen ride on %(time)s WIB was cancelled by the tourist. You are free that night.",
-                time=booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M"),
+                time=_sms_pickup(booking),
             ),
             user=booking.driver,
             url=DRIVER_PATH,

@@ -18,6 +18,16 @@ def register(auth, **fields):
     return auth.post("/register", data, page="/register")
 
 
+def password_change(current: str, new: str = "a-new-long-password") -> dict:
+    """The account page's change-password form, filled in (its fields carry the "password-" prefix)."""
+    return {
+        "password-current_password": current,
+        "password-password": new,
+        "password-password_confirm": new,
+        "password-submit": "1",
+    }
+
+
 def test_register_stores_e164_phone_and_logs_in(client, auth, db):
     response = register(auth)
     assert response.status_code == 302
@@ -114,16 +124,7 @@ def test_change_password_logs_out_other_devices(app, client, auth, user, db):
     auth.login(user)
     assert other_device.get("/my/activity").status_code == 200
 
-    response = auth.post(
-        "/account",
-        {
-            "password-current_password": DEMO_PASSWORD,
-            "password-password": "a-new-long-password",
-            "password-password_confirm": "a-new-long-password",
-            "password-submit": "1",
-        },
-        page="/account",
-    )
+    response = auth.post("/account", password_change(DEMO_PASSWORD), page="/account")
     assert response.status_code == 302
     assert client.get("/my/activity").status_code == 200  # this device stays in
     assert other_device.get("/my/activity").status_code == 302  # the other is out
@@ -133,16 +134,7 @@ def test_change_password_logs_out_other_devices(app, client, auth, user, db):
 
 def test_change_password_with_wrong_current_password(auth, user):
     auth.login(user)
-    response = auth.post(
-        "/account",
-        {
-            "password-current_password": "not-it",
-            "password-password": "a-new-long-password",
-            "password-password_confirm": "a-new-long-password",
-            "password-submit": "1",
-        },
-        page="/account",
-    )
+    response = auth.post("/account", password_change("not-it"), page="/account")
     assert response.status_code == 422
     assert "Kata sandi Anda saat ini tidak benar." in response.get_data(as_text=True)
 
@@ -198,10 +190,7 @@ def test_guessing_the_current_password_is_rate_limited(auth, user):
     data = {
         "csrf_token": token,
         "password-csrf_token": token,
-        "password-current_password": "guess",
-        "password-password": "a-new-long-password",
-        "password-password_confirm": "a-new-long-password",
-        "password-submit": "1",
+        **password_change("guess"),
     }
     statuses = [auth.client.post("/account", data=data).status_code for _ in range(11)]
     assert statuses[:10] == [422] * 10
@@ -210,14 +199,5 @@ def test_guessing_the_current_password_is_rate_limited(auth, user):
 
 def test_changing_the_password_does_not_turn_on_remember_me(auth, user):
     auth.login(user)
-    response = auth.post(
-        "/account",
-        {
-            "password-current_password": DEMO_PASSWORD,
-            "password-password": "a-new-long-password",
-            "password-password_confirm": "a-new-long-password",
-            "password-submit": "1",
-        },
-        page="/account",
-    )
+    response = auth.post("/account", password_change(DEMO_PASSWORD), page="/account")
     assert not any(c.startswith("remember_token=") and "Expires=" in c for c in response.headers.getlist("Set-Cookie"))

@@ -123,3 +123,14 @@ def login(page, email: str, password: str) -> None:
     page.locator("input[name=password]").fill(password)
     page.get_by_role("main").locator("form button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def pay_by_card(page, amount: str, number: str = "4242424242424242") -> None:
+    """Type a card into the localstripe card element and press "Pay <amount>" (e.g. "Rp37.500")."""
+    card = page.locator("#card-element")
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("31")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("68411")
+    page.get_by_role("button", name=f"Pay {amount}").click()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from portal.payments.models import PaymentMethod, PaymentStatus
 from portal.payments.services import receipt_url, start_payment
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, pay_by_card
 from tests.factories import DEMO_PASSWORD, UserFactory
 
 
@@ -28,15 +28,6 @@ def make_payment(app, db, customer, payable_id=1):
     return payment
 
 
-def fill_card(page, number: str) -> None:
-    card = page.locator("#card-element")
-    card.locator("input[placeholder=number]").fill(number)
-    card.locator("input[placeholder=exp_month]").fill("12")
-    card.locator("input[placeholder=exp_year]").fill("31")
-    card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("68411")
-
-
 def test_pay_by_card_after_a_declined_card(app, db, page):
     customer = UserFactory(locale="en", email="tourist@example.com")
     db.session.commit()
@@ -49,8 +40,7 @@ def test_pay_by_card_after_a_declined_card(app, db, page):
     expect(page.locator("#card-element input")).to_have_count(5)
     assert_accessible(page)
 
-    fill_card(page, "4000000000000002")
-    page.get_by_role("button", name="Pay Rp37.500").click()
+    pay_by_card(page, "Rp37.500", "4000000000000002")
     expect(page.get_by_role("alert")).to_have_text(
         "Your card was declined. Nothing was charged; please try another card."
     )
@@ -58,8 +48,7 @@ def test_pay_by_card_after_a_declined_card(app, db, page):
     assert db.session.get(type(payment), payment.id).status == PaymentStatus.FAILED
     assert_accessible(page)
 
-    fill_card(page, "4242424242424242")
-    page.get_by_role("button", name="Pay Rp37.500").click()
+    pay_by_card(page, "Rp37.500", "4242424242424242")
     expect(page.get_by_role("heading", name="Payment receipt")).to_be_visible()
     expect(page.get_by_text("Paid", exact=True)).to_be_visible()
     expect(page.get_by_text("Nasi tempong ×2")).to_be_visible()
@@ -76,8 +65,7 @@ def test_a_card_that_asks_for_3d_secure_pays_after_authentication(app, db, page)
     login(page, "tourist@example.com", DEMO_PASSWORD)
 
     page.goto(f"/payments/{payment.id}/pay")
-    fill_card(page, "4000002500003155")
-    page.get_by_role("button", name="Pay Rp37.500").click()
+    pay_by_card(page, "Rp37.500", "4000002500003155")
     # localstripe's stand-in for the bank's 3-D Secure window.
     page.get_by_role("button", name="Complete authentication").click()
     expect(page.get_by_role("heading", name="Payment receipt")).to_be_visible()

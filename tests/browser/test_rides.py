@@ -11,18 +11,9 @@ from playwright.sync_api import expect
 from portal.accounts.models import Role
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, RideBooking
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, pay_by_card
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.rides import factories as f
-
-
-def fill_card(page, number: str = "4242424242424242") -> None:
-    card = page.locator("#card-element")
-    card.locator("input[placeholder=number]").fill(number)
-    card.locator("input[placeholder=exp_month]").fill("12")
-    card.locator("input[placeholder=exp_year]").fill("31")
-    card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("68411")
 
 
 def switch_user(page, email: str) -> None:
@@ -61,8 +52,7 @@ def test_book_pay_ride_and_close_the_route(app, db, page):
 
     # The shared card page, then back to the booking, confirmed with a named driver.
     expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
-    fill_card(page)
-    page.get_by_role("button", name="Pay Rp350.000").click()
+    pay_by_card(page, "Rp350.000")
     expect(page.locator("#booking-status")).to_have_text("Confirmed")
     expect(page.locator("#driver-name")).to_have_text("Pak Hasan")
     expect(page.get_by_text("Trail bike, plate P 1234 AB")).to_be_visible()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.couriers.gosend_server import CALLBACK_TOKEN, CLIENT_ID, PASS_KEY, FakeGoSend
+from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -10,6 +11,14 @@ def _request_context(app):
     """Services raise translated messages; rendering one needs a locale, which needs a request."""
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         yield
+
+
+@pytest.fixture
+def customer(db):
+    """Who asks for a delivery (tests/couriers/test_workspace.py has an English-reading one)."""
+    user = UserFactory()
+    db.session.commit()
+    return user
 
 
 @pytest.fixture(scope="session")

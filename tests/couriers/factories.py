@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from portal.accounts import nik
 from portal.accounts.models import Role
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle
-from portal.couriers.models import DriverProfile, DriverStatus
+from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
 from portal.database import utcnow
 from portal.extensions import db
 from tests.factories import UserFactory
@@ -47,22 +46,41 @@ def make_driver(
     role: bool = True,
 ):
     user = UserFactory(roles=[Role.DRIVER] if role else [])
-    number = f"351001120885{next(_serial):04d}"
-    db.session.add(
-        DriverProfile(
-            user_id=user.id,
-            nik_encrypted=nik.encrypt(number),
-            nik_hash=nik.lookup_hash(number),
-            nik_masked=nik.mask(number),
-            ktp_address="Jl. Ahmad Yani 12, Banyuwangi",
-            vehicle=vehicle,
-            plate="P 1234 AB",
-            languages="id,en",
-            medicine_trained=medicine,
-            status=status,
-            online=online,
-            verified_at=utcnow() if status == DriverStatus.VERIFIED else None,
-        )
+    profile = DriverProfile(
+        user_id=user.id,
+        ktp_address="Jl. Ahmad Yani 12, Banyuwangi",
+        vehicle=vehicle,
+        plate="P 1234 AB",
+        languages="id,en",
+        medicine_trained=medicine,
+        status=status,
+        online=online,
+        verified_at=utcnow() if status == DriverStatus.VERIFIED else None,
     )
+    profile.set_nik(f"351001120885{next(_serial):04d}")
+    db.session.add(profile)
     db.session.flush()
     return user
+
+
+def requested(customer, job: Job | None = None, origin_id: int = 1, **kwargs) -> Delivery:
+    """A delivery the customer asked for through the real service, committed and reloaded."""
+    from portal.couriers import services
+
+    delivery = services.request_delivery(job or make_job(), origin_id=origin_id, customer=customer, **kwargs)
+    db.session.commit()
+    db.session.refresh(delivery)
+    return delivery
+
+
+def picked_up_with_pin(customer, driver, origin_id: int = 1) -> tuple[Delivery, str]:
+    """A document job that needs a PIN, taken and picked up by the driver; with a PIN that is wrong."""
+    from portal.couriers import services
+
+    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=origin_id, customer=customer)
+    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
+    db.session.commit()
+    services.accept_job(delivery, driver=driver)
+    services.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    db.session.commit()
+    return delivery, wrong

@@ -58,6 +58,21 @@ def apply(auth, client, data):
     return client.post("/courier/apply", data=data, content_type="multipart/form-data")
 
 
+@pytest.fixture
+def admin(db):
+    user = UserFactory(roles=[Role.ADMIN], locale="en")
+    db.session.commit()
+    return user
+
+
+def review(auth, client, applicant, admin) -> None:
+    """The applicant sends the standard form; then the admin logs in to review it."""
+    auth.login(applicant)
+    apply(auth, client, form())
+    auth.logout()
+    auth.login(admin)
+
+
 def test_apply_stores_the_nik_encrypted_and_the_photo_without_exif(db, client, auth, applicant, photo_dir):
     auth.login(applicant)
     response = apply(auth, client, form())
@@ -124,14 +139,9 @@ def test_png_and_webp_photos_are_accepted(db, client, auth, applicant):
     assert apply(auth, client, form(photo=(io.BytesIO(photo_bytes("WEBP")), "me.webp"))).status_code == 302
 
 
-def test_admin_verifies_grants_the_driver_role_and_tells_the_driver(db, client, auth, applicant):
+def test_admin_verifies_grants_the_driver_role_and_tells_the_driver(db, client, auth, applicant, admin):
     notify.outbox.clear()
-    admin = UserFactory(roles=[Role.ADMIN], locale="en")
-    db.session.commit()
-    auth.login(applicant)
-    apply(auth, client, form())
-    auth.logout()
-    auth.login(admin)
+    review(auth, client, applicant, admin)
     listing = client.get("/admin/drivers").get_data(as_text=True)
     assert applicant.name in listing and "3510********0001" in listing and NIK not in listing
     profile = db.session.query(DriverProfile).one()
@@ -151,14 +161,9 @@ def test_admin_verifies_grants_the_driver_role_and_tells_the_driver(db, client, 
     assert any(m.user_id == applicant.id and "verified" in m.text for m in notify.outbox)
 
 
-def test_admin_rejects_with_a_reason_and_the_applicant_may_try_again(db, client, auth, applicant):
+def test_admin_rejects_with_a_reason_and_the_applicant_may_try_again(db, client, auth, applicant, admin):
     notify.outbox.clear()
-    admin = UserFactory(roles=[Role.ADMIN], locale="en")
-    db.session.commit()
-    auth.login(applicant)
-    apply(auth, client, form())
-    auth.logout()
-    auth.login(admin)
+    review(auth, client, applicant, admin)
     profile = db.session.query(DriverProfile).one()
     empty = auth.post(f"/admin/drivers/{profile.id}/reject", {"reason": ""}, page=f"/admin/drivers/{profile.id}")
     assert empty.status_code == 422

@@ -12,7 +12,6 @@ from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
 from tests.couriers.factories import make_driver, make_job
 from tests.couriers.gosend_server import CALLBACK_TOKEN
-from tests.factories import UserFactory
 
 S = DeliveryStatus
 
@@ -58,13 +57,6 @@ def world(request, app, db, client):
         return GoSendWorld(db, server, client)
     app.config["COURIER_PROVIDERS"] = ["local"]
     return LocalWorld(db)
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
 
 
 def test_supports_a_parcel(world):

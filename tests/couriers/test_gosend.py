@@ -9,28 +9,13 @@ import pytest
 
 from portal.couriers import providers, services
 from portal.couriers.contract import ProviderUnavailable, Purpose, Vehicle
-from portal.couriers.models import Delivery, DeliveryStatus
+from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import CourierError
 from portal.database import utcnow
-from tests.couriers.factories import make_job
+from tests.couriers.factories import make_job, requested
 from tests.couriers.gosend_server import CALLBACK_TOKEN
-from tests.factories import UserFactory
 
 S = DeliveryStatus
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
-
-
-def requested(db, customer, job=None, origin_id=1) -> Delivery:
-    delivery = services.request_delivery(job or make_job(), origin_id=origin_id, customer=customer)
-    db.session.commit()
-    db.session.refresh(delivery)
-    return delivery
 
 
 def post_webhook(client, body, token=CALLBACK_TOKEN):
@@ -40,7 +25,7 @@ def post_webhook(client, body, token=CALLBACK_TOKEN):
 @pytest.mark.parametrize("fault", ["slow", "500", "malformed"])
 def test_a_failing_answer_is_retried_later_and_nothing_is_lost(gosend, db, customer, client, auth, fault):
     gosend.fail_next(fault, fault)  # the booking lookup fails on the first try, and again on the second
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     assert delivery.status == S.REQUESTED and delivery.retrying
     assert delivery.provider == "gosend" and delivery.attempts == 1
     # The customer sees that we are retrying.
@@ -62,7 +47,7 @@ def test_a_failing_answer_is_retried_later_and_nothing_is_lost(gosend, db, custo
 
 def test_a_provider_that_keeps_failing_hands_the_job_to_the_local_fleet(gosend, db, customer):
     gosend.fail_next("500", "500", "500")
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     for minutes in (5, 30):
         services.sweep(now=utcnow() + timedelta(minutes=minutes))
         db.session.commit()
@@ -78,14 +63,14 @@ def test_a_provider_that_keeps_failing_hands_the_job_to_the_local_fleet(gosend, 
     ids=["ride", "medicine-credential"],
 )
 def test_gosend_declines_rides_and_medicine_and_the_local_fleet_takes_them(gosend, db, customer, job):
-    delivery = requested(db, customer, job)
+    delivery = requested(customer, job)
     assert delivery.provider == "local" and delivery.status == S.FINDING_DRIVER
     assert gosend.calls == []
 
 
 def test_a_refused_booking_falls_back_at_once(gosend, db, customer):
     gosend.refuse_bookings = True
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     assert delivery.provider == "local" and delivery.status == S.FINDING_DRIVER
 
 
@@ -108,7 +93,7 @@ def test_malformed_estimate_and_slow_status_are_provider_unavailable(gosend, app
 
 
 def test_webhook_with_a_wrong_token_is_refused_and_changes_nothing(gosend, db, customer, client):
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     body = gosend.set_status(delivery.provider_ref, "allocated")
     assert post_webhook(client, body, token="wrong").status_code == 401
     assert client.post("/webhooks/couriers/gosend", json=body).status_code == 401
@@ -117,7 +102,7 @@ def test_webhook_with_a_wrong_token_is_refused_and_changes_nothing(gosend, db, c
 
 
 def test_out_of_order_and_replayed_webhooks_never_move_backwards(gosend, db, customer, client):
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     allocated = gosend.set_status(delivery.provider_ref, "allocated")
     picked = gosend.set_status(delivery.provider_ref, "picked")
     assert post_webhook(client, picked).status_code == 202
@@ -145,7 +130,7 @@ def test_unknown_booking_and_unreadable_webhooks_are_answered_without_harm(gosen
 
 
 def test_a_lost_webhook_is_recovered_by_pulling_the_status(gosend, db, customer):
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     gosend.set_status(delivery.provider_ref, "out_for_delivery")
     services.refresh_from_provider(delivery.id)
     db.session.commit()
@@ -153,7 +138,7 @@ def test_a_lost_webhook_is_recovered_by_pulling_the_status(gosend, db, customer)
 
 
 def test_no_cancel_at_gosend_after_pickup(gosend, db, customer, client):
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     post_webhook(client, gosend.set_status(delivery.provider_ref, "picked"))
     db.session.refresh(delivery)
     with pytest.raises(CourierError):
@@ -162,7 +147,7 @@ def test_no_cancel_at_gosend_after_pickup(gosend, db, customer, client):
 
 
 def test_gosend_reports_no_driver_and_we_can_send_it_out_again(gosend, db, customer, client):
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     post_webhook(client, gosend.set_status(delivery.provider_ref, "no_driver"))
     db.session.refresh(delivery)
     assert delivery.status == S.NO_DRIVER
@@ -173,7 +158,7 @@ def test_gosend_reports_no_driver_and_we_can_send_it_out_again(gosend, db, custo
 
 
 def test_the_sweep_pulls_quiet_bookings_so_a_lost_webhook_does_not_strand_them(gosend, db, customer):
-    delivery = requested(db, customer)
+    delivery = requested(customer)
     gosend.set_status(delivery.provider_ref, "allocated")
     assert services.sweep(now=utcnow() + timedelta(minutes=1))["pulled"] == 0  # heard from it recently
     result = services.sweep(now=utcnow() + timedelta(minutes=15))
@@ -188,5 +173,5 @@ def test_pin_handovers_and_scheduled_jobs_stay_with_the_local_fleet(gosend, db, 
     now = utcnow()
     window = Window(now + timedelta(hours=3), now + timedelta(hours=4))
     for origin_id, job in enumerate([make_job(Purpose.DOCUMENT, pin=True), make_job(window=window)], start=1):
-        assert requested(db, customer, job, origin_id=origin_id).provider == "local"
+        assert requested(customer, job, origin_id=origin_id).provider == "local"
     assert gosend.calls == []

@@ -16,7 +16,7 @@ from portal.couriers.services import CourierError
 from portal.database import serialized
 from portal.extensions import db as _db
 from tests.conftest import AuthActions
-from tests.couriers.factories import make_driver, make_job
+from tests.couriers.factories import make_driver, make_job, picked_up_with_pin
 from tests.factories import UserFactory
 
 RACERS = 20
@@ -115,17 +115,11 @@ def test_parallel_wrong_pins_are_all_counted_and_lock_the_job(app, db):
     the lockout after five cannot be dodged by guessing in parallel; staff are alerted once."""
     from portal import notify
     from portal.accounts.models import Role
-    from portal.couriers.contract import Purpose
 
     admin = UserFactory(roles=[Role.ADMIN])
     customer = UserFactory()
     driver = make_driver()
-    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=1, customer=customer)
-    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
-    db.session.commit()
-    services.accept_job(delivery, driver=driver)
-    services.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
-    db.session.commit()
+    delivery, wrong = picked_up_with_pin(customer, driver, origin_id=1)
     delivery_id, driver_id = delivery.id, driver.id
     notify.outbox.clear()
     tries = 8

@@ -22,13 +22,6 @@ S = DeliveryStatus
 
 
 @pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def moves():
     seen: list[tuple[int, str | None, str]] = []
 

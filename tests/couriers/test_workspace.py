@@ -13,7 +13,7 @@ from portal.couriers import services
 from portal.couriers.contract import Purpose, Vehicle
 from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
 from portal.database import utcnow
-from tests.couriers.factories import HOMESTAY, make_driver, make_job
+from tests.couriers.factories import HOMESTAY, make_driver, make_job, picked_up_with_pin, requested
 from tests.factories import UserFactory
 
 S = DeliveryStatus
@@ -26,17 +26,27 @@ def customer(db):
     return user
 
 
-def open_job(db, customer, job=None, origin_id=1, **kwargs) -> Delivery:
-    delivery = services.request_delivery(job or make_job(), origin_id=origin_id, customer=customer, **kwargs)
+@pytest.fixture
+def driver(db):
+    """A verified, online driver who reads the workspace in English."""
+    user = make_driver()
+    user.locale = "en"
     db.session.commit()
-    db.session.refresh(delivery)
+    return user
+
+
+def assigned_job(db, customer, driver) -> Delivery:
+    """A job the customer opened and the driver has accepted."""
+    delivery = requested(customer)
+    services.accept_job(delivery, driver=driver)
+    db.session.commit()
     return delivery
 
 
 def test_a_driver_goes_online_sees_the_job_and_takes_it(db, client, auth, customer):
     driver = make_driver(online=False)
     db.session.commit()
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     auth.login(driver)
     page = client.get("/courier").get_data(as_text=True)
     assert "Warung Bu Sri" not in page and 'name="online" value="1"' in page  # offline: no jobs shown
@@ -62,7 +72,7 @@ def test_the_second_driver_is_told_the_job_is_taken(db, client, auth, customer):
     first, second = make_driver(), make_driver()
     second.locale = "en"
     db.session.commit()
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     services.accept_job(delivery, driver=first)
     db.session.commit()
     auth.login(second)
@@ -76,7 +86,7 @@ def test_unverified_and_wrong_vehicle_drivers_cannot_see_or_take(db, client, aut
     pending = make_driver(status=DriverStatus.PENDING)
     motorbike = make_driver(vehicle=Vehicle.MOTORBIKE)
     db.session.commit()
-    trail_job = open_job(db, customer, make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL))
+    trail_job = requested(customer, make_job(Purpose.RIDE, vehicle=Vehicle.TRAIL))
     for driver in (pending, motorbike):
         auth.login(driver)
         assert "Warung Bu Sri" not in client.get("/courier").get_data(as_text=True)
@@ -87,11 +97,8 @@ def test_unverified_and_wrong_vehicle_drivers_cannot_see_or_take(db, client, aut
     assert trail_job.courier_id is None and trail_job.status == S.FINDING_DRIVER
 
 
-def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, customer):
+def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, customer, driver):
     notify.outbox.clear()
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
     delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=2, customer=customer)
     delivery_pin = delivery.issued_pin  # what the document office sent the recipient
     db.session.commit()
@@ -116,18 +123,10 @@ def test_pickup_and_pin_handover_then_details_are_hidden(db, client, auth, custo
     assert re.search(r"Rp[\d.]+", workspace) and "1 job delivered" in workspace
 
 
-def test_pin_entry_is_rate_limited(db, client, auth, customer):
+def test_pin_entry_is_rate_limited(db, client, auth, customer, driver):
     """Well-formed wrong PINs: each is counted (the job locks after five) and the eleventh try
     within a minute is refused before it reaches the job at all."""
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
-    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=3, customer=customer)
-    wrong = "000000" if delivery.issued_pin != "000000" else "111111"
-    db.session.commit()
-    services.accept_job(delivery, driver=driver)
-    services.mark(delivery, S.PICKED_UP, by=driver)
-    db.session.commit()
+    delivery, wrong = picked_up_with_pin(customer, driver, origin_id=3)
     auth.login(driver)
     token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
     answers = [
@@ -141,7 +140,7 @@ def test_pin_entry_is_rate_limited(db, client, auth, customer):
 
 
 def test_the_customer_tracks_their_delivery_and_polls_with_304(db, client, auth, customer):
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     auth.login(customer)
     first = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true"})
     assert first.status_code == 200 and "Finding a courier" in first.get_data(as_text=True)
@@ -170,7 +169,7 @@ def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, cu
     services.accept_job(locked, driver=driver)
     services.mark(locked, S.PICKED_UP, by=driver)
     locked.pin_locked, locked.pin_attempts = True, 5
-    stuck = open_job(db, customer, origin_id=2)
+    stuck = requested(customer, origin_id=2)
     services.sweep(now=utcnow() + timedelta(hours=2))
     db.session.commit()
     assert stuck.status == S.NO_DRIVER
@@ -185,25 +184,15 @@ def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, cu
     assert stuck.status == S.FINDING_DRIVER
 
 
-def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer):
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
-    delivery = open_job(db, customer)
-    services.accept_job(delivery, driver=driver)
-    db.session.commit()
+def test_a_couriers_jobs_appear_in_their_activity(db, client, auth, customer, driver):
+    assigned_job(db, customer, driver)
     auth.login(driver)
     page = client.get("/my/activity").get_data(as_text=True)
     assert "Courier job" in page and "Warung Bu Sri" in page
 
 
-def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, customer):
-    driver = make_driver()
-    driver.locale = "en"
-    db.session.commit()
-    delivery = open_job(db, customer)
-    services.accept_job(delivery, driver=driver)
-    db.session.commit()
+def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, customer, driver):
+    delivery = assigned_job(db, customer, driver)
     auth.login(driver)
     token = auth.csrf_token(f"/courier/jobs/{delivery.id}")
     response = client.post(f"/courier/jobs/{delivery.id}/deliver", data={"csrf_token": token})
@@ -225,8 +214,8 @@ def test_withdrawing_a_driver_hands_back_untouched_jobs_and_waits_for_carried_on
     admin = UserFactory(roles=[Role.ADMIN], locale="en")
     driver = make_driver()
     db.session.commit()
-    assigned = open_job(db, customer, origin_id=1)
-    carried = open_job(db, customer, origin_id=2)
+    assigned = requested(customer, origin_id=1)
+    carried = requested(customer, origin_id=2)
     for job in (assigned, carried):
         services.accept_job(job, driver=driver)
     services.mark(carried, S.PICKED_UP, by=driver)
@@ -271,7 +260,7 @@ def test_removing_the_driver_role_withdraws_the_driver_profile(db, client, auth)
 
 def test_the_full_tracking_page_is_not_answered_with_the_fragments_304(db, client, auth, customer):
     """A browser that cached the polled fragment must still get the whole page on a reload."""
-    delivery = open_job(db, customer)
+    delivery = requested(customer)
     auth.login(customer)
     fragment = client.get(f"/deliveries/{delivery.id}", headers={"HX-Request": "true"})
     etag = fragment.headers["ETag"]

@@ -13,13 +13,9 @@ import pytest
 
 from portal.payments import signals
 from portal.payments.client import sign
+from tests.factories import UserFactory
+from tests.payments.helpers import PAYABLE
 from tests.payments_fixtures import WEBHOOK_SECRET
-
-PAYABLE = "test_order"
-SUCCESS_CARD = "4242424242424242"
-# localstripe declines 4000000000000002 when the card is saved on the customer (Stripe declines
-# it too); 4000000000000341 is only declined when charged.
-DECLINED_CARD = "4000000000000002"
 
 
 class SignalLog:
@@ -45,6 +41,13 @@ class SignalLog:
 
 
 @pytest.fixture
+def customer(db):
+    user = UserFactory()
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
 def signal_log():
     log = SignalLog()
     receivers = {
@@ -59,22 +62,6 @@ def signal_log():
     signals.payment_succeeded.disconnect(receivers["succeeded"])
     signals.payment_failed.disconnect(receivers["failed"])
     signals.payment_refunded.disconnect(receivers["refunded"])
-
-
-def card_token(app, number: str = SUCCESS_CARD) -> str:
-    """What Stripe.js createToken does in the browser: the card goes to Stripe, we get a token."""
-    response = httpx.post(
-        f"{app.config['STRIPE_API_BASE']}/v1/tokens",
-        data={
-            "card[number]": number,
-            "card[exp_month]": "12",
-            "card[exp_year]": "2031",
-            "card[cvc]": "123",
-            "key": app.config["STRIPE_PUBLISHABLE_KEY"],
-        },
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["id"]
 
 
 def stripe_get(app, path: str) -> dict:

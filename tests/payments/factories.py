@@ -1,7 +1,7 @@
 """Payments as other domains' tests need them, without going through Stripe.
 
 For a card payment that really exists at Stripe, call `portal.payments.services.start_payment`
-(every `app` talks to localstripe) and pay it with `tests.payments.conftest.card_token`.
+(every `app` talks to localstripe) and pay it with `tests.payments.helpers.card_token`.
 """
 
 from __future__ import annotations

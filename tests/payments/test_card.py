@@ -5,37 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from portal.payments.models import Payment, PaymentMethod, PaymentStatus
+from portal.payments.models import Payment, PaymentStatus
 from portal.payments.services import (
     PaymentError,
     confirm_card,
     pay_url,
     payment_for,
     refund,
-    start_payment,
     sync_payment,
 )
-from tests.factories import UserFactory
-from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token, stripe_get
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
-
-
-def start(customer, amount=25_000, payable_id=1, method=PaymentMethod.CARD, **kwargs) -> Payment:
-    return start_payment(
-        payable_type=PAYABLE,
-        payable_id=payable_id,
-        customer=customer,
-        amount=amount,
-        method=method,
-        return_url=f"/test-orders/{payable_id}",
-        **kwargs,
-    )
+from tests.payments.conftest import PAYABLE, stripe_get
+from tests.payments.helpers import DECLINED_CARD, card_token, start
 
 
 def test_a_card_payment_creates_one_payment_intent_in_rupiah_cents(app, db, customer):

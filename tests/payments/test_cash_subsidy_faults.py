@@ -12,30 +12,11 @@ from portal.payments.services import (
     PaymentError,
     mark_cash_received,
     refund,
-    start_payment,
     subsidy_totals,
 )
 from tests.factories import UserFactory
 from tests.payments.conftest import PAYABLE, stripe_get
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
-
-
-def start(customer, method, payable_id=1, amount=20_000, **kwargs):
-    return start_payment(
-        payable_type=PAYABLE,
-        payable_id=payable_id,
-        customer=customer,
-        amount=amount,
-        method=method,
-        return_url="/",
-        **kwargs,
-    )
+from tests.payments.helpers import start
 
 
 def test_cash_waits_for_the_courier_then_is_paid_once(db, customer, signal_log):
@@ -122,7 +103,7 @@ def test_a_slow_payment_server_times_out_with_the_same_message(app, db, customer
 
 def test_a_refund_while_the_payment_server_is_down_is_queued_and_sent_once_later(app, db, customer, signal_log):
     from portal.payments.services import confirm_card, reconcile
-    from tests.payments.conftest import card_token
+    from tests.payments.helpers import card_token
 
     payment = start(customer, PaymentMethod.CARD, amount=40_000)
     db.session.commit()

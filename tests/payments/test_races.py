@@ -10,7 +10,9 @@ from portal.extensions import db as _db
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import confirm_card, start_payment, sync_payment
 from tests.factories import UserFactory
-from tests.payments.conftest import PAYABLE, card_token, event_for, signed
+from tests.payments.conftest import PAYABLE, event_for, signed
+from tests.payments.helpers import card_token
+from tests.payments.helpers import start as start_test_payment
 from tests.payments.test_webhooks import pay_at_stripe
 
 
@@ -75,11 +77,7 @@ def test_webhook_and_checkout_return_race_to_one_effect(app, db, signal_log):
 
 
 def test_two_tabs_confirming_the_same_payment_charge_once(app, db, signal_log):
-    customer = UserFactory()
-    db.session.flush()
-    payment = start_payment(
-        payable_type=PAYABLE, payable_id=9, customer=customer, amount=30_000, method=PaymentMethod.CARD, return_url="/"
-    )
+    payment = start_test_payment(UserFactory(), payable_id=9, amount=30_000)
     db.session.commit()
     tokens = [card_token(app), card_token(app)]
     payment_id = payment.id
@@ -150,11 +148,7 @@ def test_succeeded_arriving_before_the_checkout_commits_has_one_effect(app, db, 
 
 
 def test_a_storm_of_ten_concurrent_deliveries_has_one_effect(app, db, signal_log):
-    customer = UserFactory()
-    db.session.flush()
-    payment = start_payment(
-        payable_type=PAYABLE, payable_id=5, customer=customer, amount=21_000, method=PaymentMethod.CARD, return_url="/"
-    )
+    payment = start_test_payment(UserFactory(), payable_id=5, amount=21_000)
     db.session.commit()
     pay_at_stripe(app, payment)
     payload, headers = signed(event_for(app, payment.intent_id))
@@ -175,11 +169,7 @@ def test_a_storm_of_ten_concurrent_deliveries_has_one_effect(app, db, signal_log
 def test_a_checkout_return_reading_stale_state_does_not_fail_or_repeat(app, db, signal_log):
     """The return page read the payment (pending), then the webhook committed it, then the page
     syncs: no error, no second effect (SQLite: stale snapshot retried; PostgreSQL: FOR UPDATE)."""
-    customer = UserFactory()
-    db.session.flush()
-    payment = start_payment(
-        payable_type=PAYABLE, payable_id=6, customer=customer, amount=9_000, method=PaymentMethod.CARD, return_url="/"
-    )
+    payment = start_test_payment(UserFactory(), payable_id=6, amount=9_000)
     db.session.commit()
     pay_at_stripe(app, payment)
     payload, headers = signed(event_for(app, payment.intent_id))

@@ -7,7 +7,8 @@ import pytest
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import start_payment
 from tests.factories import UserFactory
-from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token
+from tests.payments.conftest import PAYABLE
+from tests.payments.helpers import DECLINED_CARD, card_token
 
 
 @pytest.fixture

@@ -8,19 +8,16 @@ from datetime import timedelta
 import pytest
 
 from portal.database import utcnow
-from portal.payments.models import Payment, PaymentMethod, PaymentStatus, WebhookEvent
-from portal.payments.services import confirm_card, reconcile, start_payment
+from portal.payments.models import Payment, PaymentStatus, WebhookEvent
+from portal.payments.services import confirm_card, reconcile
 from tests.factories import UserFactory
-from tests.payments.conftest import DECLINED_CARD, PAYABLE, card_token, event_for, signed, stripe_get
+from tests.payments.conftest import event_for, signed, stripe_get
+from tests.payments.helpers import DECLINED_CARD, card_token, start
 
 
 @pytest.fixture
 def payment(db):
-    customer = UserFactory()
-    db.session.flush()
-    payment = start_payment(
-        payable_type=PAYABLE, payable_id=3, customer=customer, amount=15_000, method=PaymentMethod.CARD, return_url="/"
-    )
+    payment = start(UserFactory(), payable_id=3, amount=15_000)
     db.session.commit()
     return payment
 

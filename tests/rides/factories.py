@@ -13,6 +13,7 @@ from portal.rides import services as rides
 from portal.rides.models import DriverAvailability, RidePackage
 from tests.couriers.factories import make_driver
 from tests.factories import UserFactory
+from tests.payments.helpers import card_token
 
 
 def package(
@@ -54,22 +55,26 @@ class CustomerFactory(UserFactory):
     name = factory.Sequence(lambda n: f"Tourist {n}")
 
 
-def card_token(app, number: str = "4242424242424242") -> str:
-    """What Stripe.js does in the browser: the card goes to (local)stripe, we get a token."""
-    import httpx
-
-    response = httpx.post(
-        f"{app.config['STRIPE_API_BASE']}/v1/tokens",
-        data={
-            "card[number]": number,
-            "card[exp_month]": "12",
-            "card[exp_year]": "2031",
-            "card[cvc]": "123",
-            "key": app.config["STRIPE_PUBLISHABLE_KEY"],
-        },
+def book(
+    customer,
+    package: RidePackage,
+    night: date,
+    *,
+    departure: int = 0,
+    address: str = "Homestay Kemiren, Glagah",
+    token: str | None = None,
+    now: datetime | None = None,
+):
+    """A seat held through the real booking service, on the package's first departure unless told."""
+    return rides.book_ride(
+        customer,
+        package=package,
+        departure=package.active_departures[departure],
+        night=night,
+        pickup_address=address,
+        token=token or f"t-{customer.id}-{night}-{departure}",
+        now=now,
     )
-    assert response.status_code == 200, response.text
-    return response.json()["id"]
 
 
 def pay(app, booking, *, now: datetime | None = None):
@@ -82,3 +87,17 @@ def pay(app, booking, *, now: datetime | None = None):
     payments.confirm_card(payment, card_token(app), now=now)
     db.session.flush()
     return payment
+
+
+def paid_booking(app, package: RidePackage, night: date, *, customer=None, driver_user=None, token=None):
+    """A confirmed ride: a driver free that night (a new one unless given), a hold, paid by card."""
+    from portal.rides.models import BookingStatus
+
+    driver_user = driver_user or driver()
+    available(driver_user, night)
+    booking = book(customer or CustomerFactory(), package, night, token=token)
+    db.session.commit()
+    pay(app, booking)
+    db.session.commit()
+    assert booking.state == BookingStatus.CONFIRMED
+    return booking

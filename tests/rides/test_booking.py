@@ -109,14 +109,7 @@ def test_a_double_submitted_form_makes_one_booking(auth, db, customer, blue_fire
 
 
 def test_a_full_night_answers_full_and_offers_the_waitlist(auth, db, customer, blue_fire, trail_driver, night):
-    rides.book_ride(
-        f.CustomerFactory(),
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="Somewhere 1",
-        token="a",
-    )
+    f.book(f.CustomerFactory(), blue_fire, night, address="Somewhere 1", token="a")
     db.session.commit()
     auth.login(customer)
     page, data = booking_form(auth, blue_fire, night)
@@ -185,14 +178,7 @@ def test_an_unknown_package_is_404_and_a_closed_night_says_why(
 
 def test_someone_elses_booking_is_404(auth, db, customer, blue_fire, trail_driver, night):
     other = f.CustomerFactory()
-    booking = rides.book_ride(
-        other,
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="Somewhere 1",
-        token="a",
-    )
+    booking = f.book(other, blue_fire, night, address="Somewhere 1", token="a")
     db.session.commit()
     auth.login(customer)
     assert auth.client.get(f"/rides/bookings/{booking.id}").status_code == 404
@@ -217,14 +203,7 @@ def test_giving_up_a_hold_cancels_its_payment(auth, db, customer, blue_fire, tra
 def test_on_the_night_the_booking_page_tracks_the_driver_and_polls_itself(
     app, auth, db, customer, blue_fire, trail_driver, night
 ):
-    booking = rides.book_ride(
-        customer,
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="Homestay 12",
-        token="n",
-    )
+    booking = f.book(customer, blue_fire, night, address="Homestay 12", token="n")
     db.session.commit()
     f.pay(app, booking)
     booking.pickup_at = rides.utcnow() + timedelta(hours=1)  # as if the night had come
@@ -236,14 +215,7 @@ def test_on_the_night_the_booking_page_tracks_the_driver_and_polls_itself(
 
 
 def test_the_sweep_command_expires_holds(app, db, customer, blue_fire, trail_driver, night):
-    booking = rides.book_ride(
-        customer,
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="Homestay 12",
-        token="s",
-    )
+    booking = f.book(customer, blue_fire, night, address="Homestay 12", token="s")
     booking.hold_expires_at = rides.utcnow() - timedelta(minutes=1)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["rides", "sweep"])

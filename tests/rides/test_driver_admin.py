@@ -53,14 +53,7 @@ def test_a_driver_offers_nights_and_rides_tonight(app, auth, db, blue_fire):
     assert rides.free_seats(night) == 1
 
     tourist = f.CustomerFactory(phone="+6281299990000")
-    booking = rides.book_ride(
-        tourist,
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="Homestay Osing",
-        token="t",
-    )
+    booking = f.book(tourist, blue_fire, night, address="Homestay Osing", token="t")
     db.session.commit()
     f.pay(app, booking)
     db.session.commit()
@@ -89,14 +82,7 @@ def test_a_driver_cannot_move_someone_elses_ride(app, auth, db, blue_fire):
     night = rides.next_bookable_night() + timedelta(days=1)
     mine, other = f.driver(), f.driver()
     f.available(other, night)
-    booking = rides.book_ride(
-        f.CustomerFactory(),
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="x 12345",
-        token="t",
-    )
+    booking = f.book(f.CustomerFactory(), blue_fire, night, address="x 12345", token="t")
     db.session.commit()
     auth.login(mine)
     assert auth.post(f"/rides/driver/rides/{booking.id}/completed", page="/rides/driver").status_code == 404
@@ -105,18 +91,7 @@ def test_a_driver_cannot_move_someone_elses_ride(app, auth, db, blue_fire):
 def test_no_show_after_the_pickup_time(app, db, blue_fire):
     night = rides.next_bookable_night() + timedelta(days=1)
     driver = f.driver()
-    f.available(driver, night)
-    booking = rides.book_ride(
-        f.CustomerFactory(),
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="x 12345",
-        token="t",
-    )
-    db.session.commit()
-    f.pay(app, booking)
-    db.session.commit()
+    booking = f.paid_booking(app, blue_fire, night, driver_user=driver)
     import pytest
 
     with pytest.raises(rides.RideError, match="Wait until the pick-up time"):
@@ -190,18 +165,7 @@ def test_moves_made_in_the_courier_workspace_move_the_booking(app, db, blue_fire
 
     night = rides.next_bookable_night() + timedelta(days=1)
     driver = f.driver()
-    f.available(driver, night)
-    booking = rides.book_ride(
-        f.CustomerFactory(),
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="x 12345",
-        token="t",
-    )
-    db.session.commit()
-    f.pay(app, booking)
-    db.session.commit()
+    booking = f.paid_booking(app, blue_fire, night, driver_user=driver)
     delivery = find_delivery(Purpose.RIDE, booking.id)
     mark(delivery, DeliveryStatus.PICKING_UP, by=driver)
     assert booking.state == BookingStatus.DRIVER_ON_THE_WAY

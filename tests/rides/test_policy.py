@@ -21,26 +21,8 @@ def night(app):
     return rides.next_bookable_night() + timedelta(days=3)
 
 
-def paid_booking(app, db, package, night, customer=None):
-    driver = f.driver()
-    f.available(driver, night)
-    booking = rides.book_ride(
-        customer or f.CustomerFactory(),
-        package=package,
-        departure=package.active_departures[0],
-        night=night,
-        pickup_address="Homestay Kemiren, Glagah",
-        token=f"t-{driver.id}",
-    )
-    db.session.commit()
-    f.pay(app, booking)
-    db.session.commit()
-    assert booking.state == BookingStatus.CONFIRMED
-    return booking
-
-
 def test_the_policy_full_then_half_then_nothing(app, db, blue_fire, night):
-    booking = paid_booking(app, db, blue_fire, night)
+    booking = f.paid_booking(app, blue_fire, night)
     pickup = booking.pickup_at
     assert rides.refund_due(booking, now=pickup - timedelta(hours=24)) == 350_000
     assert rides.refund_due(booking, now=pickup - timedelta(hours=23, minutes=59)) == 175_000
@@ -49,7 +31,7 @@ def test_the_policy_full_then_half_then_nothing(app, db, blue_fire, night):
 
 
 def test_cancelling_early_refunds_in_full_and_frees_the_driver(app, db, blue_fire, night):
-    booking = paid_booking(app, db, blue_fire, night)
+    booking = f.paid_booking(app, blue_fire, night)
     refunded = rides.cancel_booking(booking, by=booking.customer)
     db.session.commit()
     assert refunded == 350_000 and booking.refunded_amount == 350_000
@@ -60,7 +42,7 @@ def test_cancelling_early_refunds_in_full_and_frees_the_driver(app, db, blue_fir
 
 
 def test_cancelling_late_refunds_half(app, db, blue_fire, night):
-    booking = paid_booking(app, db, blue_fire, night)
+    booking = f.paid_booking(app, blue_fire, night)
     refunded = rides.cancel_booking(booking, by=booking.customer, now=booking.pickup_at - timedelta(hours=2))
     db.session.commit()
     assert refunded == 175_000
@@ -68,14 +50,14 @@ def test_cancelling_late_refunds_half(app, db, blue_fire, night):
 
 
 def test_cancelling_after_pickup_refunds_nothing(app, db, blue_fire, night):
-    booking = paid_booking(app, db, blue_fire, night)
+    booking = f.paid_booking(app, blue_fire, night)
     assert rides.cancel_booking(booking, by=booking.customer, now=booking.pickup_at + timedelta(minutes=5)) == 0
     db.session.commit()
     assert rides.payment_of(booking).status == PaymentStatus.SUCCEEDED
 
 
 def test_cancel_over_http_shows_the_refund(app, auth, db, blue_fire, night):
-    booking = paid_booking(app, db, blue_fire, night)
+    booking = f.paid_booking(app, blue_fire, night)
     auth.login(booking.customer)
     page = f"/rides/bookings/{booking.id}"
     assert "you get the full Rp350.000 back" in auth.client.get(page).get_data(as_text=True)
@@ -86,17 +68,10 @@ def test_cancel_over_http_shows_the_refund(app, auth, db, blue_fire, night):
 
 
 def test_closing_the_route_refunds_everyone_in_full_and_tells_them(app, db, blue_fire, night):
-    paid = paid_booking(app, db, blue_fire, night)
-    other_night = paid_booking(app, db, blue_fire, night + timedelta(days=5))
+    paid = f.paid_booking(app, blue_fire, night)
+    other_night = f.paid_booking(app, blue_fire, night + timedelta(days=5))
     f.available(f.driver(), night)
-    hold = rides.book_ride(
-        f.CustomerFactory(),
-        package=blue_fire,
-        departure=blue_fire.active_departures[1],
-        night=night,
-        pickup_address="Hotel Santika",
-        token="hold",
-    )
+    hold = f.book(f.CustomerFactory(), blue_fire, night, departure=1, address="Hotel Santika", token="hold")
     db.session.commit()
     rides.start_payment(hold)
     waiting = rides.join_waitlist(
@@ -125,26 +100,12 @@ def test_closing_the_route_refunds_everyone_in_full_and_tells_them(app, db, blue
     assert "refunded in full" in told[paid.customer_id] and "Volcanic activity" in told[paid.customer_id]
     assert paid.driver_id in told and waiting.customer_id in told
     with pytest.raises(rides.RideError, match="closed that night: Volcanic activity"):
-        rides.book_ride(
-            f.CustomerFactory(),
-            package=blue_fire,
-            departure=blue_fire.active_departures[0],
-            night=night,
-            pickup_address="x",
-            token="late",
-        )
+        f.book(f.CustomerFactory(), blue_fire, night, address="x", token="late")
 
 
 def test_paying_after_the_hold_ran_out_takes_the_seat_back_if_free(app, db, blue_fire, night):
     f.available(f.driver(), night)
-    booking = rides.book_ride(
-        f.CustomerFactory(),
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="Homestay",
-        token="late",
-    )
+    booking = f.book(f.CustomerFactory(), blue_fire, night, address="Homestay", token="late")
     db.session.commit()
     rides.start_payment(booking)  # the tourist opens the card page, then dawdles
     db.session.commit()
@@ -158,14 +119,7 @@ def test_paying_after_the_hold_ran_out_takes_the_seat_back_if_free(app, db, blue
 
 def test_a_lapsed_hold_cannot_be_paid_once_the_route_closes(app, db, blue_fire, night):
     f.available(f.driver(), night)
-    booking = rides.book_ride(
-        f.CustomerFactory(),
-        package=blue_fire,
-        departure=blue_fire.active_departures[0],
-        night=night,
-        pickup_address="Homestay",
-        token="lapsed",
-    )
+    booking = f.book(f.CustomerFactory(), blue_fire, night, address="Homestay", token="lapsed")
     db.session.commit()
     rides.start_payment(booking)
     db.session.commit()

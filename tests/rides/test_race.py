@@ -47,14 +47,7 @@ def test_200_concurrent_bookings_for_the_last_seat_make_exactly_one(app, db):
     # Two drivers, one already booked: the night has exactly one seat left.
     f.available(f.driver(), night)
     earlier = f.CustomerFactory()
-    rides.book_ride(
-        earlier,
-        package=package,
-        departure=package.active_departures[0],
-        night=night,
-        pickup_address="Homestay Kawah, Licin",
-        token="first",
-    )
+    f.book(earlier, package, night, address="Homestay Kawah, Licin", token="first")
     customers = [f.CustomerFactory() for _ in range(CONTENDERS)]
     db.session.commit()
     assert rides.free_seats(night) == 1

@@ -15,12 +15,12 @@ from tests.rides.conftest import NIGHT, NOW, later
 
 
 def book(customer, package, *, night=NIGHT, now=NOW, token=None, departure=0):
-    return rides.book_ride(
+    return f.book(
         customer,
-        package=package,
-        departure=package.active_departures[departure],
-        night=night,
-        pickup_address="Homestay Ijen Asri, Jl. Ketapang 7",
+        package,
+        night,
+        departure=departure,
+        address="Homestay Ijen Asri, Jl. Ketapang 7",
         token=token or f"t-{customer.id}-{now.timestamp()}",
         now=now,
     )
