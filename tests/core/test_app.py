@@ -193,7 +193,13 @@ def test_a_strange_language_cookie_is_not_stored_at_registration(client, auth, d
     client.set_cookie("lang", "x" * 40)
     auth.post(
         "/register",
-        {"name": "Wayan", "email": "wayan@example.com", "phone": "081234567891", "password": "rahasia-sekali", "password_confirm": "rahasia-sekali"},
+        {
+            "name": "Wayan",
+            "email": "wayan@example.com",
+            "phone": "081234567891",
+            "password": "rahasia-sekali",
+            "password_confirm": "rahasia-sekali",
+        },
         page="/register",
     )
     assert db.session.scalar(select(User.locale).where(User.email == "wayan@example.com")) is None
