@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db as _db
-from tests.browser.conftest import CHROMIUM_ARGS, PHONE, assert_accessible, login  # noqa: F401
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, assert_accessible, login, pay_by_card  # noqa: F401
 
 DEMO_PASSWORD = "gancang-demo"
 
@@ -65,15 +65,6 @@ def new_page(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", timezone_id="Asia/Jakarta")
     context.set_default_timeout(15_000)
     return context.new_page()
-
-
-def fill_card(page, number: str = "4242424242424242") -> None:
-    card = page.locator("#card-element")
-    card.locator("input[placeholder=number]").fill(number)
-    card.locator("input[placeholder=exp_month]").fill("12")
-    card.locator("input[placeholder=exp_year]").fill("31")
-    card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("68411")
 
 
 def deliver_as_demo_driver(app, pin: str, on_the_way) -> None:
@@ -140,10 +131,10 @@ def test_the_whole_food_story(app, page, browser, live_server, demo):
     expect(place).to_be_visible()
     expect(page.get_by_label("Note for the driver (optional)")).to_have_value("Blue gate, ring the bell")
     assert_accessible(page)
+    total = place.text_content().split("·")[-1].strip()
     place.click()
     expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
-    fill_card(page)
-    page.get_by_role("button", name=re.compile(r"^Pay Rp")).click()
+    pay_by_card(page, total)  # the card page asks for the total the order showed
     expect(page.get_by_role("heading", name=re.compile(r"^Order \d+$"))).to_be_visible()
     expect(page.locator(".order-status")).to_contain_text("Placed")
     order_url = page.url

@@ -19,7 +19,7 @@ from portal.payments.models import PaymentStatus
 from portal.payments.services import confirm_card, payment_for, sync_payment
 from tests.couriers.factories import make_driver
 from tests.food.factories import DishFactory, WarungFactory
-from tests.payments.conftest import card_token
+from tests.payments.helpers import card_token
 
 HOMESTAY = {"address": "Osing Kemiren Homestay, Kemiren", "lat": -8.2127, "lng": 114.3204, "note": "blue gate"}
 
