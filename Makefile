@@ -56,8 +56,10 @@ format: $(VENV)/.installed
 test: setup lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The food pages against a bare route (bench/results.json), then the Ijen booking race.
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/rides.py
 
 # The Ijen booking race: 200 simultaneous POSTs for the last seat (and for 50 seats); throughput
 # and p95. BENCH_DATABASE_URL=postgresql://… runs it on a fresh PostgreSQL database.
