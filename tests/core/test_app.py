@@ -203,3 +203,34 @@ def test_a_strange_language_cookie_is_not_stored_at_registration(client, auth, d
         page="/register",
     )
     assert db.session.scalar(select(User.locale).where(User.email == "wayan@example.com")) is None
+
+
+def test_the_signed_in_user_and_roles_load_in_one_query(app, db):
+    from sqlalchemy import event
+
+    from portal import _load_user
+    from portal.accounts.models import Role
+    from tests.factories import UserFactory
+
+    driver = UserFactory(roles=[Role.DRIVER, Role.OWNER])
+    UserFactory(roles=[Role.ADMIN])  # someone else's roles never come along
+    db.session.commit()
+    token = driver.session_token
+    db.session.expunge_all()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        loaded = _load_user(token)
+        roles = loaded.role_names
+        assert loaded.has_role(Role.DRIVER) and loaded.has_role(Role.OWNER)
+        assert not loaded.has_role(Role.ADMIN)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(roles) == 2
+    assert len(statements) == 1
+    assert _load_user("not-a-token") is None
