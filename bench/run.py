@@ -11,7 +11,7 @@
 
 Needs `wrk` (Debian/Ubuntu: `apt-get install -y wrk`; macOS: `brew install wrk`).
 Options: --duration SECONDS per run (default 5), --rounds N (default 3, median ratio reported),
---connections N (default 16), --workers N (default: CPUs), --fresh.
+--connections N (default 16), --workers N (default: CPUs), --only ROUTE…, --fresh.
 """
 
 from __future__ import annotations
@@ -468,6 +468,11 @@ def run(args) -> int:
             lua_get({**common, "HX-Request": "true", "If-None-Match": state["etag"]}),
         ),
     }
+    if args.only:
+        unknown = set(args.only) - set(scenarios)
+        if unknown:
+            raise SystemExit(f"unknown route(s) {sorted(unknown)}; choose from {sorted(scenarios)}")
+        scenarios = {name: scenarios[name] for name in args.only}
     baseline_script = lua_get(common)
     results: dict[str, dict] = {}
     try:
@@ -545,6 +550,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--only", nargs="+", metavar="ROUTE", help=f"measure only these: {', '.join(TARGETS)}")
     return run(parser.parse_args())
 
 

@@ -72,7 +72,9 @@ class Config:
         # Fernet key (urlsafe base64 of 32 bytes) for NIK and other personal data at rest.
         self.DATA_KEY = env("DATA_KEY")
         self.SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", f"sqlite:///{INSTANCE / 'gancang.db'}"))
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A server connection can die between requests (restart, idle timeout): check it when
+        # it leaves the pool. A SQLite file cannot, and the ping would cost every transaction.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
         self.REDIS_URL = env("REDIS_URL")
         # "inline" runs a job right after the commit that enqueued it; "rq" sends it to Redis.
         self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import wraps
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
@@ -52,18 +53,61 @@ class Base(DeclarativeBase):
 
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_serialized: ContextVar[bool] = ContextVar("sqlite_serialized", default=False)
+# None: decided by the request method (below). True/False: set by serialized() / write_lock_late.
+_write_lock: ContextVar[bool | None] = ContextVar("sqlite_write_lock", default=None)
 
 
 @contextmanager
 def serialized() -> Iterator[None]:
-    """Outside a request (jobs, CLI, tests), make the next SQLite transaction take the write lock
-    when it begins, as POST requests do. On PostgreSQL rows are locked with FOR UPDATE instead."""
-    token = _serialized.set(True)
+    """Make the next SQLite transaction take the write lock when it begins, as POST requests
+    do: for jobs, the CLI and tests, and for the write inside a `write_lock_late` view.
+    On PostgreSQL rows are locked with FOR UPDATE instead."""
+    token = _write_lock.set(True)
     try:
         yield
     finally:
-        _serialized.reset(token)
+        _write_lock.reset(token)
+
+
+def write_lock_late(view: Callable) -> Callable:
+    """For a POST whose only write is one atomic statement (an upsert that checks its own
+    conditions): SQLite reads (the user, the form's checks) run without the write lock, and the
+    view takes it only inside `write_transaction()`. Under load the lock is held for one
+    statement instead of the whole request, so writers stop queueing behind each other."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = _write_lock.set(False)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _write_lock.reset(token)
+
+    return wrapper
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """End the read transaction, run the block in its own short write transaction, commit.
+
+    Objects loaded before (the signed-in user) stay loaded across both commits, so nothing is
+    read again inside the locked section or after it. On error the block is rolled back.
+    """
+    from portal.extensions import db
+
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # a SQLite read snapshot cannot be upgraded once another writer committed
+        with serialized():
+            try:
+                yield
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        session.expire_on_commit = expire
 
 
 @event.listens_for(Engine, "connect")
@@ -90,8 +134,7 @@ def _sqlite_on_begin(conn) -> None:
     """
     if conn.dialect.name != "sqlite":
         return
-    if has_request_context():
-        writing = request.method not in _READ_METHODS
-    else:
-        writing = _serialized.get()
+    writing = _write_lock.get()
+    if writing is None:
+        writing = has_request_context() and request.method not in _READ_METHODS
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

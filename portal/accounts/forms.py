@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from portal.accounts.models import Role, User
 from portal.accounts.phone import InvalidPhone, to_e164
 from portal.extensions import db
+from portal.forms import Form
 
 
 class PhoneField(TelField):
@@ -24,7 +24,7 @@ class PhoneField(TelField):
             raise ValidationError(_l("Enter an Indonesian phone number, e.g. 0812 3456 7890.")) from None
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = PhoneField(_l("Phone (WhatsApp)"), validators=[DataRequired()])
@@ -40,14 +40,14 @@ class RegisterForm(FlaskForm):
             raise ValidationError(_l("An account with this email already exists. Log in instead?"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
     password_confirm = PasswordField(
@@ -56,19 +56,19 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     phone = PhoneField(_l("Phone (WhatsApp)"), validators=[DataRequired()])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     lang = HiddenField(validators=[DataRequired()])
     next = HiddenField()
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     role = SelectField(_l("Role"), choices=lambda: [SelectChoice(r.value, r.label) for r in Role])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """For bare POST buttons: carries only the CSRF token."""

@@ -4,7 +4,6 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
@@ -16,6 +15,7 @@ from portal.accounts import nik
 from portal.couriers.contract import Vehicle
 from portal.couriers.models import LANGUAGE_LABELS, VEHICLE_LABELS, DriverProfile
 from portal.extensions import db
+from portal.forms import Form
 
 NIK_MESSAGES = {
     "length": _l("A NIK has exactly 16 digits."),
@@ -32,7 +32,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class DriverApplicationForm(FlaskForm):
+class DriverApplicationForm(Form):
     nik = StringField(
         _l("NIK (16 digits, from your KTP)"),
         validators=[DataRequired()],
@@ -85,13 +85,13 @@ class DriverApplicationForm(FlaskForm):
         field.data = plate
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         _l("Reason (the applicant reads this)"), validators=[DataRequired(), Length(max=500)], render_kw={"rows": 2}
     )
 
 
-class PinForm(FlaskForm):
+class PinForm(Form):
     pin = StringField(
         _l("Recipient's PIN"),
         validators=[DataRequired(), Length(min=4, max=6)],

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FloatField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from portal.forms import Form
 
-class BookingForm(FlaskForm):
+
+class BookingForm(Form):
     """POST /rides/bookings: `package date departure pickup_address`, the pin, and a one-time token
     so a double-submitted form makes one booking."""
 
@@ -22,18 +23,18 @@ class BookingForm(FlaskForm):
     token = HiddenField(validators=[Optional(), Length(max=64)])
 
 
-class WaitlistForm(FlaskForm):
+class WaitlistForm(Form):
     package = HiddenField(validators=[DataRequired()])
     date = HiddenField(validators=[DataRequired()])
     departure = HiddenField(validators=[DataRequired()])
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(Form):
     night = HiddenField(validators=[DataRequired()])
     available = HiddenField(validators=[DataRequired()])
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     first_night = DateField(_l("First night closed"), validators=[DataRequired()])
     last_night = DateField(_l("Last night closed"), validators=[DataRequired()])
     reason_en = StringField(_l("Reason (English)"), validators=[DataRequired(), Length(max=300)])
@@ -44,7 +45,7 @@ class ClosureForm(FlaskForm):
     )
 
 
-class PackageForm(FlaskForm):
+class PackageForm(Form):
     slug = StringField(
         _l("Short name in the address"),
         validators=[
