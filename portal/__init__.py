@@ -135,11 +135,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
-    from flask_wtf.csrf import generate_csrf
 
     from portal import navigation
+    from portal.pagecache import csrf_token_value
 
-    app.add_template_global(generate_csrf, "csrf_token_value")
+    app.add_template_global(csrf_token_value)
     app.add_template_global(navigation.nav_links)
     app.add_template_global(navigation.admin_links)
     app.add_template_global(navigation.services)

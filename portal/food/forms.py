@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.accounts.forms import PhoneField
 from portal.food.models import MAX_QUANTITY, PRICE_CAP
+from portal.forms import Form
 
 WEEKDAYS = (
     _l("Monday"),
@@ -58,7 +58,7 @@ class LongitudeField(DecimalField):
         )
 
 
-class WarungForm(FlaskForm):
+class WarungForm(Form):
     name = StringField(_l("Warung name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
@@ -91,7 +91,7 @@ class WarungForm(FlaskForm):
         return ok
 
 
-class DishForm(FlaskForm):
+class DishForm(Form):
     name = StringField(_l("Name (Indonesian)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(_l("Description (Indonesian)"), validators=[Optional(), Length(max=500)])
@@ -108,7 +108,7 @@ class DishForm(FlaskForm):
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = StringField(
         _l("Reason for the customer"), validators=[DataRequired(_l("Tell the customer why.")), Length(max=300)]
     )
@@ -128,7 +128,7 @@ class QuantityField(IntegerField):
             raise ValueError(_l("Enter a quantity as a whole number, e.g. 2.")) from None
 
 
-class AddToCartForm(FlaskForm):
+class AddToCartForm(Form):
     dish_id = IntegerField(validators=[InputRequired()])
     # Left out by the menu's "+ Add" buttons: one more.
     quantity = QuantityField(
@@ -141,7 +141,7 @@ class AddToCartForm(FlaskForm):
     )
 
 
-class CartQuantityForm(FlaskForm):
+class CartQuantityForm(Form):
     quantity = QuantityField(
         _l("Quantity"),
         validators=[
@@ -151,7 +151,7 @@ class CartQuantityForm(FlaskForm):
     )
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(Form):
     warung_id = HiddenField(validators=[DataRequired()])
     token = HiddenField()
     expected_total = HiddenField()
@@ -171,7 +171,7 @@ class CheckoutForm(FlaskForm):
             raise ValidationError(_l("Choose a cart."))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     warung_stars = RadioField(
         _l("The food"),
         choices=[SelectChoice(str(n), str(n)) for n in range(5, 0, -1)],
@@ -183,9 +183,9 @@ class RatingForm(FlaskForm):
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class ClosedTodayForm(FlaskForm):
+class ClosedTodayForm(Form):
     closed = BooleanField(_l("Closed today"))
 
 
-class AdminRejectForm(FlaskForm):
+class AdminRejectForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])

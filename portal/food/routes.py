@@ -1,23 +1,33 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from decimal import Decimal
+from functools import cache
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from markupsafe import escape
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
+from portal.database import write_lock_late, write_transaction
 from portal.extensions import db
 from portal.food import bp
 from portal.food import services as food
@@ -36,6 +46,7 @@ from portal.food.models import Dish, FoodOrder, OrderStatus, Warung, WarungStatu
 from portal.food.photos import PhotoError, save_photo, upload_dir
 from portal.htmx import not_modified, render, with_etag
 from portal.i18n import LANG_COOKIE
+from portal.pagecache import PageCache, fill_csrf, shell_key
 
 PER_PAGE = 20
 YEAR = 60 * 60 * 24 * 365
@@ -89,90 +100,90 @@ def warungs():
     )
 
 
-_MENU_CACHE: OrderedDict[tuple, str] = OrderedDict()
-_MENU_CACHE_SIZE = 256
-_MENU_LOCK = threading.Lock()
-CSRF_SLOT = "__CSRF_TOKEN__"
-
-
-def _cached_menu(key: tuple) -> str | None:
-    with _MENU_LOCK:
-        html = _MENU_CACHE.get(key)
-        if html is not None:
-            _MENU_CACHE.move_to_end(key)
-        return html
-
-
-def _remember_menu(key: tuple, html: str) -> None:
-    with _MENU_LOCK:
-        _MENU_CACHE[key] = html
-        while len(_MENU_CACHE) > _MENU_CACHE_SIZE:
-            _MENU_CACHE.popitem(last=False)
+MENU_PAGES = PageCache()
+EMPTY_CART_BAR = '<p id="cart-bar" class="cart-bar"></p>'
 
 
 def _in_cart(dish_id: int, quantity: int) -> str:
     return f'<span id="cart-{dish_id}" class="in-cart">{escape(_("%(n)s in cart", n=quantity))}</span>'
 
 
-@bp.get("/warungs/<slug>")
-def warung(slug: str):
-    """The menu. Its dish list is rendered once per menu version, language and day, and kept
-    in this process: later visits only add this visitor's CSRF token and cart quantities.
-    The version (latest dish change, dish count) comes with the warung in the same query."""
+@cache
+def _menu_version():
+    """The warung (with its hours) and its menu's version, the latest dish change and the
+    number of dishes, in one query; built once per process."""
     last_change = select(func.max(Dish.updated_at)).where(Dish.warung_id == Warung.id).scalar_subquery()
     dish_count = select(func.count(Dish.id)).where(Dish.warung_id == Warung.id).scalar_subquery()
-    row = (
-        db.session.execute(
-            select(Warung, last_change, dish_count).where(Warung.slug == slug).options(joinedload(Warung.periods))
-        )
-        .unique()
-        .first()
+    return (
+        select(Warung, last_change, dish_count)
+        .where(Warung.slug == bindparam("slug"))
+        .options(joinedload(Warung.periods))
     )
+
+
+@cache
+def _cart_at():
+    return (
+        select(food.CartItem.dish_id, food.CartItem.quantity, Dish.price)
+        .join(Dish, Dish.id == food.CartItem.dish_id)
+        .where(food.CartItem.user_id == bindparam("user_id"), food.CartItem.warung_id == bindparam("warung_id"))
+    )
+
+
+@bp.get("/warungs/<slug>")
+def warung(slug: str):
+    """The menu: the busiest page. It is rendered once per version of the warung and its menu,
+    language, day, open/closed and layout (portal.pagecache), and kept in this process; every
+    visit reads the version (with the warung, one query) and this visitor's cart, then fills
+    in the CSRF token, the cart quantities and the cart bar."""
+    row = db.session.execute(_menu_version(), {"slug": slug}).unique().first()
     warung = row[0] if row else None
     signed_in = current_user.is_authenticated
     if warung is None or not (
         warung.verified or (signed_in and (warung.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
     ):
         abort(404)
-    today = today_wib()
-    key = (warung.id, row[1], row[2], locale(), today, signed_in)
-    menu_html = _cached_menu(key)
-    if menu_html is None:
-        dishes = food.menu(warung.id, current_user)
-        quantities = {dish.id: (quantity, dish.price) for dish, quantity in dishes if quantity}
-        categories: dict[str, list] = {}
-        for dish, _quantity in dishes:
-            categories.setdefault(dish.category or "", []).append(dish)
-        menu_html = render_template(
-            "food/_menu.html", categories=categories, locale=locale(), today=today, signed_in=signed_in
-        )
-        _remember_menu(key, menu_html)
-    elif signed_in:
+    today, open_now = today_wib(), warung.is_open()
+    shell = shell_key() if warung.verified else None  # an owner's preview is never shared
+    hours = tuple((p.weekday, p.opens, p.closes) for p in warung.periods)
+    key = shell and ("menu", warung.id, warung.updated_at, hours, row[1], row[2], today, open_now, shell)
+    quantities: dict[int, tuple[int, int]] = {}
+    if signed_in:
         quantities = {
             dish_id: (quantity, price)
-            for dish_id, quantity, price in db.session.execute(
-                select(food.CartItem.dish_id, food.CartItem.quantity, Dish.price)
-                .join(Dish, Dish.id == food.CartItem.dish_id)
-                .where(food.CartItem.user_id == current_user.id, food.CartItem.warung_id == warung.id)
+            for dish_id, quantity, price in db.session.connection().execute(
+                _cart_at(), {"user_id": current_user.id, "warung_id": warung.id}
             )
         }
-    else:
-        quantities = {}
-    if signed_in:
-        menu_html = menu_html.replace(CSRF_SLOT, generate_csrf())
-        for dish_id, (quantity, _price) in quantities.items():
-            menu_html = menu_html.replace(
-                f'<span id="cart-{dish_id}" class="in-cart"></span>', _in_cart(dish_id, quantity), 1
-            )
-    return render(
-        "food/warung.html",
-        warung=warung,
-        menu_html=Markup(menu_html),  # noqa: S704 - rendered by our own autoescaped template above
-        cart_count=sum(q for q, _p in quantities.values()),
-        cart_total=sum(q * p for q, p in quantities.values()),
-        open_now=warung.is_open(),
-        weekday_names=WEEKDAYS,
-    )
+
+    def render_page() -> str:
+        categories: dict[str, list] = {}
+        for dish, _quantity in food.menu(warung.id, None):
+            categories.setdefault(dish.category or "", []).append(dish)
+        return render_template(
+            "food/warung.html",
+            warung=warung,
+            categories=categories,
+            locale=locale(),
+            today=today,
+            signed_in=signed_in,
+            cart_count=0,
+            cart_total=0,
+            open_now=open_now,
+            weekday_names=WEEKDAYS,
+        )
+
+    html = fill_csrf(MENU_PAGES.page(key, render_page))
+    for dish_id, (quantity, _price) in quantities.items():
+        html = html.replace(f'<span id="cart-{dish_id}" class="in-cart"></span>', _in_cart(dish_id, quantity), 1)
+    if count := sum(q for q, _p in quantities.values()):
+        bar = render_template(
+            "food/_cart_bar.html", cart_count=count, cart_total=sum(q * p for q, p in quantities.values())
+        )
+        html = html.replace(EMPTY_CART_BAR, bar, 1)
+    response = make_response(html)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/media/food/<name>")
@@ -510,39 +521,43 @@ def _back_to(dish: Dish | None):
 
 
 @bp.post("/cart/items")
+@write_lock_late
 @login_required
 def add_to_cart():
-    """ "+ Add" on the menu. htmx gets a small fragment: this dish's count and the cart bar."""
+    """ "+ Add" on the menu. htmx gets a small fragment: this dish's count and the cart bar.
+
+    Three queries when it works: the user, one upsert (the only moment SQLite's write lock is
+    held), the cart bar. The dish itself is read only to explain a refusal or for the no-JS page.
+    """
     form = AddToCartForm()
     dish_id = form.dish_id.data if isinstance(form.dish_id.data, int) else None
-    dish = db.session.get(Dish, dish_id, options=[joinedload(Dish.warung)]) if dish_id else None
-    error, quantity = None, 0
+    lang = locale()  # resolved now: the user stays loaded, but say it before any rollback
+    error, added = None, None
     if form.validate_on_submit():
         try:
-            quantity = food.add_to_cart(current_user, dish_id, form.quantity.data or 1).quantity
+            with write_transaction():
+                added = food.add_to_cart(current_user, dish_id, form.quantity.data or 1)
         except food.FoodError as exc:
-            db.session.rollback()
             error = str(exc)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors) or _("Something is missing.")
-    fragment = request.headers.get("HX-Request") and dish is not None
-    if fragment:
-        # Read before the commit expires everything: one query for the cart bar.
-        if error:
+    dish = None
+    if added is None or not request.headers.get("HX-Request"):
+        dish = db.session.get(Dish, dish_id, options=[joinedload(Dish.warung)]) if dish_id else None
+    if request.headers.get("HX-Request") and (added is not None or dish is not None):
+        warung_id = added.warung_id if added else dish.warung_id
+        if added:
+            quantity = added.quantity
+        else:
             quantity = db.session.scalar(
                 select(food.CartItem.quantity).where(
-                    food.CartItem.user_id == current_user.id, food.CartItem.dish_id == dish.id
+                    food.CartItem.user_id == current_user.id, food.CartItem.dish_id == dish_id
                 )
             )
-        count, total = food.cart_summary(current_user, dish.warung_id)
-        name = dish.display_name(locale())
-    if not error:
-        db.session.commit()
-    if fragment:
+        count, total = food.cart_summary(current_user, warung_id)
         return render(
             "food/_added.html",
             dish_id=dish_id,
-            name=name,
             quantity=quantity or 0,
             error=error,
             cart_count=count,
@@ -552,7 +567,7 @@ def add_to_cart():
     if error:
         flash(error, "error")
     elif dish is not None:
-        flash(_("%(dish)s is in your cart.", dish=dish.display_name(locale())), "success")
+        flash(_("%(dish)s is in your cart.", dish=dish.display_name(lang)), "success")
     return _back_to(dish)
 
 

@@ -67,7 +67,7 @@ def test_menu_page_uses_at_most_four_queries(client, auth, db, warung, customer,
         html = client.get(url).get_data(as_text=True)
     assert signed_in.count <= 4, signed_in.count
     assert "2 in cart" in html
-    routes._MENU_CACHE.clear()  # a process that has not rendered this menu yet
+    routes.MENU_PAGES.clear()  # a process that has not rendered this menu yet
     with QueryCounter() as cold:
         html = client.get(url).get_data(as_text=True)
     assert cold.count <= 4, cold.count

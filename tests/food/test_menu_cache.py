@@ -1,0 +1,116 @@
+"""The menu page is rendered once and shared (portal.pagecache): what one visitor sees must
+never reach another, and a change must show on the very next visit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.accounts.models import Role
+from portal.food import routes
+from portal.food import services as food
+from portal.food.models import Dish
+from tests.conftest import AuthActions
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def cold_cache():
+    routes.MENU_PAGES.clear()
+    yield
+    routes.MENU_PAGES.clear()
+
+
+def _token(html: str) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+def test_each_visitor_gets_their_own_token_and_cart(app, db, dishes, customer):
+    other = UserFactory(locale="en")
+    db.session.commit()
+    food.add_to_cart(customer, dishes[0].id, 2)
+    food.add_to_cart(other, dishes[1].id, 3)
+    db.session.commit()
+    url = f"/warungs/{dishes[0].warung.slug}"
+    pages = {}
+    for user in (customer, other):
+        client = app.test_client()
+        AuthActions(client).login(user)
+        client.get("/")  # shows (and uses up) the "welcome" message
+        pages[user.id] = (client, client.get(url).get_data(as_text=True))
+    mine, theirs = pages[customer.id][1], pages[other.id][1]
+    assert len(routes.MENU_PAGES._pages) == 1  # one render, shared
+    assert _token(mine) != _token(theirs)
+    assert "__CSRF_TOKEN__" not in mine + theirs
+    assert f'<span id="cart-{dishes[0].id}" class="in-cart">2 in cart</span>' in mine
+    assert f'id="cart-{dishes[1].id}" class="in-cart">3' not in mine
+    assert f'<span id="cart-{dishes[1].id}" class="in-cart">3 in cart</span>' in theirs
+    assert "Cart: 2 items, Rp50.000" in mine and "Cart: 3 items, Rp66.000" in theirs
+    # The token that came with the shared page works for adding to the cart.
+    client = pages[customer.id][0]
+    response = client.post(
+        "/cart/items",
+        data={"dish_id": dishes[2].id, "csrf_token": _token(mine)},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and "1 in cart" in response.get_data(as_text=True)
+
+
+def test_anonymous_layout_and_language_are_never_mixed_up(app, client, auth, db, dishes, customer):
+    url = f"/warungs/{dishes[0].warung.slug}"
+    anonymous = client.get(url).get_data(as_text=True)
+    assert "Masuk untuk memesan" in anonymous and "+ Tambah" not in anonymous
+    auth.login(customer)  # English speaker
+    english = client.get(url).get_data(as_text=True)
+    assert "+ Add" in english and "Log out" in english and "Masuk untuk memesan" not in english
+    assert 'lang="en"' in english
+    stranger = app.test_client().get(url).get_data(as_text=True)
+    assert "Log out" not in stranger and "Keluar" not in stranger and "+ Tambah" not in stranger
+
+
+def test_roles_in_the_menu_bar_belong_to_the_viewer(app, db, dishes, customer):
+    url = f"/warungs/{dishes[0].warung.slug}"
+    owner = UserFactory(roles=[Role.OWNER], locale="en")
+    db.session.commit()
+    owner_client = app.test_client()
+    AuthActions(owner_client).login(owner)
+    owner_client.get("/")
+    assert "My warung" in owner_client.get(url).get_data(as_text=True)
+    customer_client = app.test_client()
+    AuthActions(customer_client).login(customer)
+    customer_client.get("/")
+    assert "My warung" not in customer_client.get(url).get_data(as_text=True)
+
+
+def test_a_change_shows_on_the_next_visit(client, db, dishes, warung):
+    url = f"/warungs/{warung.slug}"
+    assert "Rujak Soto" in client.get(url).get_data(as_text=True)
+    dish = db.session.get(Dish, dishes[0].id)
+    dish.name = "Rujak Cingur"
+    db.session.commit()
+    assert "Rujak Cingur" in client.get(url).get_data(as_text=True)
+    food.set_sold_out(db.session.get(Dish, dishes[1].id), True)
+    db.session.commit()
+    assert "Habis hari ini" in client.get(url).get_data(as_text=True)
+    warung.description = "Pedas sejak 1978"
+    db.session.commit()
+    assert "Pedas sejak 1978" in client.get(url).get_data(as_text=True)
+    food.set_hours(warung, {day: [(7 * 60, 9 * 60)] for day in range(7)})
+    db.session.commit()
+    hours = warung.periods[0].text
+    assert hours.startswith("07") and hours in client.get(url).get_data(as_text=True)
+    db.session.delete(db.session.get(Dish, dishes[2].id))
+    db.session.commit()
+    assert "Es Temulawak" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_page_with_a_message_waiting_is_not_shared(client, auth, db, dishes, customer):
+    auth.login(customer)
+    url = f"/warungs/{dishes[0].warung.slug}"
+    response = auth.post("/cart/items", {"dish_id": dishes[0].id}, page=url)  # no JS: flash + redirect
+    assert response.status_code == 302
+    flashed = client.get(url).get_data(as_text=True)
+    assert "Rujak Soto is in your cart." in flashed
+    assert "is in your cart." not in client.get(url).get_data(as_text=True)
+    assert all("is in your cart." not in page for page in routes.MENU_PAGES._pages.values())
