@@ -64,6 +64,7 @@ class Config:
     ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIN_SIZE = 300
+    COMPRESS_BR_WINDOW = 18
 
     SEED_DEMO = False
 

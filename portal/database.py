@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -110,6 +110,16 @@ def write_transaction() -> Iterator[None]:
         session.expire_on_commit = expire
 
 
+@contextmanager
+def single_read() -> Iterator[Connection]:
+    """A connection of its own for ONE read statement, outside the request's ORM session: what
+    the hottest polls need and nothing more (on SQLite not even BEGIN/ROLLBACK around it)."""
+    from portal.extensions import db
+
+    with db.engine.connect() as connection:
+        yield connection.execution_options(single_read=True)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     if type(dbapi_connection).__module__ != "sqlite3":
@@ -132,8 +142,8 @@ def _sqlite_on_begin(conn) -> None:
     (POST …) and jobs begin IMMEDIATE, so read-check-write sequences such as "is the seat still
     free?" are serialised the way SELECT ... FOR UPDATE serialises them on PostgreSQL.
     """
-    if conn.dialect.name != "sqlite":
-        return
+    if conn.dialect.name != "sqlite" or conn.get_execution_options().get("single_read"):
+        return  # a lone SELECT (see single_read()) is consistent by itself: no BEGIN, no ROLLBACK
     writing = _write_lock.get()
     if writing is None:
         writing = has_request_context() and request.method not in _READ_METHODS

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal
 from functools import cache
@@ -102,6 +103,7 @@ def warungs():
 
 MENU_PAGES = PageCache()
 EMPTY_CART_BAR = '<p id="cart-bar" class="cart-bar"></p>'
+IN_CART_SLOT = re.compile(r'<span id="cart-(\d+)" class="in-cart"></span>')
 
 
 def _in_cart(dish_id: int, quantity: int) -> str:
@@ -174,8 +176,10 @@ def warung(slug: str):
         )
 
     html = fill_csrf(MENU_PAGES.page(key, render_page))
-    for dish_id, (quantity, _price) in quantities.items():
-        html = html.replace(f'<span id="cart-{dish_id}" class="in-cart"></span>', _in_cart(dish_id, quantity), 1)
+    if quantities:  # one pass over the page, however many dishes are in the cart
+        html = IN_CART_SLOT.sub(
+            lambda m: _in_cart(int(m[1]), quantities[int(m[1])][0]) if int(m[1]) in quantities else m[0], html
+        )
     if count := sum(q for q, _p in quantities.values()):
         bar = render_template(
             "food/_cart_bar.html", cart_count=count, cart_total=sum(q * p for q, p in quantities.values())

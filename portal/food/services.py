@@ -14,16 +14,17 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, or_, select
-from sqlalchemy.orm import lazyload, load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal import activity
 from portal.accounts.models import User
-from portal.database import utcnow
+from portal.database import single_read, utcnow
 from portal.extensions import db
 from portal.food.models import (
     MAX_QUANTITY,
@@ -843,38 +844,64 @@ def newest_placed_id(orders: list[FoodOrder]) -> int:
 
 @cache
 def _poll_statement():
-    """Built once per process (polls are the most frequent request); only the parameters vary."""
+    """Built once per process (polls are the most frequent request); only the parameters vary.
+    Plain columns, no ORM entities: it runs on a bare connection, not the session."""
     from portal.couriers.contract import Purpose
     from portal.couriers.models import Delivery
 
     return (
-        select(FoodOrder.status, FoodOrder.updated_at, FoodOrder.customer_id == User.id, User.locale, Delivery)
+        select(
+            FoodOrder.status,
+            FoodOrder.updated_at,
+            (FoodOrder.customer_id == User.id).label("is_customer"),
+            User.locale,
+            *(column.label(f"delivery_{column.key}") for column in _delivery_etag_columns(Delivery)),
+        )
         .join(Warung, Warung.id == FoodOrder.warung_id)
         .join(User, or_(User.id == FoodOrder.customer_id, User.id == Warung.owner_id))
         .outerjoin(Delivery, and_(Delivery.purpose == Purpose.FOOD, Delivery.origin_id == FoodOrder.id))
         .where(FoodOrder.id == bindparam("order_id"), User.session_token == bindparam("token"))
         .order_by(Delivery.id.desc())
         .limit(1)
-        # Only what tracking_etag reads; anything else it may read later still loads on access.
-        .options(
-            lazyload("*"),
-            load_only(
-                Delivery.id,
-                Delivery.status,
-                Delivery.updated_at,
-                Delivery.courier_id,
-                Delivery.courier_name,
-                Delivery.eta,
-                Delivery.retry_at,
-            ),
-        )
     )
 
 
-def poll_state(order_id: int, session_token: str):
-    """(status, updated_at, viewer is the customer, viewer's locale, latest Delivery) when the
-    holder of `session_token` may see the order, else None: everything the tracking ETag needs."""
-    return db.session.execute(_poll_statement(), {"order_id": order_id, "token": session_token}).first()
+def _delivery_etag_columns(Delivery):
+    """What portal.couriers.services.tracking_etag reads of a delivery."""
+    return (
+        Delivery.id,
+        Delivery.status,
+        Delivery.updated_at,
+        Delivery.courier_id,
+        Delivery.courier_name,
+        Delivery.eta,
+        Delivery.retry_at,
+    )
+
+
+class PollState(NamedTuple):
+    status: str
+    updated_at: datetime
+    is_customer: bool
+    locale: str | None
+    delivery: SimpleNamespace | None  # the delivery's ETag fields, when there is one
+
+
+def poll_state(order_id: int, session_token: str) -> PollState | None:
+    """What the tracking ETag needs, when the holder of `session_token` may see the order; else None.
+
+    One query on a connection of its own: an unchanged poll never opens an ORM session."""
+    with single_read() as connection:
+        row = connection.execute(_poll_statement(), {"order_id": order_id, "token": session_token}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    delivery = None
+    if values["delivery_id"] is not None:
+        delivery = SimpleNamespace(
+            **{k.removeprefix("delivery_"): v for k, v in values.items() if k.startswith("delivery_")}
+        )
+    return PollState(row.status, row.updated_at, bool(row.is_customer), row.locale, delivery)
 
 
 # ---------------------------------------------------------------------------------------------

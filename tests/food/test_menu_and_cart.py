@@ -146,3 +146,39 @@ def test_anonymous_sees_menu_and_is_asked_to_log_in(client, dishes):
     html = client.get(f"/warungs/{dishes[0].warung.slug}").get_data(as_text=True)
     assert "Rujak Soto" in html and "/login" in html
     assert client.post("/cart/items", data={"dish_id": dishes[0].id}).status_code in (302, 400)
+
+
+def test_simultaneous_taps_each_count_and_the_cap_holds(app, db, dishes, customer):
+    """Six tabs tap "+ Add" ten times each at once: every tap counts until the cap of 50,
+    then the rest are refused with a message; nothing is lost or counted twice."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import AuthActions
+
+    url, dish_id = f"/warungs/{dishes[0].warung.slug}", dishes[0].id
+    clients = []
+    for _ in range(6):  # the login rate limit allows 10 a minute
+        tab = app.test_client()
+        AuthActions(tab).login(customer)
+        clients.append((tab, AuthActions(tab).csrf_token(url)))
+    start = threading.Barrier(len(clients))
+
+    def tap(tab_and_token) -> list[int]:
+        tab, token = tab_and_token
+        start.wait(timeout=30)
+        with app.app_context():
+            return [
+                tab.post(
+                    "/cart/items",
+                    data={"dish_id": dish_id, "csrf_token": token},
+                    headers={"HX-Request": "true"},
+                ).status_code
+                for _ in range(10)
+            ]
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        statuses = [status for taps in pool.map(tap, clients) for status in taps]
+    assert statuses.count(200) == 50 and statuses.count(422) == 10, statuses
+    db.session.rollback()
+    assert db.session.query(CartItem).one().quantity == 50
