@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -43,7 +43,7 @@ from portal.food.forms import (
     RejectForm,
     WarungForm,
 )
-from portal.food.models import Dish, FoodOrder, OrderStatus, Warung, WarungStatus, today_wib
+from portal.food.models import Dish, FoodOrder, OrderStatus, Warung, WarungStatus
 from portal.food.photos import PhotoError, save_photo, upload_dir
 from portal.htmx import not_modified, render, with_etag
 from portal.i18n import LANG_COOKIE
@@ -111,54 +111,64 @@ def _in_cart(dish_id: int, quantity: int) -> str:
 
 
 @cache
-def _menu_version():
-    """The warung (with its hours) and its menu's version, the latest dish change and the
-    number of dishes, in one query; built once per process."""
+def _menu_state():
+    """Everything a visit to a menu needs when its page is cached, in ONE row (built once per
+    process): who may see the warung, its version (the row's own change time, the latest dish
+    change, the number of dishes), whether it is open now, and this visitor's cart there as
+    "dish:quantity:price,…"."""
+    cart = food.CartItem
     last_change = select(func.max(Dish.updated_at)).where(Dish.warung_id == Warung.id).scalar_subquery()
     dish_count = select(func.count(Dish.id)).where(Dish.warung_id == Warung.id).scalar_subquery()
-    return (
-        select(Warung, last_change, dish_count)
-        .where(Warung.slug == bindparam("slug"))
-        .options(joinedload(Warung.periods))
+    line = cast(cart.dish_id, String) + ":" + cast(cart.quantity, String) + ":" + cast(Dish.price, String)
+    lines = (
+        select(func.aggregate_strings(line, ","))
+        .join(Dish, Dish.id == cart.dish_id)
+        .where(cart.warung_id == Warung.id, cart.user_id == bindparam("user_id", type_=Integer))
+        .scalar_subquery()
     )
+    return select(
+        Warung.id,
+        Warung.status,
+        Warung.owner_id,
+        Warung.updated_at,
+        last_change.label("last_change"),
+        dish_count.label("dish_count"),
+        food.OPEN_NOW.label("open_now"),
+        lines.label("cart"),
+    ).where(Warung.slug == bindparam("slug"))
 
 
-@cache
-def _cart_at():
-    return (
-        select(food.CartItem.dish_id, food.CartItem.quantity, Dish.price)
-        .join(Dish, Dish.id == food.CartItem.dish_id)
-        .where(food.CartItem.user_id == bindparam("user_id"), food.CartItem.warung_id == bindparam("warung_id"))
-    )
+def _cart_lines(text: str | None) -> dict[int, tuple[int, int]]:
+    """{dish id: (quantity, price)} from _menu_state's "dish:quantity:price,…"."""
+    quantities = {}
+    for line in (text or "").split(","):
+        if line:
+            dish_id, quantity, price = (int(part) for part in line.split(":"))
+            quantities[dish_id] = (quantity, price)
+    return quantities
 
 
 @bp.get("/warungs/<slug>")
 def warung(slug: str):
-    """The menu: the busiest page. It is rendered once per version of the warung and its menu,
-    language, day, open/closed and layout (portal.pagecache), and kept in this process; every
-    visit reads the version (with the warung, one query) and this visitor's cart, then fills
-    in the CSRF token, the cart quantities and the cart bar."""
-    row = db.session.execute(_menu_version(), {"slug": slug}).unique().first()
-    warung = row[0] if row else None
+    """The menu: the busiest page. It is rendered once per version of the warung (its hours
+    included) and its menu, language, day, open/closed and layout (portal.pagecache), and kept
+    in this process. A visit to a cached menu is one query after the user (_menu_state); the
+    view fills in the CSRF token, the cart quantities and the cart bar."""
     signed_in = current_user.is_authenticated
-    if warung is None or not (
-        warung.verified or (signed_in and (warung.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
+    params = {"slug": slug, "user_id": current_user.id if signed_in else None, **food.open_params()}
+    state = db.session.connection().execute(_menu_state(), params).first()
+    verified = state is not None and state.status == WarungStatus.VERIFIED
+    if state is None or not (
+        verified or (signed_in and (state.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
     ):
         abort(404)
-    today, open_now = today_wib(), warung.is_open()
-    shell = shell_key() if warung.verified else None  # an owner's preview is never shared
-    hours = tuple((p.weekday, p.opens, p.closes) for p in warung.periods)
-    key = shell and ("menu", warung.id, warung.updated_at, hours, row[1], row[2], today, open_now, shell)
-    quantities: dict[int, tuple[int, int]] = {}
-    if signed_in:
-        quantities = {
-            dish_id: (quantity, price)
-            for dish_id, quantity, price in db.session.connection().execute(
-                _cart_at(), {"user_id": current_user.id, "warung_id": warung.id}
-            )
-        }
+    today, open_now = params["today"], bool(state.open_now)
+    shell = shell_key() if verified else None  # an owner's preview is never shared
+    key = shell and ("menu", state.id, state.updated_at, state.last_change, state.dish_count, today, open_now, shell)
+    quantities = _cart_lines(state.cart)
 
     def render_page() -> str:
+        warung = db.session.get(Warung, state.id, options=[joinedload(Warung.periods)])
         categories: dict[str, list] = {}
         for dish, _quantity in food.menu(warung.id, None):
             categories.setdefault(dish.category or "", []).append(dish)

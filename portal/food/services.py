@@ -139,6 +139,7 @@ def format_periods(periods: list[OpeningPeriod]) -> str:
 
 
 def set_hours(warung: Warung, periods: Periods) -> None:
+    warung.updated_at = utcnow()  # the hours are part of the warung: its version moves with them
     warung.periods.clear()
     db.session.flush()
     for weekday, spans in sorted(periods.items()):
@@ -236,11 +237,7 @@ def set_sold_out(dish: Dish, sold_out: bool, *, now: datetime | None = None) -> 
 # Finding warungs
 
 
-def open_now_clause(now: datetime | None = None):
-    """SQL twin of Warung.is_open, so the list can sort and page in the database."""
-    local = to_wib(now or utcnow())
-    minute = local.hour * 60 + local.minute
-    weekday, yesterday = local.weekday(), (local.weekday() - 1) % 7
+def _open_clause(minute, weekday, yesterday, today):
     P = OpeningPeriod
     period_open = exists().where(
         P.warung_id == Warung.id,
@@ -253,7 +250,33 @@ def open_now_clause(now: datetime | None = None):
             and_(P.weekday == yesterday, P.closes <= P.opens, P.closes > minute),
         ),
     )
-    return and_(or_(Warung.closed_on.is_(None), Warung.closed_on != local.date()), period_open)
+    return and_(or_(Warung.closed_on.is_(None), Warung.closed_on != today), period_open)
+
+
+def open_params(now: datetime | None = None) -> dict:
+    """The values OPEN_NOW is run with: the WIB minute, weekday, the day before, the date."""
+    local = to_wib(now or utcnow())
+    weekday = local.weekday()
+    return {
+        "minute": local.hour * 60 + local.minute,
+        "weekday": weekday,
+        "yesterday": (weekday - 1) % 7,
+        "today": local.date(),
+    }
+
+
+def open_now_clause(now: datetime | None = None):
+    """SQL twin of Warung.is_open, so the list can sort and page in the database."""
+    return _open_clause(**open_params(now))
+
+
+# The same, with its values left as parameters (open_params): for statements built once.
+OPEN_NOW = _open_clause(
+    bindparam("minute", type_=Integer),
+    bindparam("weekday", type_=Integer),
+    bindparam("yesterday", type_=Integer),
+    bindparam("today", type_=Date),
+)
 
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

@@ -13,6 +13,7 @@ from portal.food import services as food
 from portal.food.models import Dish
 from tests.conftest import AuthActions
 from tests.factories import UserFactory
+from tests.food.test_menu_and_cart import QueryCounter
 
 
 @pytest.fixture(autouse=True)
@@ -114,3 +115,20 @@ def test_a_page_with_a_message_waiting_is_not_shared(client, auth, db, dishes, c
     assert "Rujak Soto is in your cart." in flashed
     assert "is in your cart." not in client.get(url).get_data(as_text=True)
     assert all("is in your cart." not in page for page in routes.MENU_PAGES._pages.values())
+
+
+def test_a_cached_menu_costs_one_query_after_the_user(client, auth, db, dishes, customer):
+    url = f"/warungs/{dishes[0].warung.slug}"
+    client.get(url)
+    with QueryCounter() as anonymous:
+        assert client.get(url).status_code == 200
+    assert anonymous.count == 1  # the warung's state: version, open now (no cart)
+    auth.login(customer)
+    food.add_to_cart(customer, dishes[0].id, 2)
+    db.session.commit()
+    client.get(url)  # shows the welcome message: rendered for this visitor only
+    client.get(url)  # the signed-in layout's first render, now shared
+    with QueryCounter() as signed_in:
+        html = client.get(url).get_data(as_text=True)
+    assert signed_in.count == 2, signed_in.count  # the user, then the state with the cart in it
+    assert "2 in cart" in html and "Cart: 2 items, Rp50.000" in html
