@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import activity
 from portal.accounts.models import User
-from portal.database import single_read, utcnow
+from portal.database import HotRead, utcnow
 from portal.extensions import db
 from portal.food.models import (
     MAX_QUANTITY,
@@ -910,21 +910,22 @@ class PollState(NamedTuple):
     delivery: SimpleNamespace | None  # the delivery's ETag fields, when there is one
 
 
+_POLL = HotRead(_poll_statement)
+
+
 def poll_state(order_id: int, session_token: str) -> PollState | None:
     """What the tracking ETag needs, when the holder of `session_token` may see the order; else None.
 
-    One query on a connection of its own: an unchanged poll never opens an ORM session."""
-    with single_read() as connection:
-        row = connection.execute(_poll_statement(), {"order_id": order_id, "token": session_token}).first()
-    if row is None:
+    One query, run as a HotRead: an unchanged poll never opens an ORM session."""
+    values = _POLL.first(order_id=order_id, token=session_token)
+    if values is None:
         return None
-    values = row._mapping
     delivery = None
     if values["delivery_id"] is not None:
         delivery = SimpleNamespace(
             **{k.removeprefix("delivery_"): v for k, v in values.items() if k.startswith("delivery_")}
         )
-    return PollState(row.status, row.updated_at, bool(row.is_customer), row.locale, delivery)
+    return PollState(values["status"], values["updated_at"], bool(values["is_customer"]), values["locale"], delivery)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from portal.food import services as food
 from portal.food.models import CartItem, FoodOrder, FoodOrderEvent, OrderStatus
 from portal.payments.models import PaymentStatus
 from portal.payments.services import confirm_card, payment_for, sync_payment
+from tests.conftest import AuthActions
 from tests.couriers.factories import make_driver
 from tests.food.factories import DishFactory, WarungFactory
 from tests.payments.helpers import card_token
@@ -286,11 +287,17 @@ def test_order_page_polls_with_etag_and_304(client, auth, db, customer, warung, 
     assert moved.status_code == 200 and "Being cooked" in moved.get_data(as_text=True)
 
 
-def test_strangers_and_other_owners_get_404_on_orders(client, auth, db, placed):
+def test_strangers_and_other_owners_get_404_on_orders(app, client, auth, db, placed):
+    customer_tab = app.test_client()
+    AuthActions(customer_tab).login(placed.customer)
+    etag = customer_tab.get(f"/orders/{placed.id}", headers={"HX-Request": "true"}).headers["ETag"]
     other = WarungFactory()
     db.session.commit()
     auth.login(other.owner)
     assert client.get(f"/orders/{placed.id}").status_code == 404
+    # Even holding the customer's ETag, the fast poll path tells a stranger nothing.
+    polled = client.get(f"/orders/{placed.id}", headers={"HX-Request": "true", "If-None-Match": etag})
+    assert polled.status_code == 404
     assert auth.post(f"/my/warung/orders/{placed.id}/accept", page="/my/warung/orders").status_code == 404
 
 
