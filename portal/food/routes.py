@@ -21,14 +21,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape
-from sqlalchemy import Integer, String, bindparam, cast, func, select
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
-from portal.database import write_lock_late, write_transaction
+from portal.database import HotRead, string_agg, write_lock_late, write_transaction
 from portal.extensions import db
 from portal.food import bp
 from portal.food import services as food
@@ -121,7 +121,7 @@ def _menu_state():
     dish_count = select(func.count(Dish.id)).where(Dish.warung_id == Warung.id).scalar_subquery()
     line = cast(cart.dish_id, String) + ":" + cast(cart.quantity, String) + ":" + cast(Dish.price, String)
     lines = (
-        select(func.aggregate_strings(line, ","))
+        select(string_agg(line, literal(",")))
         .join(Dish, Dish.id == cart.dish_id)
         .where(cart.warung_id == Warung.id, cart.user_id == bindparam("user_id", type_=Integer))
         .scalar_subquery()
@@ -136,6 +136,9 @@ def _menu_state():
         food.OPEN_NOW.label("open_now"),
         lines.label("cart"),
     ).where(Warung.slug == bindparam("slug"))
+
+
+_MENU_STATE = HotRead(_menu_state)
 
 
 def _cart_lines(text: str | None) -> dict[int, tuple[int, int]]:
@@ -156,19 +159,20 @@ def warung(slug: str):
     view fills in the CSRF token, the cart quantities and the cart bar."""
     signed_in = current_user.is_authenticated
     params = {"slug": slug, "user_id": current_user.id if signed_in else None, **food.open_params()}
-    state = db.session.connection().execute(_menu_state(), params).first()
-    verified = state is not None and state.status == WarungStatus.VERIFIED
+    state = _MENU_STATE.first(**params)
+    verified = state is not None and state["status"] == WarungStatus.VERIFIED
     if state is None or not (
-        verified or (signed_in and (state.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
+        verified or (signed_in and (state["owner_id"] == current_user.id or current_user.has_role(Role.ADMIN)))
     ):
         abort(404)
-    today, open_now = params["today"], bool(state.open_now)
+    today, open_now = params["today"], bool(state["open_now"])
     shell = shell_key() if verified else None  # an owner's preview is never shared
-    key = shell and ("menu", state.id, state.updated_at, state.last_change, state.dish_count, today, open_now, shell)
-    quantities = _cart_lines(state.cart)
+    version = (state["id"], state["updated_at"], state["last_change"], state["dish_count"])
+    key = shell and ("menu", *version, today, open_now, shell)
+    quantities = _cart_lines(state["cart"])
 
     def render_page() -> str:
-        warung = db.session.get(Warung, state.id, options=[joinedload(Warung.periods)])
+        warung = db.session.get(Warung, state["id"], options=[joinedload(Warung.periods)])
         categories: dict[str, list] = {}
         for dish, _quantity in food.menu(warung.id, None):
             categories.setdefault(dish.category or "", []).append(dish)
