@@ -117,9 +117,9 @@ def write_transaction() -> Iterator[None]:
     from portal.extensions import db
 
     session = db.session()
+    fresh_reads()  # a SQLite read snapshot cannot be upgraded once another writer committed
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
-        session.commit()  # a SQLite read snapshot cannot be upgraded once another writer committed
         with serialized():
             try:
                 yield
@@ -129,6 +129,20 @@ def write_transaction() -> Iterator[None]:
                 raise
     finally:
         session.expire_on_commit = expire
+
+
+def fresh_reads() -> None:
+    """End the session's read transaction without expiring what it loaded (the signed-in user),
+    so the next read sees every commit so far: on SQLite a transaction reads one snapshot."""
+    from portal.extensions import db
+
+    session = db.session()
+    if session.in_transaction():
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 class HotRead:

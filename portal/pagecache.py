@@ -32,8 +32,8 @@ def csrf_token_value() -> str:
 def shell_key() -> tuple | None:
     """What base.html shows that differs between visitors (the CSRF token aside), or None when
     this response must not come from, or go into, the cache."""
-    if session.get("_flashes"):
-        return None
+    if request.method != "GET" or session.get("_flashes"):
+        return None  # HEAD renders with other links (the language switch); messages are personal
     roles = tuple(role.value for role in current_user.role_names) if current_user.is_authenticated else None
     return (str(get_locale()), roles, request.full_path)
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
-from portal.database import HotRead, string_agg, write_lock_late, write_transaction
+from portal.database import HotRead, fresh_reads, string_agg, write_lock_late, write_transaction
 from portal.extensions import db
 from portal.food import bp
 from portal.food import services as food
@@ -172,6 +172,9 @@ def warung(slug: str):
     quantities = _cart_lines(state["cart"])
 
     def render_page() -> str:
+        # The key came from a read of the latest commits (HotRead); the page must not come from
+        # the older snapshot the session took when it loaded the user.
+        fresh_reads()
         warung = db.session.get(Warung, state["id"], options=[joinedload(Warung.periods)])
         categories: dict[str, list] = {}
         for dish, _quantity in food.menu(warung.id, None):

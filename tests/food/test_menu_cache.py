@@ -8,6 +8,7 @@ import re
 import pytest
 
 from portal.accounts.models import Role
+from portal.database import utcnow
 from portal.food import routes
 from portal.food import services as food
 from portal.food.models import Dish
@@ -132,3 +133,40 @@ def test_a_cached_menu_costs_one_query_after_the_user(client, auth, db, dishes, 
         html = client.get(url).get_data(as_text=True)
     assert signed_in.count == 2, signed_in.count  # the user, then the state with the cart in it
     assert "2 in cart" in html and "Cart: 2 items, Rp50.000" in html
+
+
+def test_a_change_committed_during_a_visit_is_not_cached_under_the_new_version(app, db, dishes, customer):
+    """The signed-in visitor's session reads from the snapshot it took loading the user; the
+    owner's new price commits just after. The page cached for the new version must show it."""
+    from sqlalchemy import event, update
+
+    from portal.extensions import db as _db
+
+    client = app.test_client()
+    AuthActions(client).login(customer)
+    client.get("/")
+    url, dish_id = f"/warungs/{dishes[0].warung.slug}", dishes[0].id
+    done = []
+
+    def owner_saves_a_price(conn, cursor, statement, *args):
+        state_query = "group_concat" in statement or "string_agg" in statement
+        if state_query and not done:
+            done.append(True)
+            with _db.engine.begin() as other:
+                other.execute(update(Dish).where(Dish.id == dish_id).values(price=99000, updated_at=utcnow()))
+
+    event.listen(_db.engine, "before_cursor_execute", owner_saves_a_price)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", owner_saves_a_price)
+    assert done and "Rp99.000" in html
+    stranger = app.test_client().get(url).get_data(as_text=True)
+    assert "Rp99.000" in stranger and "Rp25.000" not in stranger
+
+
+def test_a_head_request_is_not_shared(client, dishes):
+    url = f"/warungs/{dishes[0].warung.slug}"
+    assert client.head(url).status_code == 200
+    html = client.get(url).get_data(as_text=True)
+    assert f'name="next" value="{url}' in html  # the language switch brings the visitor back here
