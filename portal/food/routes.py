@@ -177,7 +177,7 @@ def warung(slug: str):
         fresh_reads()
         warung = db.session.get(Warung, state["id"], options=[joinedload(Warung.periods)])
         categories: dict[str, list] = {}
-        for dish, _quantity in food.menu(warung.id, None):
+        for dish in food.menu(warung.id):
             categories.setdefault(dish.category or "", []).append(dish)
         return render_template(
             "food/warung.html",

@@ -313,22 +313,10 @@ def search_warungs(q: str = "", *, lat: float | None = None, lng: float | None =
     return stmt.order_by(*order)
 
 
-def menu(warung_id: int, user: User | None):
-    """Dishes with this user's quantity in the cart: one query whatever the number of dishes."""
-    if user is None or not user.is_authenticated:
-        return [
-            (dish, 0)
-            for dish in db.session.scalars(
-                select(Dish).where(Dish.warung_id == warung_id).order_by(Dish.position, Dish.id)
-            )
-        ]
-    stmt = (
-        select(Dish, func.coalesce(CartItem.quantity, 0))
-        .outerjoin(CartItem, and_(CartItem.dish_id == Dish.id, CartItem.user_id == user.id))
-        .where(Dish.warung_id == warung_id)
-        .order_by(Dish.position, Dish.id)
-    )
-    return [(dish, quantity) for dish, quantity in db.session.execute(stmt)]
+def menu(warung_id: int) -> list[Dish]:
+    """The warung's dishes in menu order: one query whatever their number. The visitor's cart
+    quantities are filled in by the menu page itself (it shares one render between visitors)."""
+    return list(db.session.scalars(select(Dish).where(Dish.warung_id == warung_id).order_by(Dish.position, Dish.id)))
 
 
 # ---------------------------------------------------------------------------------------------
