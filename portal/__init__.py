@@ -76,22 +76,11 @@ def register_extensions(app: Flask) -> None:
     formatting.init_app(app)
 
 
-_USER_BY_TOKEN = None
-
-
 def _load_user(session_token: str):
-    """The signed-in user and their roles in ONE query (roles joined, not a second selectin)."""
-    global _USER_BY_TOKEN  # built once, on first use (models import late)
-    from portal.extensions import db
+    """The signed-in user and their roles in ONE query: see portal.accounts.identity."""
+    from portal.accounts.identity import load_user
 
-    if _USER_BY_TOKEN is None:
-        from sqlalchemy import bindparam, select
-        from sqlalchemy.orm import joinedload
-
-        from portal.accounts.models import User
-
-        _USER_BY_TOKEN = select(User).where(User.session_token == bindparam("token")).options(joinedload(User.roles))
-    return db.session.execute(_USER_BY_TOKEN, {"token": session_token}).unique().scalar_one_or_none()
+    return load_user(session_token)
 
 
 def installed_domains() -> list[str]:

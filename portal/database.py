@@ -173,9 +173,21 @@ class HotRead:
         return compiled, {name: process for name, process in binds.items() if process}, names, processors
 
     def first(self, **params) -> dict | None:
+        rows = self.all(**params)
+        return rows[0] if rows else None
+
+    def all(self, **params) -> list[dict]:
         from portal.extensions import db
 
         engine = db.engine
+        connection = engine.raw_connection()
+        try:
+            return self.run(engine, connection, params)
+        finally:
+            connection.close()  # back to the pool, which rolls back whatever the driver began
+
+    def run(self, engine: Engine, connection, params: dict) -> list[dict]:
+        """Execute on a DBAPI connection the caller holds (inside its own transaction)."""
         prepared = self._prepared.get(engine)
         if prepared is None:
             prepared = self._prepared[engine] = self._prepare(engine)
@@ -185,22 +197,21 @@ class HotRead:
             if values.get(name) is not None:
                 values[name] = process(values[name])
         args = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
-        connection = engine.raw_connection()
+        cursor = connection.cursor()
         try:
-            cursor = connection.cursor()
             for listener in engine.dispatch.before_cursor_execute:  # query counters and loggers see it too
                 listener(None, cursor, compiled.string, args, None, False)
             cursor.execute(compiled.string, args)
-            row = cursor.fetchone()
-            cursor.close()
+            rows = cursor.fetchall()
         finally:
-            connection.close()  # back to the pool, which rolls back whatever the driver began
-        if row is None:
-            return None
-        return {
-            name: process(value) if process and value is not None else value
-            for name, process, value in zip(names, processors, row, strict=True)
-        }
+            cursor.close()
+        return [
+            {
+                name: process(value) if process and value is not None else value
+                for name, process, value in zip(names, processors, row, strict=True)
+            }
+            for row in rows
+        ]
 
 
 @event.listens_for(Engine, "connect")

@@ -234,3 +234,39 @@ def test_the_signed_in_user_and_roles_load_in_one_query(app, db):
     assert len(roles) == 2
     assert len(statements) == 1
     assert _load_user("not-a-token") is None
+
+
+def test_the_loaded_user_is_an_ordinary_persistent_user(app, db):
+    """load_user builds the instances itself: they must behave as if the ORM had loaded them."""
+    from sqlalchemy import inspect, select
+
+    from portal import _load_user
+    from portal.accounts.models import Role, User
+    from tests.factories import UserFactory
+
+    plain = UserFactory()
+    owner = UserFactory(roles=[Role.OWNER])
+    db.session.commit()
+    plain_token, owner_token, owner_id = plain.session_token, owner.session_token, owner.id
+    db.session.expunge_all()
+
+    loaded = _load_user(owner_token)
+    state = inspect(loaded)
+    assert state.persistent and not state.modified and not db.session.new and not db.session.dirty
+    assert db.session.get(User, owner_id) is loaded  # in the identity map: one instance per row
+    assert _load_user(owner_token) is loaded
+    assert [r.user for r in loaded.roles] == [loaded]
+    assert loaded.created_at.tzinfo is not None  # converted by its column type, as the ORM does
+
+    loaded.locale = "en"  # a change flushes like any other
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.scalar(select(User.locale).where(User.id == owner_id)) == "en"
+
+    db.session.expunge_all()
+    assert _load_user(plain_token).roles == []  # the outer join's empty row is no role
+    reloaded = _load_user(owner_token)
+    reloaded.roles.clear()  # revoking a role: delete-orphan cascades as usual
+    db.session.commit()
+    db.session.expunge_all()
+    assert not _load_user(owner_token).has_role(Role.OWNER)
