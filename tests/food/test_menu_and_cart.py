@@ -95,6 +95,16 @@ def test_add_change_remove_with_htmx_fragments(client, auth, db, dishes, custome
     assert db.session.query(CartItem).count() == 0
 
 
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_add_to_cart_without_a_valid_csrf_token_changes_nothing(client, auth, db, dishes, customer, token):
+    """The add-to-cart form leaves the token to CSRFProtect, which checks it before the view."""
+    auth.login(customer)
+    data = {"dish_id": dishes[0].id, "quantity": 1} | ({"csrf_token": token} if token else {})
+    response = client.post("/cart/items", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert db.session.query(CartItem).count() == 0
+
+
 @pytest.mark.parametrize("quantity", ["0", "-1", "1000000000", "dua"])
 def test_bad_quantities_are_refused_with_a_message(client, auth, db, dishes, customer, quantity):
     auth.login(customer)
