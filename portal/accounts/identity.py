@@ -1,7 +1,7 @@
 """The signed-in user, loaded on every request: one precompiled query, no ORM query machinery.
 
 Every signed-in request pays for this before it does anything else, so it should cost little.
-`load_user` reads the user and their roles with one `HotRead` (a LEFT JOIN, one row per role)
+`load_user` reads the user and their roles with one `HotStatement` (a LEFT JOIN, one row per role)
 and puts them into the request's session as if the ORM had loaded them: the same instances,
 persistent and unmodified, so `current_user` still works everywhere a User does (relationships
 load lazily, changes flush, `db.session.get` finds it). The ORM's own query and row processing
@@ -22,7 +22,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User, UserRole
-from portal.database import HotRead
+from portal.database import HotStatement
 from portal.extensions import db
 
 _ROLE = "role__"
@@ -41,7 +41,7 @@ def _statement() -> Select:
     )
 
 
-_USER_WITH_ROLES = HotRead(_statement)
+_USER_WITH_ROLES = HotStatement(_statement)
 
 
 @cache

@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
-from portal.database import HotRead, fresh_reads, string_agg, write_lock_late, write_transaction
+from portal.database import HotStatement, fresh_reads, string_agg, write_lock_late, write_transaction
 from portal.extensions import db
 from portal.food import bp
 from portal.food import services as food
@@ -138,7 +138,7 @@ def _menu_state():
     ).where(Warung.slug == bindparam("slug"))
 
 
-_MENU_STATE = HotRead(_menu_state)
+_MENU_STATE = HotStatement(_menu_state)
 
 
 def _cart_lines(text: str | None) -> dict[int, tuple[int, int]]:
@@ -172,7 +172,7 @@ def warung(slug: str):
     quantities = _cart_lines(state["cart"])
 
     def render_page() -> str:
-        # The key came from a read of the latest commits (HotRead); the page must not come from
+        # The key came from a read of the latest commits (HotStatement); the page must not come from
         # the older snapshot the session took when it loaded the user.
         fresh_reads()
         warung = db.session.get(Warung, state["id"], options=[joinedload(Warung.periods)])

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import activity
 from portal.accounts.models import User
-from portal.database import HotRead, utcnow
+from portal.database import HotStatement, utcnow
 from portal.extensions import db
 from portal.food.models import (
     MAX_QUANTITY,
@@ -354,21 +354,19 @@ def add_to_cart(user: User, dish_id: int, quantity: int = 1, *, now: datetime | 
     _check_quantity(quantity)
     params = {"user_id": user.id, "dish_id": dish_id, "quantity": quantity, "now": now or utcnow()}
     params["today"] = today_wib(params["now"])
-    statement = _add_statement(db.session.get_bind().dialect.name)
-    # Core, on the session's connection and transaction: no ORM objects are involved.
-    row = db.session.connection().execute(statement, params).first()
-    if row is not None:
-        return Added(row.quantity, row.warung_id)
+    # On the session's connection and in its transaction, without Core's per-execution work.
+    rows = _ADD.in_session(**params)
+    if rows:
+        return Added(rows[0]["quantity"], rows[0]["warung_id"])
     dish = _orderable_dish(dish_id)
     if dish.sold_out(now):
         raise FoodError(_l("%(dish)s is sold out today.", dish=dish.name))
     raise FoodError(_l("At most %(n)s of one dish per order.", n=MAX_QUANTITY))
 
 
-@cache
-def _add_statement(dialect: str):
-    """Built once per process and dialect (add-to-cart is the busiest write); only parameters vary."""
-    if dialect == "postgresql":
+def _add_statement():
+    """Compiled once per engine (add-to-cart is the busiest write); only parameters vary."""
+    if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -425,22 +423,24 @@ def cart_lines(user: User, warung_id: int | None = None) -> list[CartItem]:
 
 def cart_summary(user: User, warung_id: int) -> tuple[int, int]:
     """(items, food total) of the user's cart at one warung: the menu's cart bar."""
-    count, total = (
-        db.session.connection().execute(_summary_statement(), {"user_id": user.id, "warung_id": warung_id}).one()
-    )
-    return int(count), int(total)
+    row = _SUMMARY.in_session(user_id=user.id, warung_id=warung_id)[0]
+    return int(row["count"]), int(row["total"])
 
 
-@cache
 def _summary_statement():
-    """Built once per process: it answers every add-to-cart."""
+    """It answers every add-to-cart: compiled once per engine."""
     return (
         select(
-            func.coalesce(func.sum(CartItem.quantity), 0), func.coalesce(func.sum(CartItem.quantity * Dish.price), 0)
+            func.coalesce(func.sum(CartItem.quantity), 0).label("count"),
+            func.coalesce(func.sum(CartItem.quantity * Dish.price), 0).label("total"),
         )
         .join(Dish, Dish.id == CartItem.dish_id)
         .where(CartItem.user_id == bindparam("user_id"), CartItem.warung_id == bindparam("warung_id"))
     )
+
+
+_ADD = HotStatement(_add_statement)
+_SUMMARY = HotStatement(_summary_statement)
 
 
 def carts(user: User) -> dict[Warung, list[CartItem]]:
@@ -898,13 +898,13 @@ class PollState(NamedTuple):
     delivery: SimpleNamespace | None  # the delivery's ETag fields, when there is one
 
 
-_POLL = HotRead(_poll_statement)
+_POLL = HotStatement(_poll_statement)
 
 
 def poll_state(order_id: int, session_token: str) -> PollState | None:
     """What the tracking ETag needs, when the holder of `session_token` may see the order; else None.
 
-    One query, run as a HotRead: an unchanged poll never opens an ORM session."""
+    One query, run as a HotStatement: an unchanged poll never opens an ORM session."""
     values = _POLL.first(order_id=order_id, token=session_token)
     if values is None:
         return None
