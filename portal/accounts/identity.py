@@ -18,8 +18,8 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from portal.accounts.models import User, UserRole
 from portal.database import HotStatement

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 
@@ -106,8 +107,19 @@ EMPTY_CART_BAR = '<p id="cart-bar" class="cart-bar"></p>'
 IN_CART_SLOT = re.compile(r'<span id="cart-(\d+)" class="in-cart"></span>')
 
 
-def _in_cart(dish_id: int, quantity: int) -> str:
-    return f'<span id="cart-{dish_id}" class="in-cart">{escape(_("%(n)s in cart", n=quantity))}</span>'
+def _in_cart_slots(quantities: dict[int, tuple[int, int]]) -> Callable[[re.Match], str]:
+    """IN_CART_SLOT's replacement: "2 in cart" for a dish in the cart, the empty slot otherwise.
+    The phrase is translated once per page (gettext without values returns the format), not
+    once per dish: a cart with 40 dishes in it would otherwise translate it 40 times."""
+    phrase = _("%(n)s in cart")
+
+    def slot(match: re.Match) -> str:
+        line = quantities.get(int(match[1]))
+        if line is None:
+            return match[0]
+        return f'<span id="cart-{match[1]}" class="in-cart">{escape(phrase % {"n": line[0]})}</span>'
+
+    return slot
 
 
 @cache
@@ -194,9 +206,7 @@ def warung(slug: str):
 
     html = fill_csrf(MENU_PAGES.page(key, render_page))
     if quantities:  # one pass over the page, however many dishes are in the cart
-        html = IN_CART_SLOT.sub(
-            lambda m: _in_cart(int(m[1]), quantities[int(m[1])][0]) if int(m[1]) in quantities else m[0], html
-        )
+        html = IN_CART_SLOT.sub(_in_cart_slots(quantities), html)
     if count := sum(q for q, _p in quantities.values()):
         bar = render_template(
             "food/_cart_bar.html", cart_count=count, cart_total=sum(q * p for q, p in quantities.values())

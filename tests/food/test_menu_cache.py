@@ -59,6 +59,21 @@ def test_each_visitor_gets_their_own_token_and_cart(app, db, dishes, customer):
     assert response.status_code == 200 and "1 in cart" in response.get_data(as_text=True)
 
 
+def test_every_dish_in_the_cart_is_counted_in_the_visitors_language(app, db, dishes):
+    resident = UserFactory(locale="id")
+    db.session.commit()
+    for n, dish in enumerate(dishes[:3], start=1):
+        food.add_to_cart(resident, dish.id, n)
+    db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login(resident)
+    client.get("/")  # uses up the welcome message
+    html = client.get(f"/warungs/{dishes[0].warung.slug}").get_data(as_text=True)
+    for n, dish in enumerate(dishes[:3], start=1):
+        assert f'<span id="cart-{dish.id}" class="in-cart">{n} di keranjang</span>' in html
+    assert "in cart" not in html
+
+
 def test_anonymous_layout_and_language_are_never_mixed_up(app, client, auth, db, dishes, customer):
     url = f"/warungs/{dishes[0].warung.slug}"
     anonymous = client.get(url).get_data(as_text=True)
