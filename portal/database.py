@@ -235,6 +235,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Pages are read through a memory map, not read() calls: with several worker processes,
+    # each one's page cache is dropped whenever another one commits (every add-to-cart).
+    cursor.execute("PRAGMA mmap_size=268435456")
     cursor.close()
 
 
