@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from itertools import chain
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, attributes, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from portal.accounts.models import User
 from portal.database import utcnow
@@ -58,6 +72,9 @@ class Warung(db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date)  # the "closed today" switch (WIB date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Counts every change to what the menu page shows (this row, its hours, its dishes): the key
+    # of the shared rendered menu (portal.food.routes). Bumped by _bump_menu_versions, below.
+    menu_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     owner: Mapped[User] = relationship()
     periods: Mapped[list[OpeningPeriod]] = relationship(
@@ -331,3 +348,30 @@ class FoodOrderEvent(db.Model):
     @property
     def label(self) -> str:
         return OrderStatus(self.status).label
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_menu_versions(session: Session, flush_context) -> None:
+    """Any flushed change to a dish, an opening period or the warung row itself gives the warung
+    a new menu_version, in the same transaction, with one UPDATE ... SET n = n + 1.
+
+    The increment is atomic (on PostgreSQL the row lock orders concurrent editors), so a version
+    number is only ever seen together with the changes that produced it: a menu rendered after
+    reading version n shows at least everything committed up to n. A clock or a max(updated_at)
+    cannot promise that when two edits commit in another order than they flushed.
+    """
+    warung_ids: set[int] = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Dish | OpeningPeriod):
+            history = attributes.get_history(obj, "warung_id", passive=attributes.PASSIVE_NO_INITIALIZE)
+            warung_ids.update(i for i in chain(history.added, history.unchanged, history.deleted) if i is not None)
+        elif isinstance(obj, Warung) and obj in session.dirty and session.is_modified(obj, include_collections=False):
+            warung_ids.add(obj.id)
+    if not warung_ids:
+        return
+    session.connection().execute(
+        update(Warung).where(Warung.id.in_(sorted(warung_ids))).values(menu_version=Warung.menu_version + 1)
+    )
+    for warung_id in warung_ids:  # the loaded rows' counters are out of date now
+        if (loaded := session.identity_map.get(identity_key(Warung, warung_id))) is not None:
+            session.expire(loaded, ["menu_version"])

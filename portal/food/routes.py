@@ -22,7 +22,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape
-from sqlalchemy import Integer, String, bindparam, cast, func, literal, select
+from sqlalchemy import Integer, String, bindparam, cast, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -125,12 +125,10 @@ def _in_cart_slots(quantities: dict[int, tuple[int, int]]) -> Callable[[re.Match
 @cache
 def _menu_state():
     """Everything a visit to a menu needs when its page is cached, in ONE row (built once per
-    process): who may see the warung, its version (the row's own change time, the latest dish
-    change, the number of dishes), whether it is open now, and this visitor's cart there as
+    process): who may see the warung, its menu_version (bumped by every change to the warung,
+    its hours or its dishes), whether it is open now, and this visitor's cart there as
     "dish:quantity:price,…"."""
     cart = food.CartItem
-    last_change = select(func.max(Dish.updated_at)).where(Dish.warung_id == Warung.id).scalar_subquery()
-    dish_count = select(func.count(Dish.id)).where(Dish.warung_id == Warung.id).scalar_subquery()
     line = cast(cart.dish_id, String) + ":" + cast(cart.quantity, String) + ":" + cast(Dish.price, String)
     lines = (
         select(string_agg(line, literal(",")))
@@ -142,9 +140,7 @@ def _menu_state():
         Warung.id,
         Warung.status,
         Warung.owner_id,
-        Warung.updated_at,
-        last_change.label("last_change"),
-        dish_count.label("dish_count"),
+        Warung.menu_version,
         food.OPEN_NOW.label("open_now"),
         lines.label("cart"),
     ).where(Warung.slug == bindparam("slug"))
@@ -179,8 +175,7 @@ def warung(slug: str):
         abort(404)
     today, open_now = params["today"], bool(state["open_now"])
     shell = shell_key() if verified else None  # an owner's preview is never shared
-    version = (state["id"], state["updated_at"], state["last_change"], state["dish_count"])
-    key = shell and ("menu", *version, today, open_now, shell)
+    key = shell and ("menu", state["id"], state["menu_version"], today, open_now, shell)
     quantities = _cart_lines(state["cart"])
 
     def render_page() -> str:

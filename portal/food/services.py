@@ -139,7 +139,6 @@ def format_periods(periods: list[OpeningPeriod]) -> str:
 
 
 def set_hours(warung: Warung, periods: Periods) -> None:
-    warung.updated_at = utcnow()  # the hours are part of the warung: its version moves with them
     warung.periods.clear()
     db.session.flush()
     for weekday, spans in sorted(periods.items()):
