@@ -7,11 +7,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import wraps
+from types import SimpleNamespace
 from weakref import WeakKeyDictionary
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Executable, MetaData, String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.sql.functions import FunctionElement
@@ -179,9 +181,14 @@ class HotStatement:
         return rows[0] if rows else None
 
     def all(self, **params) -> list[dict]:
+        """A SELECT. On a SQLite file, on a pooled connection of its own in autocommit: no BEGIN,
+        no snapshot held. Elsewhere on the session's connection, so a request checks out (and
+        on PostgreSQL pings) one connection, not one per statement."""
         from portal.extensions import db
 
         engine = db.engine
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            return self.in_session(**params)  # (an in-memory SQLite has one shared connection)
         connection = engine.raw_connection()
         try:
             return self.run(engine, connection, params)
@@ -208,11 +215,16 @@ class HotStatement:
                 values[name] = process(values[name])
         args = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
         cursor = connection.cursor()
+        # Query counters, loggers and Flask-SQLAlchemy's query recorder see it too.
+        context = SimpleNamespace(statement=compiled.string, parameters=args)
         try:
-            for listener in engine.dispatch.before_cursor_execute:  # query counters and loggers see it too
-                listener(None, cursor, compiled.string, args, None, False)
-            cursor.execute(compiled.string, args)
-            rows = cursor.fetchall()
+            for listener in engine.dispatch.before_cursor_execute:
+                listener(None, cursor, compiled.string, args, context, False)
+            with dbapi_errors(engine, compiled.string, args):
+                cursor.execute(compiled.string, args)
+                rows = cursor.fetchall()
+            for listener in engine.dispatch.after_cursor_execute:
+                listener(None, cursor, compiled.string, args, context, False)
         finally:
             cursor.close()
         return [
@@ -222,6 +234,17 @@ class HotStatement:
             }
             for row in rows
         ]
+
+
+@contextmanager
+def dbapi_errors(engine: Engine, statement: str, params) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy's (OperationalError …), as a Core execution would,
+    so `except sqlalchemy.exc.OperationalError` still catches "database is locked"."""
+    dbapi = engine.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as error:
+        raise DBAPIError.instance(statement, params, error, dbapi.Error, dialect=engine.dialect) from error
 
 
 @event.listens_for(Engine, "connect")
@@ -255,4 +278,6 @@ def _sqlite_on_begin(conn) -> None:
     if writing is None:
         writing = has_request_context() and request.method not in _READ_METHODS
     # Straight on the DBAPI connection: Core's execution machinery would cost more than the BEGIN.
-    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if writing else "BEGIN"
+    with dbapi_errors(conn.engine, statement, ()):
+        conn.connection.driver_connection.execute(statement)

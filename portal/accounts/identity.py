@@ -58,6 +58,10 @@ def load_user(session_token: str) -> User | None:
     loaded = session.identity_map.get(identity_key(User, rows[0]["id"]))
     if loaded is not None:  # already in this session (a test, or a second load): keep one instance
         return loaded
+    role_ids = [row[_ROLE + "id"] for row in rows if row[_ROLE + "id"] is not None]
+    if any(session.identity_map.get(identity_key(UserRole, role_id)) is not None for role_id in role_ids):
+        # Some of the roles are loaded already (without their user): let the ORM merge the rest.
+        return session.get(User, rows[0]["id"])
     user_keys, role_keys = _keys()
     user = _instance(User, {key: rows[0][key] for key in user_keys})
     roles = []
