@@ -182,13 +182,18 @@ class HotStatement:
 
     def all(self, **params) -> list[dict]:
         """A SELECT. On a SQLite file, on a pooled connection of its own in autocommit: no BEGIN,
-        no snapshot held. Elsewhere on the session's connection, so a request checks out (and
-        on PostgreSQL pings) one connection, not one per statement."""
+        no snapshot held. Elsewhere on the session's connection when the session has a
+        transaction open (one checkout, and on PostgreSQL one ping, per request), else on a
+        pooled connection of its own: a request that needs nothing else (a 304 poll) never
+        starts an ORM transaction."""
         from portal.extensions import db
 
         engine = db.engine
-        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
-            return self.in_session(**params)  # (an in-memory SQLite has one shared connection)
+        if engine.dialect.name == "sqlite":
+            if engine.url.database in (None, "", ":memory:"):  # one connection, shared with the session
+                return self.in_session(**params)
+        elif db.session().in_transaction():
+            return self.in_session(**params)
         connection = engine.raw_connection()
         try:
             return self.run(engine, connection, params)

@@ -51,7 +51,10 @@ def _keys() -> tuple[list[str], list[str]]:
 
 def load_user(session_token: str) -> User | None:
     """Flask-Login's user loader: the user whose session token this is, with roles, or None."""
-    rows = _USER_WITH_ROLES.all(token=session_token)
+    if db.engine.dialect.name == "sqlite":
+        rows = _USER_WITH_ROLES.all(token=session_token)  # autocommit: no BEGIN for a page that needs none
+    else:  # the request goes on to use the session: one connection (and ping) for both
+        rows = _USER_WITH_ROLES.in_session(token=session_token)
     if not rows:
         return None
     session = db.session()
