@@ -61,6 +61,15 @@ class SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         return self.session_class(copy.deepcopy(verified[1]))
 
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        """Flask reads seven cookie settings before it sees that an unchanged session sets no
+        cookie: most requests (every poll) stop here."""
+        if not session.modified and not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 def content_security_policy(config) -> str:
     script = ["'self'", *config["CSP_SCRIPT_SRC"]]
