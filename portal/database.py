@@ -154,10 +154,11 @@ class HotStatement:
     datetimes come back aware, as from the ORM). It saves about 80 µs of the 100 µs a Core
     execution of the same query takes.
 
-    `all()` / `first()` run a SELECT on a pooled connection of their own; on SQLite it is in
-    autocommit, so a lone SELECT needs no BEGIN. `in_session()` runs on the session's connection
-    inside its transaction, for writes. The engine's before_cursor_execute listeners are called
-    with the SQL and parameters (no connection or context), so query counts include it.
+    `all()` / `first()` run a SELECT (see `all` for which connection); `in_session()` runs on
+    the session's connection inside its transaction, for writes. The engine's
+    before/after_cursor_execute listeners are called with the SQL, the parameters and a context
+    holding both (no Connection), so query counters and recorders include it; driver errors are
+    raised as SQLAlchemy's.
     """
 
     def __init__(self, build: Callable[[], Executable]) -> None:

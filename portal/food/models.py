@@ -365,7 +365,8 @@ def _bump_menu_versions(session: Session, flush_context) -> None:
         if isinstance(obj, Dish | OpeningPeriod):
             history = attributes.get_history(obj, "warung_id", passive=attributes.PASSIVE_NO_INITIALIZE)
             warung_ids.update(i for i in chain(history.added, history.unchanged, history.deleted) if i is not None)
-        elif isinstance(obj, Warung) and obj in session.dirty and session.is_modified(obj, include_collections=False):
+    for obj in session.dirty:  # a new warung starts at 0; a deleted one has no menu
+        if isinstance(obj, Warung) and session.is_modified(obj, include_collections=False):
             warung_ids.add(obj.id)
     if not warung_ids:
         return
