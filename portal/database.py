@@ -133,6 +133,61 @@ def write_transaction() -> Iterator[None]:
         session.expire_on_commit = expire
 
 
+class HotConnection:
+    """A connection for a request that runs only `HotStatement`s and must not start an ORM
+    transaction (add-to-cart's short path): `run(statement, **params)` in autocommit, and
+    `transaction()` for the write, so reads before and after it hold no lock.
+
+    On a SQLite file or PostgreSQL it is a pooled connection of its own, whose `transaction()`
+    is BEGIN (SQLite: IMMEDIATE, taking the write lock) ... COMMIT. Where that connection would
+    be the session's (in-memory SQLite), or the session already has a transaction open, it uses
+    the session's connection and `write_transaction()`.
+    """
+
+    def __init__(self) -> None:
+        from portal.extensions import db
+
+        self.engine = engine = db.engine
+        shared = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+        self._raw = None if shared or db.session().in_transaction() else engine.raw_connection()
+
+    def run(self, statement: HotStatement, **params) -> list[dict]:
+        if self._raw is None:
+            return statement.in_session(**params)
+        return statement.run(self.engine, self._raw, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._raw is None:
+            with write_transaction():
+                yield
+            return
+        if self.engine.dialect.name == "sqlite":
+            self._execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            with dbapi_errors(self.engine, "COMMIT", ()):
+                self._raw.commit()
+        except BaseException:
+            self._raw.rollback()
+            raise
+
+    def _execute(self, statement: str) -> None:
+        with dbapi_errors(self.engine, statement, ()):
+            self._raw.driver_connection.execute(statement)
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()  # back to the pool, which rolls back whatever a read began
+            self._raw = None
+
+    def __enter__(self) -> HotConnection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def fresh_reads() -> None:
     """End the session's read transaction without expiring what it loaded (the signed-in user),
     so the next read sees every commit so far: on SQLite a transaction reads one snapshot."""

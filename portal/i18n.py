@@ -9,12 +9,17 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # Jobs, the shell, CLI: the default, unless the code chose one with force_locale().
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    return choose_locale(current_user.locale if current_user and current_user.is_authenticated else None)
+
+
+def choose_locale(user_locale: str | None) -> str:
+    """The signed-in user's language (`user_locale`), else this browser's cookie, else the default."""
+    languages = current_app.config["LANGUAGES"]
+    if user_locale in languages:
+        return user_locale
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in languages:
         return cookie

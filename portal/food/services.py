@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import activity
 from portal.accounts.models import User
-from portal.database import HotStatement, utcnow
+from portal.database import HotConnection, HotStatement, utcnow
 from portal.extensions import db
 from portal.food.models import (
     MAX_QUANTITY,
@@ -361,6 +361,35 @@ def add_to_cart(user: User, dish_id: int, quantity: int = 1, *, now: datetime | 
     if dish.sold_out(now):
         raise FoodError(_l("%(dish)s is sold out today.", dish=dish.name))
     raise FoodError(_l("At most %(n)s of one dish per order.", n=MAX_QUANTITY))
+
+
+class AddedToCart(NamedTuple):
+    quantity: int  # of this dish in the cart now
+    warung_id: int
+    cart_count: int  # items in the cart at that warung
+    cart_total: int  # their food total, rupiah
+
+
+def add_to_cart_quick(
+    hot: HotConnection, user_id: int, dish_id: int, quantity: int = 1, *, now: datetime | None = None
+) -> AddedToCart | None:
+    """`add_to_cart` and then `cart_summary`, for a user known only by id, outside the ORM
+    session (see `HotConnection`): the upsert in its own short transaction, the cart bar read
+    just after it commits, so SQLite's write lock is held for the one statement.
+
+    None when the upsert changed nothing (the dish is not orderable, or the line is full): the
+    caller takes `add_to_cart`'s path, which finds and says why.
+    """
+    _check_quantity(quantity)
+    now = now or utcnow()
+    params = {"user_id": user_id, "dish_id": dish_id, "quantity": quantity, "now": now, "today": today_wib(now)}
+    with hot.transaction():  # on SQLite the write lock is held for this one statement
+        rows = hot.run(_ADD, **params)
+    if not rows:
+        return None
+    line = rows[0]
+    summary = hot.run(_SUMMARY, user_id=user_id, warung_id=line["warung_id"])[0]
+    return AddedToCart(line["quantity"], line["warung_id"], int(summary["count"]), int(summary["total"]))
 
 
 def _add_statement():

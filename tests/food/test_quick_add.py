@@ -1,0 +1,151 @@
+"""Add-to-cart's short path (htmx, signed in, the dish accepted) must answer exactly as the full
+path would, and hand everything else to it: refusals, other browsers, signed-out sessions."""
+
+from __future__ import annotations
+
+import pytest
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import event
+
+from portal.extensions import db as _db
+from portal.food import routes
+from portal.food import services as food
+from portal.food.models import CartItem
+from tests.factories import UserFactory
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def paths(monkeypatch):
+    """Which path answered each add: "short" or "full"."""
+    taken: list[str] = []
+    short = routes._quick_add
+
+    def spy():
+        response = short()
+        taken.append("full" if response is None else "short")
+        return response
+
+    monkeypatch.setattr(routes, "_quick_add", spy)
+    return taken
+
+
+def _add(client, token: str, dish_id: int, **headers):
+    return client.post("/cart/items", data={"dish_id": dish_id, "csrf_token": token}, headers=HX | headers)
+
+
+def _session(app, response) -> dict | None:
+    cookie = next((c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")), None)
+    if cookie is None:
+        return None
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    return serializer.loads(cookie.split(";")[0].removeprefix("session="))
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("en", "1 in cart"), ("id", "1 di keranjang")])
+def test_the_short_path_answers_as_the_full_path_does(
+    client, auth, db, dishes, monkeypatch, paths, locale, expected
+):
+    customer = UserFactory(locale=locale)
+    db.session.commit()
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    short = _add(client, token, dishes[0].id)
+    assert paths == ["short"]
+    assert short.status_code == 200 and expected in short.get_data(as_text=True)
+    assert db.session.query(CartItem).one().quantity == 1
+
+    db.session.query(CartItem).delete()
+    db.session.commit()
+    monkeypatch.setattr(routes, "_quick_add", lambda: None)
+    full = _add(client, token, dishes[0].id)
+    assert full.status_code == short.status_code
+    assert full.get_data(as_text=True) == short.get_data(as_text=True)
+    for header in ("Content-Type", "Vary", "Content-Security-Policy", "X-Frame-Options"):
+        assert full.headers.get(header) == short.headers.get(header), header
+    assert "Set-Cookie" not in short.headers
+
+
+def test_the_short_path_uses_three_statements_and_one_connection(client, auth, db, dishes, customer, paths):
+    auth.login(customer)
+    token, dish_id = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}"), dishes[2].id
+    statements: list[str] = []
+    checkouts: list[int] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    event.listen(_db.engine.pool, "checkout", lambda *args: checkouts.append(1))
+    try:
+        response = _add(client, token, dish_id)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200 and paths == ["short"]
+    assert len(statements) == 3, statements  # who the session signs in, the upsert, the cart bar
+    assert len(checkouts) == 1  # on PostgreSQL: one ping
+    assert "Rp8.000" in response.get_data(as_text=True)
+
+
+def test_refusals_take_the_full_path_and_say_why(client, auth, db, dishes, customer, paths):
+    food.set_sold_out(dishes[1], True)
+    food.add_to_cart(customer, dishes[0].id, food.MAX_QUANTITY)
+    db.session.commit()
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+
+    sold_out = _add(client, token, dishes[1].id)
+    assert sold_out.status_code == 422 and "sold out today" in sold_out.get_data(as_text=True)
+    full = _add(client, token, dishes[0].id)
+    assert full.status_code == 422 and "At most 50" in full.get_data(as_text=True)
+    assert paths == ["full", "full"]
+    db.session.expire_all()
+    assert [(line.dish_id, line.quantity) for line in db.session.query(CartItem)] == [
+        (dishes[0].id, food.MAX_QUANTITY)
+    ]
+
+
+def test_another_browser_goes_through_flask_logins_session_protection(app, client, auth, db, dishes, customer, paths):
+    """The session was signed in from another User-Agent: the short path steps aside, and
+    Flask-Login's "basic" protection marks the session not fresh, as on any other page."""
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id, **{"User-Agent": "Another browser"})
+    assert paths == ["full"]
+    assert response.status_code == 200
+    assert _session(app, response)["_fresh"] is False
+
+
+def test_strong_session_protection_signs_another_browser_out(app, client, auth, db, dishes, customer, paths):
+    app.config["SESSION_PROTECTION"] = "strong"
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id, **{"User-Agent": "Another browser"})
+    assert paths == ["full"]
+    assert response.status_code in (302, 401)
+    assert db.session.query(CartItem).count() == 0
+
+
+def test_a_session_signed_out_elsewhere_adds_nothing(client, auth, db, dishes, customer, paths):
+    """Changing the password rotates the session token: an old cookie signs nobody in."""
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    customer.rotate_session_token()
+    db.session.commit()
+    response = _add(client, token, dishes[0].id)
+    assert paths == ["full"]
+    assert response.status_code in (302, 401)
+    assert db.session.query(CartItem).count() == 0
+
+
+@pytest.mark.parametrize("quantity", ["2", ""])
+def test_a_typed_quantity_is_added_by_the_short_path(client, auth, db, dishes, customer, paths, quantity):
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = client.post(
+        "/cart/items", data={"dish_id": dishes[0].id, "quantity": quantity, "csrf_token": token}, headers=HX
+    )
+    assert response.status_code == 200 and paths == ["short"]
+    assert db.session.query(CartItem).one().quantity == int(quantity or 1)
