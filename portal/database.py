@@ -135,13 +135,17 @@ def write_transaction() -> Iterator[None]:
 
 class HotConnection:
     """A connection for a request that runs only `HotStatement`s and must not start an ORM
-    transaction (add-to-cart's short path): `run(statement, **params)` in autocommit, and
-    `transaction()` for the write, so reads before and after it hold no lock.
+    transaction (add-to-cart's short path): `run(statement, **params)`, and `transaction()`
+    around the write.
 
-    On a SQLite file or PostgreSQL it is a pooled connection of its own, whose `transaction()`
-    is BEGIN (SQLite: IMMEDIATE, taking the write lock) ... COMMIT. Where that connection would
-    be the session's (in-memory SQLite), or the session already has a transaction open, it uses
-    the session's connection and `write_transaction()`.
+    On a SQLite file or PostgreSQL it is a pooled connection of its own, returned to the pool
+    (which rolls back anything left open) by `close()`. On SQLite, reads outside
+    `transaction()` run in autocommit and hold no lock; `transaction()` is BEGIN IMMEDIATE ...
+    COMMIT, so the write lock is held for just the statements inside it. On PostgreSQL the
+    driver begins a transaction at the first statement and `transaction()` commits it; rows
+    are locked, not the database. Where that connection would be the session's (in-memory
+    SQLite), or the session already has a transaction open, it runs on the session's
+    connection and `transaction()` is `write_transaction()`.
     """
 
     def __init__(self) -> None:

@@ -91,24 +91,29 @@ class SignedIn(NamedTuple):
 _SIGNED_IN = HotStatement(lambda: select(User.id, User.locale).where(User.session_token == bindparam("token")))
 
 
-def signed_in_as(hot: HotConnection) -> SignedIn | None:
-    """Who the session cookie signs in, for a request that needs only their id and language
-    (add-to-cart's common case): one indexed lookup, no `User` built, nothing put in the session.
+def plain_session_token() -> str | None:
+    """The session's user token when Flask-Login would do nothing but look the user up with
+    it, so a request that needs only their id and language (add-to-cart's common case) may do
+    that itself: `signed_in_as`. Reads the session only; no query.
 
-    None whenever Flask-Login would do more than look the user up, so the caller takes the full
-    path through `current_user`: nobody in the session (a remember-me cookie may still sign
-    them in), login disabled, or session protection would act (another browser or address
-    than at login). A session token that matches nobody is None as well: signed out elsewhere.
+    None, for the caller to take the full path through `current_user`, when: nobody is in the
+    session (a remember-me cookie may still sign them in), login is disabled, the user is
+    already loaded, or session protection would act: another browser or address than at
+    login, or a session restored from a remember-me cookie, which Flask-Login leaves without
+    the identifier until the next login.
     """
-    loaded = g.get("_login_user")
-    if loaded is not None:
-        return SignedIn(loaded.id, loaded.locale) if loaded.is_authenticated else None
     token = session.get("_user_id")
-    if token is None or current_app.config.get("LOGIN_DISABLED"):
+    if token is None or "_login_user" in g or current_app.config.get("LOGIN_DISABLED"):
         return None
     protection = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection)
     if protection in ("basic", "strong") and session.get("_id") != login_manager._session_identifier_generator():
         return None
+    return token
+
+
+def signed_in_as(hot: HotConnection, token: str) -> SignedIn | None:
+    """Who `token` (from `plain_session_token`) signs in: one indexed lookup, no `User` built,
+    nothing put in the ORM session. None when it matches nobody: signed out elsewhere."""
     rows = hot.run(_SIGNED_IN, token=token)
     return SignedIn(rows[0]["id"], rows[0]["locale"]) if rows else None
 

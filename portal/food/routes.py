@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
-from portal.accounts.identity import signed_in_as
+from portal.accounts.identity import plain_session_token, signed_in_as
 from portal.accounts.models import Role
 from portal.database import HotConnection, HotStatement, fresh_reads, string_agg, write_lock_late, write_transaction
 from portal.extensions import db
@@ -564,19 +564,21 @@ def add_to_cart():
     return _add_to_cart()
 
 
-_DIGITS = re.compile(r"[0-9]{1,6}")
+_DIGITS = re.compile(r"[0-9]{1,9}")  # plain ASCII digits; anything else is the form's to judge
 
 
 def _quick_add():
-    """The add as the full path would make it, or None to take the full path."""
+    """The add as the full path would make it, or None to take the full path. A refusal (sold
+    out, the line full) changed nothing here and is made again there, to find and say why."""
     dish_id, quantity = request.form.get("dish_id", ""), request.form.get("quantity") or "1"
     if not _DIGITS.fullmatch(dish_id) or not _DIGITS.fullmatch(quantity):
         return None
     dish_id, quantity = int(dish_id), int(quantity)
-    if not 1 <= quantity <= food.MAX_QUANTITY:
+    token = plain_session_token()
+    if token is None or not 1 <= quantity <= food.MAX_QUANTITY:
         return None
     with HotConnection() as hot:  # one pooled connection for the three statements
-        who = signed_in_as(hot)
+        who = signed_in_as(hot, token)
         added = food.add_to_cart_quick(hot, who.id, dish_id, quantity) if who else None
     if added is None:
         return None

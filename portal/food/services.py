@@ -378,7 +378,8 @@ def add_to_cart_quick(
     just after it commits, so SQLite's write lock is held for the one statement.
 
     None when the upsert changed nothing (the dish is not orderable, or the line is full): the
-    caller takes `add_to_cart`'s path, which finds and says why.
+    caller takes `add_to_cart`'s path, which finds and says why. The cart bar is read after the
+    commit, so it may already include another tab's add: it shows the cart as it is.
     """
     _check_quantity(quantity)
     now = now or utcnow()

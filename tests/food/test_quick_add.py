@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import event
+from sqlalchemy import event, literal_column, select, table
 
+from portal.database import HotStatement
 from portal.extensions import db as _db
 from portal.food import routes
 from portal.food import services as food
@@ -43,12 +44,18 @@ def _session(app, response) -> dict | None:
     return serializer.loads(cookie.split(";")[0].removeprefix("session="))
 
 
-@pytest.mark.parametrize(("locale", "expected"), [("en", "1 in cart"), ("id", "1 di keranjang")])
+@pytest.mark.parametrize(
+    ("locale", "cookie", "expected"),
+    [("en", None, "1 in cart"), ("id", None, "1 di keranjang"), (None, "en", "1 in cart"), (None, "id", "1 di")],
+)
 def test_the_short_path_answers_as_the_full_path_does(
-    client, auth, db, dishes, monkeypatch, paths, locale, expected
+    client, auth, db, dishes, monkeypatch, paths, locale, cookie, expected
 ):
+    """The same fragment, status and headers, in the user's language or else the browser's."""
     customer = UserFactory(locale=locale)
     db.session.commit()
+    if cookie:
+        client.set_cookie("lang", cookie)
     auth.login(customer)
     token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
     short = _add(client, token, dishes[0].id)
@@ -64,7 +71,7 @@ def test_the_short_path_answers_as_the_full_path_does(
     assert full.get_data(as_text=True) == short.get_data(as_text=True)
     for header in ("Content-Type", "Vary", "Content-Security-Policy", "X-Frame-Options"):
         assert full.headers.get(header) == short.headers.get(header), header
-    assert "Set-Cookie" not in short.headers
+    assert full.headers.getlist("Set-Cookie") == short.headers.getlist("Set-Cookie") == []
 
 
 def test_the_short_path_uses_three_statements_and_one_connection(client, auth, db, dishes, customer, paths):
@@ -77,12 +84,16 @@ def test_the_short_path_uses_three_statements_and_one_connection(client, auth, d
         if not statement.startswith("BEGIN"):
             statements.append(statement)
 
+    def checkout(*args) -> None:
+        checkouts.append(1)
+
     event.listen(_db.engine, "before_cursor_execute", record)
-    event.listen(_db.engine.pool, "checkout", lambda *args: checkouts.append(1))
+    event.listen(_db.engine.pool, "checkout", checkout)
     try:
         response = _add(client, token, dish_id)
     finally:
         event.remove(_db.engine, "before_cursor_execute", record)
+        event.remove(_db.engine.pool, "checkout", checkout)
     assert response.status_code == 200 and paths == ["short"]
     assert len(statements) == 3, statements  # who the session signs in, the upsert, the cart bar
     assert len(checkouts) == 1  # on PostgreSQL: one ping
@@ -102,9 +113,7 @@ def test_refusals_take_the_full_path_and_say_why(client, auth, db, dishes, custo
     assert full.status_code == 422 and "At most 50" in full.get_data(as_text=True)
     assert paths == ["full", "full"]
     db.session.expire_all()
-    assert [(line.dish_id, line.quantity) for line in db.session.query(CartItem)] == [
-        (dishes[0].id, food.MAX_QUANTITY)
-    ]
+    assert [(line.dish_id, line.quantity) for line in db.session.query(CartItem)] == [(dishes[0].id, food.MAX_QUANTITY)]
 
 
 def test_another_browser_goes_through_flask_logins_session_protection(app, client, auth, db, dishes, customer, paths):
@@ -149,3 +158,58 @@ def test_a_typed_quantity_is_added_by_the_short_path(client, auth, db, dishes, c
     )
     assert response.status_code == 200 and paths == ["short"]
     assert db.session.query(CartItem).one().quantity == int(quantity or 1)
+
+
+def test_an_anonymous_add_is_asked_to_log_in(client, auth, db, dishes, paths):
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id)
+    assert paths == ["full"] and response.status_code in (302, 401)
+    assert db.session.query(CartItem).count() == 0
+
+
+def test_a_session_restored_from_remember_me_takes_the_full_path(client, auth, db, dishes, customer, paths):
+    """Flask-Login restores it without the browser identifier; session protection then acts."""
+    auth.login(customer, remember=True)
+    client.delete_cookie("session")
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id)
+    assert paths == ["full"] and response.status_code == 200
+    assert db.session.query(CartItem).one().quantity == 1
+
+
+def test_an_error_in_the_write_rolls_back_and_frees_the_connection(
+    app, client, auth, db, dishes, customer, monkeypatch
+):
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    app.config["PROPAGATE_TEST_ERRORS"] = False
+    broken = HotStatement(lambda: select(literal_column("x")).select_from(table("no_such_table")))
+    with monkeypatch.context() as patch:
+        patch.setattr(food, "_ADD", broken)
+        assert _add(client, token, dishes[0].id).status_code == 500
+    assert _db.engine.pool.checkedout() == 0
+    # Nothing holds SQLite's write lock or a PostgreSQL transaction: the next add goes through.
+    assert _add(client, token, dishes[0].id).status_code == 200
+    assert db.session.query(CartItem).one().quantity == 1
+
+
+def test_a_session_already_in_a_transaction_shares_its_connection(app, client, auth, db, dishes, customer, paths):
+    """Were anything to have begun the ORM transaction first, the short path runs inside it."""
+
+    @app.before_request
+    def _read_first() -> None:
+        _db.session.execute(select(1))
+
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id)
+    assert response.status_code == 200 and paths == ["short"]
+    assert db.session.query(CartItem).one().quantity == 1
+
+
+def test_with_login_disabled_the_full_path_decides(app, client, auth, db, dishes, customer, paths):
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    app.config["LOGIN_DISABLED"] = True
+    response = _add(client, token, dishes[0].id)
+    assert paths == ["full"] and response.status_code == 200
