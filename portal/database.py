@@ -133,6 +133,11 @@ def write_transaction() -> Iterator[None]:
         session.expire_on_commit = expire
 
 
+def in_memory_sqlite(engine: Engine) -> bool:
+    """An in-memory SQLite database lives in one connection, which the session shares."""
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+
+
 class HotConnection:
     """A connection for a request that runs only `HotStatement`s and must not start an ORM
     transaction (add-to-cart's short path): `run(statement, **params)`, and `transaction()`
@@ -152,8 +157,8 @@ class HotConnection:
         from portal.extensions import db
 
         self.engine = engine = db.engine
-        shared = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-        self._raw = None if shared or db.session().in_transaction() else engine.raw_connection()
+        shared = in_memory_sqlite(engine) or db.session().in_transaction()
+        self._raw = None if shared else engine.raw_connection()
 
     def run(self, statement: HotStatement, **params) -> list[dict]:
         if self._raw is None:
@@ -250,7 +255,7 @@ class HotStatement:
 
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            if engine.url.database in (None, "", ":memory:"):  # one connection, shared with the session
+            if in_memory_sqlite(engine):  # one connection, shared with the session
                 return self.in_session(**params)
         elif db.session().in_transaction():
             return self.in_session(**params)
