@@ -4,14 +4,15 @@ behave as the ORM and Core do (same values, same errors, one connection, visible
 from __future__ import annotations
 
 import gc
+import sqlite3
 
 import pytest
 import sqlalchemy.exc
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select
 
 from portal import _load_user
 from portal.accounts.models import Role, User, UserRole
-from portal.database import serialized
+from portal.database import HotStatement, _forget_sqlite_reads, serialized, sqlite_connection
 from tests.conftest import AuthActions
 from tests.factories import UserFactory
 
@@ -65,8 +66,8 @@ def test_a_signed_in_page_checks_out_one_connection(app, db, client):
         assert client.get("/cart").status_code == 200
     finally:
         event.remove(db.engine.pool, "checkout", count)
-    expected = 2 if db.engine.dialect.name == "sqlite" else 1  # SQLite: the user's autocommit read
-    assert len(checkouts) == expected
+    # On SQLite the user is read on the thread's own connection (no checkout), the page on the pool's.
+    assert len(checkouts) == 1
 
 
 def test_a_busy_database_raises_sqlalchemys_error(db):
@@ -106,3 +107,51 @@ def test_flask_sqlalchemys_query_recorder_sees_hot_statements(app, db):
     with app.test_request_context():
         assert _load_user(user.session_token) is not None
         assert any("session_token" in query.statement for query in get_recorded_queries())
+
+
+_NAME_OF = HotStatement(lambda: select(User.name).where(User.id == bindparam("user_id")))
+
+
+def _sqlite_only(db) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's hot reads use the pool")
+
+
+def test_sqlites_own_connection_sees_every_commit_and_holds_no_lock(db):
+    """The thread keeps one connection for hot reads; it must read the latest commits and, between
+    statements, hold nothing that would make a writer wait."""
+    _sqlite_only(db)
+    user = UserFactory(name="Sari")
+    db.session.commit()
+    assert _NAME_OF.first(user_id=user.id) == {"name": "Sari"}
+    own = sqlite_connection(db.engine)
+    assert not own.in_transaction
+    user.name = "Sari Wulandari"
+    with serialized():  # a writer on the pool's connection takes the write lock at once
+        db.session.commit()
+    assert _NAME_OF.first(user_id=user.id) == {"name": "Sari Wulandari"}
+    assert sqlite_connection(db.engine) is own and not own.in_transaction
+
+
+def test_dispose_closes_sqlites_own_connections_and_the_next_read_opens_one(db):
+    _sqlite_only(db)
+    user = UserFactory(name="Bayu")
+    db.session.commit()
+    assert _NAME_OF.first(user_id=user.id) == {"name": "Bayu"}
+    before = sqlite_connection(db.engine)
+    db.session.remove()
+    db.engine.dispose()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        before.execute("SELECT 1")
+    assert _NAME_OF.first(user_id=user.id) == {"name": "Bayu"}
+    assert sqlite_connection(db.engine) is not before
+
+
+def test_a_forked_child_opens_its_own_and_leaves_the_parents_open(db):
+    """SQLite forbids using a connection across fork(); the child must not close the parent's either."""
+    _sqlite_only(db)
+    parent = sqlite_connection(db.engine)
+    _forget_sqlite_reads()  # what os.register_at_fork runs in the child
+    child = sqlite_connection(db.engine)
+    assert child is not parent
+    assert parent.execute("SELECT 1").fetchone() == (1,)  # not closed
