@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, current_app, make_response, render_template, request
 from jinja2_fragments.flask import render_block
+from werkzeug.http import quote_etag
 
 from portal.extensions import htmx
 
@@ -44,13 +45,10 @@ def not_modified(etag: str) -> Response | None:
 
     Compute `etag` from cheap columns (status, updated_at) before loading or rendering anything.
     """
-    if etag in request.if_none_match:
-        response = make_response("", 304)
-    else:
+    if etag not in request.if_none_match:
         return None
-    response.set_etag(etag)
-    response.vary.add("HX-Request")
-    return response
+    # Built directly: the cheapest answer the app gives, for its most frequent request.
+    return current_app.response_class(status=304, headers={"ETag": quote_etag(etag), "Vary": "HX-Request"})
 
 
 def with_etag(response: Response, etag: str) -> Response:

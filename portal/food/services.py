@@ -930,6 +930,14 @@ class PollState(NamedTuple):
 _POLL = HotStatement(_poll_statement)
 
 
+@cache
+def _delivery_fields() -> list[tuple[str, str]]:
+    """(the poll's column label, the delivery's attribute) for each ETag field."""
+    from portal.couriers.models import Delivery
+
+    return [(f"delivery_{column.key}", column.key) for column in _delivery_etag_columns(Delivery)]
+
+
 def poll_state(order_id: int, session_token: str) -> PollState | None:
     """What the tracking ETag needs, when the holder of `session_token` may see the order; else None.
 
@@ -939,9 +947,7 @@ def poll_state(order_id: int, session_token: str) -> PollState | None:
         return None
     delivery = None
     if values["delivery_id"] is not None:
-        delivery = SimpleNamespace(
-            **{k.removeprefix("delivery_"): v for k, v in values.items() if k.startswith("delivery_")}
-        )
+        delivery = SimpleNamespace(**{name: values[label] for label, name in _delivery_fields()})
     return PollState(values["status"], values["updated_at"], bool(values["is_customer"]), values["locale"], delivery)
 
 

@@ -281,6 +281,9 @@ def test_order_page_polls_with_etag_and_304(client, auth, db, customer, warung, 
     assert 'id="order-tracking"' in first.get_data(as_text=True)
     again = client.get(url, headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+    # What a cache needs to keep using the fragment it has: the same ETag, and what it varies on.
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert {"HX-Request", "Cookie"} <= {v.strip() for v in again.headers["Vary"].split(",")}
     food.accept_order(placed, by=warung.owner)
     db.session.commit()
     moved = client.get(url, headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]})
