@@ -48,7 +48,7 @@ from portal.food.forms import (
 from portal.food.models import Dish, FoodOrder, OrderStatus, Warung, WarungStatus
 from portal.food.photos import PhotoError, save_photo, upload_dir
 from portal.htmx import not_modified, render, render_fragment, with_etag
-from portal.i18n import LANG_COOKIE, choose_locale
+from portal.i18n import LANG_COOKIE, babel_locale, choose_locale
 from portal.pagecache import PageCache, fill_csrf, shell_key
 
 PER_PAGE = 20
@@ -582,7 +582,7 @@ def _quick_add():
         added = food.add_to_cart_quick(hot, who.id, dish_id, quantity) if who else None
     if added is None:
         return None
-    with force_locale(choose_locale(who.locale)):
+    with force_locale(babel_locale(choose_locale(who.locale))):
         return render_fragment(
             "food/_added.html",
             dish_id=dish_id,
