@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -182,6 +183,13 @@ def _close_sqlite_reads(engine: Engine) -> None:
         connections = _every_sqlite_read.pop(engine, [])
     for connection in connections:
         connection.close()
+
+
+@atexit.register
+def _close_every_sqlite_read() -> None:
+    """The last connection to close checkpoints the WAL and removes the -wal and -shm files."""
+    for engine in list(_every_sqlite_read.keys()):
+        _close_sqlite_reads(engine)
 
 
 def _forget_sqlite_reads() -> None:
