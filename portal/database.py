@@ -159,8 +159,8 @@ def sqlite_connection(engine: Engine):
     checkout and return, about a third of what such a read costs in Python.
 
     The DBAPI connection, taken from the pool once (so the `connect` listeners set it up) and
-    detached from it. `engine.dispose()` closes them all (tests,
-    a changed `connect` listener), and the next use opens a fresh one from the new pool.
+    detached from it. `engine.dispose()` closes them all (tests, a changed `connect` listener),
+    and the next use opens a fresh one from the new pool.
     """
     held = _sqlite_reads.by_engine.get(engine)
     if held is not None and held[0] is engine.pool:
@@ -194,7 +194,6 @@ def _close_every_sqlite_read() -> None:
 
 def _forget_sqlite_reads() -> None:
     global _sqlite_reads
-    _inherited.extend(_sqlite_reads.by_engine.values())
     for connections in _every_sqlite_read.values():
         _inherited.extend(connections)
     _every_sqlite_read.clear()
@@ -316,7 +315,7 @@ class HotStatement:
         processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         converters = [(name, process) for name, process in zip(names, processors, strict=True) if process]
         binds = [(name, process) for name, process in binds.items() if process]
-        return compiled, binds, names, converters, dialect.loaded_dbapi.Error
+        return compiled, binds, names, converters
 
     def first(self, **params) -> dict | None:
         rows = self.all(**params)
@@ -324,8 +323,8 @@ class HotStatement:
 
     def all(self, **params) -> list[dict]:
         """A SELECT. On a SQLite file, on the thread's own connection (`sqlite_connection`) in
-        autocommit: no BEGIN, no snapshot held. Elsewhere on the session's connection when the session has a
-        transaction open (one checkout, and on PostgreSQL one ping, per request), else on a
+        autocommit: no BEGIN, no snapshot held. Elsewhere on the session's connection when the
+        session has a transaction open (one checkout, and on PostgreSQL one ping, per request), else on a
         pooled connection of its own: a request that needs nothing else (a 304 poll) never
         starts an ORM transaction."""
         from portal.extensions import db
@@ -356,7 +355,7 @@ class HotStatement:
         prepared = self._prepared.get(engine)
         if prepared is None:
             prepared = self._prepared[engine] = self._prepare(engine)
-        compiled, binds, names, converters, driver_error = prepared
+        compiled, binds, names, converters = prepared
         values = compiled.construct_params(params)
         for name, process in binds:
             if values.get(name) is not None:
@@ -371,11 +370,11 @@ class HotStatement:
                 context = SimpleNamespace(statement=sql, parameters=args)
                 for listener in dispatch.before_cursor_execute:
                     listener(None, cursor, sql, args, context, False)
-                rows = self._execute(engine, cursor, sql, args, driver_error)
+                rows = self._execute(engine, cursor, sql, args)
                 for listener in dispatch.after_cursor_execute:
                     listener(None, cursor, sql, args, context, False)
             else:
-                rows = self._execute(engine, cursor, sql, args, driver_error)
+                rows = self._execute(engine, cursor, sql, args)
         finally:
             cursor.close()
         result = []
@@ -388,24 +387,34 @@ class HotStatement:
         return result
 
     @staticmethod
-    def _execute(engine: Engine, cursor, sql: str, args, driver_error: type[Exception]) -> list:
-        """`dbapi_errors`, inline: this runs for every hot statement."""
-        try:
+    def _execute(engine: Engine, cursor, sql: str, args) -> list:
+        with dbapi_errors(engine, sql, args):
             cursor.execute(sql, args)
             return cursor.fetchall()
-        except driver_error as error:
-            raise DBAPIError.instance(sql, args, error, driver_error, dialect=engine.dialect) from error
 
 
-@contextmanager
-def dbapi_errors(engine: Engine, statement: str, params) -> Iterator[None]:
+class dbapi_errors:
     """Raise the driver's errors as SQLAlchemy's (OperationalError …), as a Core execution would,
-    so `except sqlalchemy.exc.OperationalError` still catches "database is locked"."""
-    dbapi = engine.dialect.loaded_dbapi
-    try:
-        yield
-    except dbapi.Error as error:
-        raise DBAPIError.instance(statement, params, error, dbapi.Error, dialect=engine.dialect) from error
+    so `except sqlalchemy.exc.OperationalError` still catches "database is locked". A class, not
+    a generator: it wraps every hot statement."""
+
+    __slots__ = ("engine", "params", "statement")
+
+    def __init__(self, engine: Engine, statement: str, params) -> None:
+        self.engine, self.statement, self.params = engine, statement, params
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None:
+            return False
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        if isinstance(error, driver_error):
+            raise DBAPIError.instance(
+                self.statement, self.params, error, driver_error, dialect=self.engine.dialect
+            ) from error
+        return False
 
 
 @event.listens_for(Engine, "connect")
