@@ -186,10 +186,13 @@ class CartItem(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "dish_id"),
         CheckConstraint(f"quantity BETWEEN 1 AND {MAX_QUANTITY}", name="quantity"),
+        # One cart is (user, warung): every add reads its bar by both. Indexed by warung alone,
+        # a popular warung's lines from every customer would be scanned to find one cart.
+        Index("ix_cart_items_user_warung", "user_id", "warung_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     warung_id: Mapped[int] = mapped_column(ForeignKey("warungs.id", ondelete="CASCADE"), index=True)
     dish_id: Mapped[int] = mapped_column(ForeignKey("dishes.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer)

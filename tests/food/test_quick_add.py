@@ -216,3 +216,16 @@ def test_with_login_disabled_the_full_path_decides(app, client, auth, db, dishes
     app.config["LOGIN_DISABLED"] = True
     response = _add(client, token, dishes[0].id)
     assert paths == ["full"] and response.status_code == 200
+
+
+def test_the_cart_bar_reads_one_customers_cart_not_the_whole_warungs(db):
+    """Every add reads its cart bar by (user, warung). At a popular warung, an index on the
+    warung alone would walk every customer's lines to find one cart."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    compiled = food._summary_statement().compile(dialect=db.engine.dialect)
+    params = compiled.construct_params({"user_id": 1, "warung_id": 1})
+    args = tuple(params[name] for name in compiled.positiontup)
+    plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, args).all()
+    steps = " / ".join(row[-1] for row in plan)
+    assert "cart_items USING INDEX ix_cart_items_user_warung (user_id=? AND warung_id=?)" in steps, steps
