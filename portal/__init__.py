@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from portal import config as config_module
+from portal.templating import Portal
 
 # In dependency order (demo data is seeded in this order). A domain whose package does not
 # exist yet is skipped, so adding one needs no edit here.
@@ -16,7 +17,7 @@ DOMAINS = ("main", "accounts", "admin", "couriers", "payments", "food", "rides",
 
 def create_app(config: config_module.Config | dict[str, Any] | str | None = None) -> Flask:
     """`config` is a Config object, a config name ("testing"), or overrides on top of the environment's."""
-    app = Flask(
+    app = Portal(
         __name__, template_folder="../templates", static_folder="../static", instance_path=str(config_module.INSTANCE)
     )
     app.jinja_env.add_extension("jinja2.ext.do")
