@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", i18n.translation_directories(app))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
