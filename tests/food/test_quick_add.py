@@ -74,11 +74,21 @@ def test_the_short_path_answers_as_the_full_path_does(
     assert full.headers.getlist("Set-Cookie") == short.headers.getlist("Set-Cookie") == []
 
 
-def test_the_short_path_uses_three_statements_and_one_connection(client, auth, db, dishes, customer, paths):
+def test_the_short_path_uses_three_statements_and_one_connection(
+    client, auth, db, dishes, customer, paths, monkeypatch
+):
     auth.login(customer)
     token, dish_id = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}"), dishes[2].id
     statements: list[str] = []
     checkouts: list[int] = []
+    sessions: list[int] = []
+    build = _db.session.registry.createfunc
+
+    def build_session(*args, **kwargs):
+        sessions.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(_db.session.registry, "createfunc", build_session)
 
     def record(conn, cursor, statement, *args) -> None:
         if not statement.startswith("BEGIN"):
@@ -98,6 +108,7 @@ def test_the_short_path_uses_three_statements_and_one_connection(client, auth, d
     assert len(statements) == 3, statements  # who the session signs in, the upsert, the cart bar
     # SQLite: the thread's own connection, no checkout; PostgreSQL: one checkout (one ping).
     assert len(checkouts) == (0 if _db.engine.dialect.name == "sqlite" else 1)
+    assert sessions == []  # no ORM session built, so none to close at teardown
     assert "Rp8.000" in response.get_data(as_text=True)
 
 
