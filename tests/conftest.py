@@ -19,6 +19,7 @@ from portal import create_app
 from portal.config import TestingConfig, database_url
 from portal.extensions import db as _db
 from portal.extensions import limiter
+from portal.food.routes import MENU_PAGES
 from tests.factories import DEMO_PASSWORD, UserFactory
 
 if TYPE_CHECKING:
@@ -116,6 +117,9 @@ def app(database_uri: str, localstripe: LocalStripe, request: pytest.FixtureRequ
         empty_all_tables()
         limiter.reset()
         _db.engine.dispose()
+        # Emptied tables hand out the same ids again; a page kept under one would be the last
+        # test's (its photos gone with its upload folder).
+        MENU_PAGES.clear()
 
 
 @pytest.fixture
