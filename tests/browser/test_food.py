@@ -61,6 +61,36 @@ def test_menu_first_visit_and_add_to_cart_are_small(page, demo):
     expect(page.locator(".in-cart", has_text="in cart")).to_have_count(1)
 
 
+def test_the_cart_bar_never_hides_the_focused_add_button(page, demo):
+    """The cart bar sticks to the bottom of a phone's screen. Tabbing down the menu, each
+    "+ Add" must come into view above it, never behind it (WCAG 2.4.11, focus not obscured)."""
+    login(page, "tourist@example.com", DEMO_PASSWORD)
+    page.goto("/warungs/sego-tempong-bu-sri")
+    buttons = page.locator("button[hx-post]")
+    with page.expect_response(lambda r: r.url.endswith("/cart/items")):
+        buttons.first.click()
+    bar = page.locator("#cart-bar a")
+    expect(bar).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator("h1").click()  # start tabbing from the top of the page
+    seen = 0
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate_handle("document.activeElement")
+        if not focused.evaluate("el => el.matches('button[hx-post]')"):
+            continue
+        seen += 1
+        box, covering = focused.bounding_box(), bar.bounding_box()
+        label = focused.get_attribute("aria-label")
+        assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], f"{label} is off screen"
+        assert box["y"] + box["height"] <= covering["y"] or box["y"] >= covering["y"] + covering["height"], (
+            f"{label} (y {box['y']:.0f}–{box['y'] + box['height']:.0f}) is behind the cart bar (y {covering['y']:.0f})"
+        )
+        if seen == buttons.count():
+            break
+    assert seen == buttons.count() > 5
+
+
 def new_page(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", timezone_id="Asia/Jakarta")
     context.set_default_timeout(15_000)
