@@ -43,18 +43,21 @@ def translations() -> NullTranslations:
     in a template, and Flask-Babel's own lookup walks the context proxies about nine times per
     call (8 µs; a menu page makes dozens). Kept beside the locale and domain Flask-Babel chose,
     so `force_locale()` and `refresh()`, which replace or drop those, are still obeyed."""
-    state = g.get("_flask_babel") if has_app_context() else None
-    locale = getattr(state, "babel_locale", None)
-    if locale is not None:
-        kept = getattr(state, "portal_translations", None)
-        if kept is not None and kept[0] is locale and kept[1] is getattr(state, "babel_domain", None):
-            return kept[2]
-    found = get_translations()
-    state = g.get("_flask_babel") if has_app_context() else None
-    locale = getattr(state, "babel_locale", None)
-    if locale is not None:
-        state.portal_translations = (locale, getattr(state, "babel_domain", None), found)
+    state = _babel_state()
+    kept = getattr(state, "portal_translations", None)
+    if kept is not None and kept[:2] == (getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)):
+        return kept[2]
+    found = get_translations()  # which also records the locale and domain in the state
+    state = _babel_state()
+    if getattr(state, "babel_locale", None) is not None:
+        state.portal_translations = (state.babel_locale, getattr(state, "babel_domain", None), found)
     return found
+
+
+def _babel_state():
+    """Where Flask-Babel keeps the request's locale, domain and translations (None outside an
+    app context)."""
+    return g.get("_flask_babel") if has_app_context() else None
 
 
 def install_template_gettext(app: Flask) -> None:

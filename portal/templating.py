@@ -16,9 +16,10 @@ class Environment(FlaskEnvironment):
     and every `{% include %}` flattens that map key by key in Python: 13 µs for our 25 globals,
     twice for the add-to-cart fragment (about a tenth of its time in the app). Flask never gives
     a template globals of its own, so a template can share the environment's dict: a C-speed
-    copy, and still live (a global added later is seen). Were a template given globals of its
-    own, it gets Jinja's `ChainMap` as before. (pallets/jinja#2185 proposes the same speed-up
-    upstream.)
+    copy, and still live (a global added later is seen). A template created with globals of its
+    own (`from_string(..., globals=)`) gets Jinja's `ChainMap` as before; passing globals to
+    `get_template` for a template already loaded would write them into the environment's, so
+    pass values to `render()` instead. (pallets/jinja#2185 proposes the same speed-up upstream.)
     """
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
