@@ -17,13 +17,13 @@ class Environment(FlaskEnvironment):
     twice for the add-to-cart fragment (about a tenth of its time in the app). Flask never gives
     a template globals of its own, so a template can share the environment's dict: a C-speed
     copy, and still live (a global added later is seen). A template created with globals of its
-    own (`from_string(..., globals=)`) gets Jinja's `ChainMap` as before; passing globals to
+    own (`from_string(..., globals=)`, even `{}`) gets Jinja's `ChainMap` as before; passing globals to
     `get_template` for a template already loaded would write them into the environment's, so
     pass values to `render()` instead. (pallets/jinja#2185 proposes the same speed-up upstream.)
     """
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
-        if not d:
+        if d is None:
             return self.globals
         return super().make_globals(d)
 

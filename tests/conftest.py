@@ -113,13 +113,13 @@ def app(database_uri: str, localstripe: LocalStripe, request: pytest.FixtureRequ
     app = make_app(database_uri, **{**localstripe.config, **overrides})
     with app.app_context():
         yield app
+        # Emptied tables hand out the same ids again; a page kept under one would be the last
+        # test's (its photos gone with its upload folder).
+        MENU_PAGES.clear()
         _db.session.remove()
         empty_all_tables()
         limiter.reset()
         _db.engine.dispose()
-        # Emptied tables hand out the same ids again; a page kept under one would be the last
-        # test's (its photos gone with its upload folder).
-        MENU_PAGES.clear()
 
 
 @pytest.fixture
