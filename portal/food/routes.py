@@ -577,7 +577,7 @@ def _quick_add():
     token = plain_session_token()
     if token is None or not 1 <= quantity <= food.MAX_QUANTITY:
         return None
-    with HotConnection() as hot:  # one pooled connection for the three statements
+    with HotConnection() as hot:  # one connection for the three statements
         who = signed_in_as(hot, token)
         added = food.add_to_cart_quick(hot, who.id, dish_id, quantity) if who else None
     if added is None:
