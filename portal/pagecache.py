@@ -6,15 +6,19 @@ made of everything else the page shows: the data's version (read fresh on every 
 the language, and `shell_key()`, which covers the layout (signed in or not, which menu
 links the roles give, the path in the language switch). The view fills in the rest.
 
+A kept page is a `SharedPage`: split once, when it is rendered, at every place a visitor's
+own bits go, so filling them in is one join instead of a scan of the whole page per kind.
+
 Nothing is ever invalidated: a change makes a new key, the old entry ages out (LRU). Pages
 with flashed messages waiting are never shared (`shell_key()` answers None).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 from flask import g, request, session
 from flask_babel import get_locale
@@ -38,37 +42,81 @@ def shell_key() -> tuple | None:
     return (str(get_locale()), roles, request.full_path)
 
 
+class SharedPage:
+    """A rendered page split where each visitor's own bits go: every CSRF placeholder, and each
+    element the page's `slots` pattern matches, named by the pattern's one non-empty group (an
+    element id, say). `fill()` puts the visitor's token and elements in and joins the parts.
+
+    A menu with 60 dishes has 60 "in cart" slots: a regular expression substitution over the
+    page (32 KB) with a replacement function costs 70 µs even when the cart has one dish in
+    it; the join costs a tenth of that."""
+
+    __slots__ = ("_csrf", "_parts", "_slots")
+
+    def __init__(self, html: str, slots: re.Pattern | None = None) -> None:
+        holes = re.compile(f"({re.escape(CSRF_SLOT)})" + (f"|{slots.pattern}" if slots else ""))
+        self._parts: list[str] = []
+        self._csrf: list[int] = []  # indexes into _parts
+        self._slots: dict[str, int] = {}
+        end = 0
+        for match in holes.finditer(html):
+            self._parts += (html[end : match.start()], match[0])
+            if match[1]:
+                self._csrf.append(len(self._parts) - 1)
+            else:
+                self._slots[next(name for name in match.groups()[1:] if name)] = len(self._parts) - 1
+            end = match.end()
+        self._parts.append(html[end:])
+
+    def fill(self, elements: Mapping[str, str] | None = None) -> str:
+        """The page for this visitor: their CSRF token, and `elements` in place of the slots of
+        those names (slots not named keep what the shared render put there)."""
+        parts = self._parts.copy()
+        if self._csrf:
+            token = generate_csrf()
+            for index in self._csrf:
+                parts[index] = token
+        for name, element in (elements or {}).items():
+            index = self._slots.get(name)
+            if index is not None:
+                parts[index] = element
+        return "".join(parts)
+
+    def __str__(self) -> str:
+        return "".join(self._parts)
+
+
 class PageCache:
-    def __init__(self, size: int = 256) -> None:
+    """Shared pages by key, the least recently used dropped past `size`. `slots` is the pattern
+    of the elements a view fills in per visitor (see `SharedPage`)."""
+
+    def __init__(self, size: int = 256, *, slots: str | None = None) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self.slots = re.compile(slots) if slots else None
+        self._pages: OrderedDict[Hashable, SharedPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def page(self, key: Hashable | None, render: Callable[[], str]) -> str:
-        """The page for `key` with its placeholders in place, rendering it on a miss.
-        A None key renders for this visitor only (and fills nothing in)."""
+    def page(self, key: Hashable | None, render: Callable[[], str]) -> SharedPage:
+        """The page for `key`, ready to fill in, rendering it on a miss. A None key renders for
+        this visitor only: its token is already in it; its slots are still there to fill."""
         if key is None:
-            return render()
+            return SharedPage(render(), self.slots)
         with self._lock:
-            html = self._pages.get(key)
-            if html is not None:
+            page = self._pages.get(key)
+            if page is not None:
                 self._pages.move_to_end(key)
-                return html
+                return page
         g.shared_render = True
         try:
-            html = render()
+            page = SharedPage(render(), self.slots)
         finally:
             g.shared_render = False
         with self._lock:
-            self._pages[key] = html
+            self._pages[key] = page
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
-        return html
+        return page
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
-
-
-def fill_csrf(html: str) -> str:
-    return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 
@@ -47,9 +46,9 @@ from portal.food.forms import (
 )
 from portal.food.models import Dish, FoodOrder, OrderStatus, Warung, WarungStatus
 from portal.food.photos import PhotoError, save_photo, upload_dir
-from portal.htmx import not_modified, render, render_fragment, with_etag
+from portal.htmx import not_modified, render, render_fragment, render_html, with_etag
 from portal.i18n import LANG_COOKIE, babel_locale, choose_locale
-from portal.pagecache import PageCache, fill_csrf, shell_key
+from portal.pagecache import PageCache, shell_key
 
 PER_PAGE = 20
 YEAR = 60 * 60 * 24 * 365
@@ -103,24 +102,27 @@ def warungs():
     )
 
 
-MENU_PAGES = PageCache()
-EMPTY_CART_BAR = '<p id="cart-bar" class="cart-bar"></p>'
-IN_CART_SLOT = re.compile(r'<span id="cart-(\d+)" class="in-cart"></span>')
+# The menu's per-visitor elements, each named by its id: a dish's "in cart" and the cart bar.
+MENU_PAGES = PageCache(slots=r'<span id="(cart-\d+)" class="in-cart"></span>|<p id="(cart-bar)" class="cart-bar"></p>')
 
 
-def _in_cart_slots(quantities: dict[int, tuple[int, int]]) -> Callable[[re.Match], str]:
-    """IN_CART_SLOT's replacement: "2 in cart" for a dish in the cart, the empty slot otherwise.
+def _cart_elements(quantities: dict[int, tuple[int, int]]) -> dict[str, str]:
+    """The menu's elements for this visitor's cart: each dish's "2 in cart" and the cart bar.
     The phrase is translated once per page (gettext without values returns the format), not
-    once per dish: a cart with 40 dishes in it would otherwise translate it 40 times."""
+    once per dish."""
+    if not quantities:
+        return {}
     phrase = _("%(n)s in cart")
-
-    def slot(match: re.Match) -> str:
-        line = quantities.get(int(match[1]))
-        if line is None:
-            return match[0]
-        return f'<span id="cart-{match[1]}" class="in-cart">{escape(phrase % {"n": line[0]})}</span>'
-
-    return slot
+    elements = {
+        f"cart-{dish_id}": f'<span id="cart-{dish_id}" class="in-cart">{escape(phrase % {"n": quantity})}</span>'
+        for dish_id, (quantity, _price) in quantities.items()
+    }
+    elements["cart-bar"] = render_html(
+        "food/_cart_bar.html",
+        cart_count=sum(q for q, _p in quantities.values()),
+        cart_total=sum(q * p for q, p in quantities.values()),
+    )
+    return elements
 
 
 @cache
@@ -200,15 +202,7 @@ def warung(slug: str):
             weekday_names=WEEKDAYS,
         )
 
-    html = fill_csrf(MENU_PAGES.page(key, render_page))
-    if quantities:  # one pass over the page, however many dishes are in the cart
-        html = IN_CART_SLOT.sub(_in_cart_slots(quantities), html)
-    if count := sum(q for q, _p in quantities.values()):
-        bar = render_template(
-            "food/_cart_bar.html", cart_count=count, cart_total=sum(q * p for q, p in quantities.values())
-        )
-        html = html.replace(EMPTY_CART_BAR, bar, 1)
-    response = make_response(html)
+    response = make_response(MENU_PAGES.page(key, render_page).fill(_cart_elements(quantities)))
     response.vary.add("HX-Request")
     return response
 
