@@ -120,3 +120,20 @@ def test_a_full_night_offers_the_waitlist(app, db, page):
     expect(page.get_by_text("You are number 1 on the waitlist").first).to_be_visible()
     expect(page.get_by_role("button", name="Leave the waitlist")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_night_without_departures_moves_to_one_with_them(app, db, page):
+    """The night picker sends a typed address along; on a night without departures there is no
+    address field, and the change must still go through cleanly (no browser error)."""
+    f.package()
+    empty = rides.next_bookable_night() + timedelta(days=1)
+    f.available(f.driver(), empty + timedelta(days=1))
+    UserFactory(email="rina@example.com", locale="en")
+    db.session.commit()
+    login(page, "rina@example.com", DEMO_PASSWORD)
+    page.goto(f"/rides/blue-fire?date={empty.isoformat()}")
+    expect(page.locator("#night h2")).to_be_visible()
+    expect(page.get_by_label("Pick-up address (homestay or hotel)")).to_have_count(0)
+    page.get_by_label("Night of (the evening you set off)").fill((empty + timedelta(days=1)).isoformat())
+    expect(page.locator("#night")).to_contain_text("1 seat free")
+    expect(page.get_by_label("Pick-up address (homestay or hotel)")).to_be_visible()
