@@ -83,7 +83,8 @@ def page(browser, live_server):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # A page may answer 404/422 on purpose; a script, style or fragment that fails may not.
+    # A page may answer 404/422 on purpose, and a fragment 422 (a refusal that says why, which
+    # htmx shows); a script, style or fragment that fails may not.
     page.on(
         "console",
         lambda msg: (
@@ -96,7 +97,7 @@ def page(browser, live_server):
         "response",
         lambda r: (
             errors.append(f"{r.status} {r.url}")
-            if r.status >= 500 or (r.status >= 400 and r.request.resource_type != "document")
+            if r.status >= 500 or (r.status >= 400 and r.status != 422 and r.request.resource_type != "document")
             else None
         ),
     )

@@ -91,6 +91,26 @@ def test_the_cart_bar_never_hides_the_focused_add_button(page, demo):
     assert seen == buttons.count() > 5
 
 
+def test_a_refused_add_says_why_beside_the_button(page, demo):
+    """The dish sold out after the menu was opened: the server refuses the add with a 422 whose
+    fragment says why, and the phone shows it where the count would be."""
+    from portal.food import services as food
+    from portal.food.models import Dish
+
+    login(page, "tourist@example.com", DEMO_PASSWORD)
+    page.goto("/warungs/sego-tempong-bu-sri")
+    button = page.get_by_role("button", name="Add Sego Tempong, complete")
+    dish = _db.session.get(Dish, int(button.get_attribute("value")))
+    food.set_sold_out(dish, True)
+    _db.session.commit()
+    with page.expect_response(lambda r: r.url.endswith("/cart/items")) as refused:
+        button.click()
+    assert refused.value.status == 422
+    slot = page.locator(f"#cart-{dish.id}")
+    expect(slot.get_by_role("alert")).to_have_text(re.compile("sold out today"))
+    expect(page.locator("#cart-bar a")).to_have_count(0)  # nothing was added
+
+
 def new_page(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", timezone_id="Asia/Jakarta")
     context.set_default_timeout(15_000)
