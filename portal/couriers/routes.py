@@ -39,11 +39,12 @@ def delivery(delivery_id: int):
     found = db.session.get(Delivery, delivery_id)
     ensure(found is not None and found.customer_id == current_user.id)
     # The page and its polled fragment are different bodies: never answer one with the other's 304.
-    etag = services.tracking_etag(found, str(get_locale()), "fragment" if wants_fragment() else "page")
+    poll_etag = services.tracking_etag(found, str(get_locale()), "fragment")
+    etag = poll_etag if wants_fragment() else services.tracking_etag(found, str(get_locale()), "page")
     cached = not_modified(etag)
     if cached is not None:
         return cached
-    return with_etag(render("couriers/delivery.html", "tracking", delivery=found), etag)
+    return with_etag(render("couriers/delivery.html", "tracking", delivery=found, poll_etag=poll_etag), etag)
 
 
 @bp.post("/webhooks/couriers/<provider>")
@@ -85,17 +86,17 @@ def _workspace_context() -> dict:
 @role_required(Role.DRIVER)
 def workspace():
     context = _workspace_context()
-    if not wants_fragment():
-        return render("couriers/workspace.html", "open_jobs", **context)
     # The open-jobs list polls: answer 304 while nothing in it changed.
     profile = context["profile"]
-    etag = services.tracking_etag(
+    context["poll_etag"] = etag = services.tracking_etag(
         None,
         str(get_locale()),
         "fragment",
         profile.online if profile else None,
         [(job.id, job.updated_at.isoformat()) for job in context["open_jobs"]],
     )
+    if not wants_fragment():
+        return render("couriers/workspace.html", "open_jobs", **context)
     cached = not_modified(etag)
     if cached is not None:
         return cached

@@ -413,7 +413,8 @@ def owner_orders():
     warung = _my_warung_or_redirect()
     if warung is None:
         return redirect(url_for("food.my_warung"))
-    etag = f"{food.board_etag(warung)}-{locale()}-{bool(request.headers.get('HX-Request'))}"
+    version = f"{food.board_etag(warung)}-{locale()}"
+    etag = f"{version}-{bool(request.headers.get('HX-Request'))}"
     if request.headers.get("HX-Request") and (cached := not_modified(etag)):
         return cached
     orders = food.owner_orders(warung)
@@ -428,6 +429,7 @@ def owner_orders():
         newest=food.newest_placed_id(orders),
         button=EmptyForm(),
         reject=RejectForm(),
+        poll_etag=f"{version}-True",
     )
     return with_etag(response, etag) if request.headers.get("HX-Request") else response
 
@@ -868,6 +870,7 @@ def order(order_id: int):
         is_customer=is_customer,
         pay=pay,
         rating=RatingForm(),
+        poll_etag=etag,
     )
     return with_etag(response, etag) if polling else response
 

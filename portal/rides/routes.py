@@ -250,6 +250,7 @@ def booking(booking_id: int):
         full_refund_until=booking.pickup_at - timedelta(hours=24),
         now=now,
         cancel_form=EmptyForm(formdata=None),
+        poll_etag=etag,
     )
     return with_etag(response, etag)
 

@@ -17,3 +17,12 @@ document.addEventListener("submit", (event) => {
   form.dataset.submitting = "1";
   setTimeout(() => { delete form.dataset.submitting; }, 8000);
 });
+// A polled section carries the version it shows (data-etag). An answer with that same version
+// (the server said 304 and the browser handed over its cached copy) changes nothing: swapping
+// it in would close what the user opened there and wipe what they were typing.
+// (A compressed answer's ETag ends in its encoding, ":br", put there by Flask-Compress.)
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const shown = event.detail.target.dataset.etag;
+  const answer = (event.detail.xhr.getResponseHeader("ETag") || "").replace(/^W\//, "").replaceAll('"', "");
+  if (shown && (answer === shown || answer.startsWith(shown + ":"))) event.detail.shouldSwap = false;
+});

@@ -111,6 +111,49 @@ def test_a_refused_add_says_why_beside_the_button(page, demo):
     expect(page.locator("#cart-bar a")).to_have_count(0)  # nothing was added
 
 
+def place_cash_order(app, email: str):
+    """An order from `email` to the demo owner's warung, placed through the services."""
+    from portal.accounts.services import find_by_email
+    from portal.food import services as food
+    from portal.food.models import Warung
+
+    with app.test_request_context():
+        customer = find_by_email(email)
+        warung = _db.session.scalar(_db.select(Warung).where(Warung.owner_id == find_by_email("owner@example.com").id))
+        food.add_to_cart(customer, warung.dishes[0].id, 1)
+        place = {"address": "Homestay Kemiren", "lat": -8.2127, "lng": 114.3204, "note": ""}
+        total = food.price_checkout(customer, warung.id, **place).total
+        order = food.place_order(
+            customer, warung.id, key=f"board-{email}", payment_method="cash", expected_total=total, **place
+        )
+        _db.session.commit()
+        return order.id
+
+
+def test_the_board_keeps_a_half_typed_rejection_while_it_refreshes(app, page, demo):
+    """The owner's board polls every 5 s. Neither an unchanged answer nor news of another order
+    may close the rejection the owner opened or wipe the reason they are typing."""
+    first = place_cash_order(app, "tourist@example.com")
+    login(page, "owner@example.com", DEMO_PASSWORD)
+    page.goto("/my/warung/orders")
+    rejection = page.locator(f"#reject-{first}")
+    rejection.locator("summary").click()
+    reason = rejection.get_by_role("textbox")
+    reason.fill("Sambal habis")
+    page.evaluate("document.getElementById('board').dataset.seen = 'yes'")
+    with page.expect_response(lambda r: r.url.endswith("/my/warung/orders"), timeout=8000) as polled:
+        pass
+    assert polled.value.ok
+    page.wait_for_timeout(300)  # let a swap, were there one, settle
+    expect(page.locator("#board")).to_have_attribute("data-seen", "yes")  # an unchanged board is left alone
+    expect(reason).to_have_value("Sambal habis")
+    expect(reason).to_be_focused()
+    second = place_cash_order(app, "admin@example.com")
+    expect(page.locator(f"#reject-{second}")).to_be_attached(timeout=8000)  # the board did change
+    expect(rejection).to_have_attribute("open", "")
+    expect(reason).to_have_value("Sambal habis")
+
+
 def new_page(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", timezone_id="Asia/Jakarta")
     context.set_default_timeout(15_000)
