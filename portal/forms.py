@@ -24,3 +24,11 @@ class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return wtforms_translations(str(get_locale() or "id"))
+
+    def scope_ids(self, prefix: str) -> Form:
+        """Give every field the id `prefix` + its name, leaving the names alone: for a page with
+        several copies of one form (a checkout per warung), where a shared id would send a tap
+        on one form's label to the other form's field."""
+        for field in self:
+            field.id = field.label.field_id = f"{prefix}{field.name}"
+        return self

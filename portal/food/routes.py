@@ -670,7 +670,7 @@ def _cart_page(forms: dict | None = None, reviews: dict | None = None, status: i
     for warung, lines in food.carts(current_user).items():
         checkout = (reviews or {}).get(warung.id)
         form = (forms or {}).get(warung.id) or _checkout_form(warung, checkout, **_place_defaults())
-        groups.append((warung, lines, form, checkout))
+        groups.append((warung, lines, form.scope_ids(f"w{warung.id}-"), checkout))
     return render(
         "food/cart.html", "carts", groups=groups, locale=locale(), places=_places(), status=status, button=EmptyForm()
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import event
 
@@ -150,6 +152,13 @@ def test_cart_is_per_warung(client, auth, db, dishes, customer):
     html = client.get("/cart").get_data(as_text=True)
     assert html.count('class="cart"') == 2
     assert html.count('name="warung_id"') == 2
+    # Two checkout forms, one name each, but no id twice: a tap on one form's label ("Cash to
+    # the courier", "Note for the driver") must not fill in the other form.
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    labelled = set(re.findall(r'<label for="([^"]+)"', html))
+    assert labelled <= set(ids), f"labels for nothing: {sorted(labelled - set(ids))}"
+    assert html.count('name="address"') == html.count('name="note"') == 2
 
 
 def test_anonymous_sees_menu_and_is_asked_to_log_in(client, dishes):
