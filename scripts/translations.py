@@ -64,10 +64,15 @@ def update() -> None:
             print(f"updated {po.relative_to(ROOT)}")
 
 
+# WTForms' own messages ("Not a valid integer value."): WTForms ships no Indonesian.
+WTFORMS_PO = PORTAL / "translations" / LOCALE / "LC_MESSAGES" / "wtforms.po"
+
+
 def compile_all() -> None:
     for catalogue in domains():
         if (catalogue / LOCALE / "LC_MESSAGES" / "messages.po").exists():
             pybabel("compile", "-d", str(catalogue), "-l", LOCALE)
+    pybabel("compile", "-D", "wtforms", "-d", str(WTFORMS_PO.parents[2]), "-l", LOCALE)
 
 
 def extract(sources: list[Path], pot: Path) -> None:
@@ -109,7 +114,24 @@ def missing() -> dict[str, list[str]]:
                     empty.append(message.id if isinstance(message.id, str) else message.id[0])
             if empty:
                 gaps[str(po.relative_to(ROOT))] = empty
+    gaps.update(_wtforms_missing())
     return gaps
+
+
+def _wtforms_missing() -> dict[str, list[str]]:
+    """WTForms' messages (its own .pot, which changes with its version) without Indonesian."""
+    from wtforms.i18n import messages_path
+
+    with open(Path(messages_path()) / "wtforms.pot", "rb") as fh:
+        wanted = read_po(fh)
+    with WTFORMS_PO.open("rb") as fh:
+        have = read_po(fh)
+    empty = []
+    for message in wanted:
+        found = have.get(message.id) if message.id else None
+        if message.id and (found is None or not found.string or (isinstance(found.string, tuple) and not all(found.string))):
+            empty.append(message.id if isinstance(message.id, str) else message.id[0])
+    return {str(WTFORMS_PO.relative_to(ROOT)): empty} if empty else {}
 
 
 def fill(mapping_file: Path) -> None:

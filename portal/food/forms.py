@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -12,7 +14,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
 
 from portal.accounts.forms import PhoneField
 from portal.food.models import MAX_QUANTITY, PRICE_CAP
@@ -91,12 +102,41 @@ class WarungForm(Form):
         return ok
 
 
+_RUPIAH = re.compile(r"(?:rp\.?)?\s*(-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+))(?:,-|,00)?", re.IGNORECASE)
+
+
+class RupiahField(IntegerField):
+    """Whole rupiah as an owner writes them: 15000, 15.000, Rp 15.000 or Rp15.000,-. A text
+    field (a number field refuses "Rp" and reads 15.000 as fifteen), with the number keypad."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        match = _RUPIAH.fullmatch(text)
+        if match is None:
+            self.data = None
+            raise ValueError(_l("Write the price in whole rupiah, e.g. 15000 or 15.000."))
+        self.data = int(match[1].replace(".", ""))
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:  # one clear message, not "too low" and "too high" besides
+            raise StopValidation()
+
+
 class DishForm(Form):
     name = StringField(_l("Name (Indonesian)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(_l("Description (Indonesian)"), validators=[Optional(), Length(max=500)])
     description_en = TextAreaField(_l("Description in English (optional)"), validators=[Optional(), Length(max=500)])
-    price = IntegerField(
+    price = RupiahField(
         _l("Price (rupiah)"),
         validators=[
             InputRequired(_l("Enter the price in rupiah, e.g. 15000.")),

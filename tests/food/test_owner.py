@@ -130,6 +130,45 @@ def test_menu_crud_prices_and_photos(client, auth, db, warung, uploads):
     db.session.refresh(dish)
     assert dish.price == 22000 and dish.name == "Sego Tempong"
 
+    # Prices as an owner writes them: dots between thousands, "Rp", ",-".
+    for written, price in (("25.000", 25000), ("Rp 15.000,-", 15000), ("rp1.250.000", 1250000), (" 8000 ", 8000)):
+        response = auth.post(f"/my/warung/dishes/{dish.id}", {"name": "Sego Tempong", "price": written})
+        assert response.status_code == 302, written
+        db.session.refresh(dish)
+        assert dish.price == price, written
+    # Anything else: one message, in Indonesian, and what was typed stays.
+    for written in ("25,5", "dua puluh ribu", "25.00", "1.2345"):
+        response = auth.post(f"/my/warung/dishes/{dish.id}", {"name": "Sego Tempong", "price": written})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, written
+        assert "Tulis harga dalam rupiah bulat" in html and "Rp0" not in html and "terlalu tinggi" not in html
+        assert f'value="{written}"' in html
+    db.session.refresh(dish)
+    assert dish.price == 8000
+
+
+def test_wtforms_own_messages_are_in_indonesian_too(app):
+    """WTForms ships no Indonesian; its messages ("Not a valid integer value.") come from ours."""
+    from flask_babel import force_locale
+    from wtforms import IntegerField
+
+    from portal.forms import Form
+
+    class Numbers(Form):
+        class Meta(Form.Meta):
+            csrf = False
+
+        n = IntegerField()
+
+    for language, message in (
+        ("id", "Harus berupa bilangan bulat, tanpa titik atau koma."),
+        ("en", "Not a valid integer value."),
+    ):
+        with app.test_request_context(data={"n": "dua"}, method="POST"), force_locale(language):
+            form = Numbers()
+            assert not form.validate()
+            assert form.n.errors == [message]
+
 
 def test_fake_and_huge_photos_are_refused_and_nothing_is_saved(client, auth, db, warung):
     auth.login(warung.owner)
