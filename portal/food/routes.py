@@ -643,18 +643,21 @@ def cart_quantity(dish_id: int):
     if request.form.get("remove"):
         form.quantity.data = 0
         form.quantity.raw_data = ["0"]
+    error = None
     if form.validate_on_submit() or (request.form.get("remove") and EmptyForm().validate_on_submit()):
         try:
             food.set_cart_quantity(current_user, dish_id, form.quantity.data)
         except food.FoodError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            error = str(exc)
         else:
             db.session.commit()
     else:
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    if request.headers.get("HX-Request"):
-        return _cart_page()
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if request.headers.get("HX-Request"):  # the cart redrawn, saying why above it
+        return _cart_page(error=error, status=422 if error else 200)
+    if error:
+        flash(error, "error")
     return redirect(url_for("food.cart"))
 
 
@@ -665,14 +668,21 @@ def _checkout_form(warung: Warung, checkout=None, **values) -> CheckoutForm:
     return form
 
 
-def _cart_page(forms: dict | None = None, reviews: dict | None = None, status: int = 200):
+def _cart_page(forms: dict | None = None, reviews: dict | None = None, status: int = 200, error: str | None = None):
     groups = []
     for warung, lines in food.carts(current_user).items():
         checkout = (reviews or {}).get(warung.id)
         form = (forms or {}).get(warung.id) or _checkout_form(warung, checkout, **_place_defaults())
         groups.append((warung, lines, form.scope_ids(f"w{warung.id}-"), checkout))
     return render(
-        "food/cart.html", "carts", groups=groups, locale=locale(), places=_places(), status=status, button=EmptyForm()
+        "food/cart.html",
+        "carts",
+        groups=groups,
+        locale=locale(),
+        places=_places(),
+        status=status,
+        button=EmptyForm(),
+        error=error,
     )
 
 

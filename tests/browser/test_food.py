@@ -154,6 +154,41 @@ def test_the_board_keeps_a_half_typed_rejection_while_it_refreshes(app, page, de
     expect(reason).to_have_value("Sambal habis")
 
 
+def test_changing_the_cart_keeps_what_was_typed_for_delivery(app, page, demo):
+    """Address, note and payment are filled in; then a quantity changes (or is refused): the
+    cart is redrawn and all of it is still there, "Use my location" too."""
+    from portal.accounts.services import find_by_email
+    from portal.food import services as food
+    from portal.food.models import Warung
+
+    with app.test_request_context():
+        tourist = find_by_email("tourist@example.com")
+        warung = _db.session.scalar(_db.select(Warung).where(Warung.slug == "sego-tempong-bu-sri"))
+        first, second = warung.dishes[0], warung.dishes[1]
+        food.add_to_cart(tourist, first.id, 1)
+        food.add_to_cart(tourist, second.id, 1)
+        _db.session.commit()
+        first_name = first.display_name("en")
+    login(page, "tourist@example.com", DEMO_PASSWORD)
+    page.goto("/cart")
+    page.get_by_label("Homestay or hotel name and address").fill("Homestay Kemiren, Jl. Barong 3")
+    page.get_by_label("Note for the driver (optional)").fill("Rumah cat hijau")
+    page.get_by_label("Cash to the courier").check()
+    geo = page.get_by_role("button", name="Use my location for the pin")
+    expect(geo).to_be_visible()
+    page.get_by_label(f"Quantity of {first_name}").fill("3")
+    with page.expect_response(lambda r: "/cart/items/" in r.url):
+        page.locator("form.quantity", has=page.get_by_label(f"Quantity of {first_name}")).get_by_role(
+            "button", name="Change"
+        ).click()
+    expect(page.get_by_label(f"Quantity of {first_name}")).to_have_value("3")
+    expect(page.get_by_label("Homestay or hotel name and address")).to_have_value("Homestay Kemiren, Jl. Barong 3")
+    expect(page.get_by_label("Note for the driver (optional)")).to_have_value("Rumah cat hijau")
+    expect(page.get_by_label("Cash to the courier")).to_be_checked()
+    expect(geo).to_be_visible()
+    assert_accessible(page)
+
+
 def new_page(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", timezone_id="Asia/Jakarta")
     context.set_default_timeout(15_000)

@@ -92,6 +92,18 @@ def test_add_change_remove_with_htmx_fragments(client, auth, db, dishes, custome
     response = client.post(f"/cart/items/{dishes[0].id}", data={"quantity": 5, "csrf_token": token}, headers=hx)
     assert response.status_code == 200 and 'id="carts"' in response.get_data(as_text=True)
     assert db.session.query(CartItem).one().quantity == 5
+    # A refused change says why in the redrawn cart, at once, and leaves nothing for later.
+    for data, message in (
+        ({"quantity": "-1"}, "Choose between 0 and 50."),
+        ({"quantity": "5"}, "That dish is not in your cart."),
+    ):
+        dish_id = dishes[0].id if data["quantity"] == "-1" else dishes[2].id
+        response = client.post(f"/cart/items/{dish_id}", data={**data, "csrf_token": token}, headers=hx)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and 'id="carts"' in body and 'role="alert"' in body
+        assert message in body
+    assert db.session.query(CartItem).one().quantity == 5
+    assert 'class="flash flash-error"' not in client.get("/cart").get_data(as_text=True)
     response = client.post(f"/cart/items/{dishes[0].id}", data={"remove": "1", "quantity": "5", "csrf_token": token})
     assert response.status_code == 302
     assert db.session.query(CartItem).count() == 0
