@@ -59,6 +59,7 @@ class Job:
     requirements: Requirements = Requirements()
     reference: str = ""  # e.g. "food-order-12", shown to the driver
     description: str = ""  # what moves, e.g. "2 items from Warung Bu Sri"
+    cash_to_collect: int = 0  # rupiah the courier takes at the door: an order paid in cash
 
 
 @dataclass(frozen=True, slots=True)

@@ -271,6 +271,11 @@ class Delivery(db.Model):
         return self.job_data.get("description", "")
 
     @property
+    def cash_to_collect(self) -> int:
+        """Rupiah the courier takes from the recipient (cash on delivery); 0 when paid."""
+        return self.job_data.get("cash_to_collect", 0)
+
+    @property
     def driver_name(self) -> str | None:
         return self.courier.name if self.courier is not None else self.courier_name
 
@@ -300,6 +305,7 @@ class Delivery(db.Model):
             "dropoff": _stop_to_dict(job.dropoff),
             "reference": job.reference,
             "description": job.description,
+            "cash_to_collect": job.cash_to_collect,
         }
 
 

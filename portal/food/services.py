@@ -523,6 +523,7 @@ def _job(
     note: str,
     description: str = "",
     reference: str = "",
+    cash_to_collect: int = 0,
 ):
     from portal.couriers.contract import Job, Purpose, Requirements
 
@@ -534,6 +535,7 @@ def _job(
         requirements=Requirements(pin=True),
         reference=reference,
         description=description,
+        cash_to_collect=cash_to_collect,
     )
 
 
@@ -767,6 +769,7 @@ def mark_ready(order: FoodOrder, *, by: User, now: datetime | None = None):
         order.note,
         description=str(_l("%(n)s items from %(warung)s", n=count, warung=order.warung.name)),
         reference=f"food-order-{order.id}",
+        cash_to_collect=order.total if order.payment_method == "cash" else 0,
     )
     try:
         delivery = couriers.request_delivery(job, origin_id=order.id, customer=order.customer, now=now)

@@ -15,6 +15,7 @@ from portal.database import utcnow
 from portal.extensions import db as _db
 from portal.food import services as food
 from portal.food.models import CartItem, FoodOrder, FoodOrderEvent, OrderStatus
+from portal.formatting import rupiah
 from portal.payments.models import PaymentStatus
 from portal.payments.services import confirm_card, payment_for, sync_payment
 from tests.conftest import AuthActions
@@ -122,7 +123,7 @@ def test_closed_warung_and_sold_out_dish_refuse_checkout(db, customer, warung, c
         food.place_order(customer, warung.id, key="k", payment_method="cash", expected_total=total, **HOMESTAY)
 
 
-def test_accept_ready_pickup_deliver_with_pin_and_cash(app, db, customer, warung, placed):
+def test_accept_ready_pickup_deliver_with_pin_and_cash(app, client, auth, db, customer, warung, placed):
     order = placed
     food.accept_order(order, by=warung.owner)
     delivery = food.mark_ready(order, by=warung.owner)
@@ -136,6 +137,12 @@ def test_accept_ready_pickup_deliver_with_pin_and_cash(app, db, customer, warung
     db.session.commit()
     delivery = couriers.find_delivery(Purpose.FOOD, order.id)
     couriers.accept_job(delivery, driver=driver)
+    db.session.commit()
+    # The driver is told to take the order's whole total in cash at the door.
+    assert delivery.cash_to_collect == order.total > 0
+    auth.login(driver)
+    job = client.get(f"/courier/jobs/{delivery.id}").get_data(as_text=True)
+    assert f"Bayar di tempat: tagih {rupiah(order.total)} tunai dari pelanggan." in job  # the driver reads Indonesian
     couriers.mark(delivery, DeliveryStatus.PICKING_UP, by=driver)
     couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
     db.session.commit()
@@ -170,6 +177,14 @@ def test_reject_refunds_a_card_order(app, db, customer, warung, cart):
     assert order.state == OrderStatus.REJECTED and order.reason == "Habis"
     assert payment_for(food.PAYABLE, order.id).refunded_amount == order.total
     assert any("Habis" in m.text for m in notify.outbox if m.user_id == customer.id)
+
+
+def test_a_card_paid_order_has_nothing_to_collect(app, db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    pay_by_card(app, order)
+    db.session.refresh(order)
+    food.accept_order(order, by=warung.owner)
+    assert food.mark_ready(order, by=warung.owner).cash_to_collect == 0
 
 
 def test_cancel_before_accepted_refunds_and_after_is_refused(app, db, customer, warung, cart):
