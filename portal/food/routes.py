@@ -479,7 +479,10 @@ def reject(order_id: int):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("Order %(n)s rejected; the customer is told and refunded.", n=order.id), "success")
+            if order.payment_method == "card":
+                flash(_("Order %(n)s rejected; the customer is told and refunded.", n=order.id), "success")
+            else:  # cash: nothing was paid, so nothing is refunded
+                flash(_("Order %(n)s rejected; the customer is told.", n=order.id), "success")
     else:
         flash(_("Tell the customer why you reject order %(n)s.", n=order.id), "error")
     return redirect(url_for("food.owner_orders") + f"#order-{order.id}")

@@ -368,6 +368,15 @@ def test_owner_board_over_http(client, auth, db, customer, warung, placed):
     assert response.status_code == 302 and placed.state == OrderStatus.READY
 
 
+def test_rejecting_a_cash_order_promises_no_refund(client, auth, db, warung, placed):
+    auth.login(warung.owner)  # speaks Indonesian
+    board = client.get("/my/warung/orders").get_data(as_text=True)
+    assert ">Tolak</button>" in board and "kembalikan uang" not in board  # nothing was paid
+    auth.post(f"/my/warung/orders/{placed.id}/reject", {"reason": "Habis"}, page="/my/warung/orders")
+    html = client.get("/my/warung/orders").get_data(as_text=True)
+    assert f"Pesanan {placed.id} ditolak; pelanggan sudah diberi tahu." in html and "dikembalikan" not in html
+
+
 def test_activity_lists_the_order(client, auth, customer, placed):
     auth.login(customer)
     html = client.get("/my/activity").get_data(as_text=True)
