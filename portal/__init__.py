@@ -54,7 +54,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import assets, formatting, i18n, jobs, security  # noqa: F401 - jobs registers its listeners
+    from portal import assets, audit, formatting, i18n, jobs, security  # noqa: F401 - jobs registers its listeners; audit its table
     from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)

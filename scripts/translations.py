@@ -129,7 +129,9 @@ def _wtforms_missing() -> dict[str, list[str]]:
     empty = []
     for message in wanted:
         found = have.get(message.id) if message.id else None
-        if message.id and (found is None or not found.string or (isinstance(found.string, tuple) and not all(found.string))):
+        if message.id and (
+            found is None or not found.string or (isinstance(found.string, tuple) and not all(found.string))
+        ):
             empty.append(message.id if isinstance(message.id, str) else message.id[0])
     return {str(WTFORMS_PO.relative_to(ROOT)): empty} if empty else {}
 

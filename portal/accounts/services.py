@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Role, User, UserRole
 from portal.extensions import db
+from portal.workflow import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 _DUMMY_HASH: dict[str, str] = {}
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refusal with a message for the user."""
 
 

@@ -15,6 +15,7 @@ from portal.accounts.models import User
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle, Window
 from portal.database import utcnow
 from portal.extensions import db
+from portal.workflow import EventMixin
 
 
 class DeliveryStatus(StrEnum):
@@ -309,22 +310,17 @@ class Delivery(db.Model):
         }
 
 
-class DeliveryEvent(db.Model):
+class DeliveryEvent(EventMixin, db.Model):
     __tablename__ = "delivery_events"
+    statuses = DeliveryStatus
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
-    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus))
-    note: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     delivery: Mapped[Delivery] = relationship(back_populates="events")
-    by: Mapped[User | None] = relationship()
 
     @property
     def status_label(self) -> str:
-        return DeliveryStatus(self.status).label
+        return self.label
 
 
 class DriverStatus(StrEnum):

@@ -47,6 +47,7 @@ from portal.couriers.models import (
 from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
 from portal.extensions import db
+from portal.workflow import DomainError
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
@@ -56,7 +57,7 @@ STATUS_PULL_AFTER = 600  # seconds without news from an outside provider before 
 COURIER_MOVES = frozenset({S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED})
 
 
-class CourierError(Exception):
+class CourierError(DomainError):
     """A refusal; str(error) is a translated message for the user.
 
     Raised with a lazy string, so a job or a test (no request, no locale yet) can raise it and

@@ -27,6 +27,7 @@ from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.formatting import to_wib
+from portal.workflow import EventMixin
 
 PRICE_CAP = 5_000_000  # rupiah: no warung dish costs more; a typo like 250000000 is caught
 MAX_QUANTITY = 50
@@ -336,21 +337,13 @@ class FoodOrderItem(db.Model):
         return self.price * self.quantity
 
 
-class FoodOrderEvent(db.Model):
+class FoodOrderEvent(EventMixin, db.Model):
     __tablename__ = "food_order_events"
+    statuses = OrderStatus
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("food_orders.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(String(300), default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     order: Mapped[FoodOrder] = relationship(back_populates="events")
-
-    @property
-    def label(self) -> str:
-        return OrderStatus(self.status).label
 
 
 @event.listens_for(Session, "after_flush")

@@ -16,6 +16,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
+from portal.workflow import DomainError
+
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -24,7 +26,7 @@ MAX_PIXELS = 40_000_000
 SIZES = {"full": (1200, 80), "medium": (480, 70), "thumb": (160, 55)}
 
 
-class PhotoError(Exception):
+class PhotoError(DomainError):
     """str(error) is a translated message for the user."""
 
 

@@ -42,12 +42,13 @@ from portal.food.models import (
 )
 from portal.formatting import to_wib
 from portal.jobs import enqueue
+from portal.workflow import DomainError
 
 log = logging.getLogger(__name__)
 PAYABLE = "food_order"
 
 
-class FoodError(Exception):
+class FoodError(DomainError):
     """A refusal; str(error) is a translated message for the user."""
 
 

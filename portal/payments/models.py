@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
+from portal.workflow import EventMixin
 
 
 class PaymentMethod(StrEnum):
@@ -160,19 +161,15 @@ class Payment(db.Model):
         return f"<Payment {self.id} {self.payable_type}:{self.payable_id} {self.method} {self.status} Rp{self.amount}>"
 
 
-class PaymentEvent(db.Model):
+class PaymentEvent(EventMixin, db.Model):
     """One row per move or attempt: the payment's history, oldest first."""
 
     __tablename__ = "payment_events"
+    statuses = PaymentStatus
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(24))
-    note: Mapped[str] = mapped_column(String(300), default="")
     source: Mapped[str] = mapped_column(String(24), default="")  # checkout | webhook | sync | reconcile | staff
     amount: Mapped[int | None]
-    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="events")
 

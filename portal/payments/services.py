@@ -37,6 +37,7 @@ from portal.payments.models import (
     RefundStatus,
     WebhookEvent,
 )
+from portal.workflow import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ PAYABLE_LABELS = {
 }
 
 
-class PaymentError(Exception):
+class PaymentError(DomainError):
     """str(error) is a translated message for the user."""
 
 

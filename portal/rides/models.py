@@ -19,6 +19,7 @@ from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.formatting import WIB
+from portal.workflow import EventMixin
 
 # A pick-up before noon belongs to the night that began the evening before.
 NIGHT_ROLLOVER = time(12, 0)
@@ -259,21 +260,13 @@ class RideBooking(db.Model):
         )
 
 
-class BookingEvent(db.Model):
+class BookingEvent(EventMixin, db.Model):
     __tablename__ = "ride_booking_events"
+    statuses = BookingStatus
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("ride_bookings.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(String(300), default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     booking: Mapped[RideBooking] = relationship(back_populates="events")
-
-    @property
-    def label(self) -> str:
-        return BookingStatus(self.status).label
 
 
 class WaitlistStatus(StrEnum):

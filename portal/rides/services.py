@@ -49,6 +49,7 @@ from portal.rides.models import (
     WaitlistStatus,
     localized,
 )
+from portal.workflow import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def booking_path(booking: RideBooking) -> str:
     return f"/rides/bookings/{booking.id}"
 
 
-class RideError(Exception):
+class RideError(DomainError):
     """A refusal with a translated message for the user."""
 
 
