@@ -21,7 +21,14 @@ def wants_fragment() -> bool:
 
 
 def render(template: str, block: str | None = None, *, status: int = 200, **context: Any) -> Response:
-    """Render `template`, or just its `block` for an htmx request; always `Vary: HX-Request`."""
+    """Render `template`, or just its `block` for an htmx request; always `Vary: HX-Request`.
+
+    `status` is the HTTP status and nothing else: a page's own `status` (a filter, an order's
+    state) passed here by mistake became the status line `HTTP/1.1 0 pending`, which proxies
+    turn into a 502. So anything but an int is refused.
+    """
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise TypeError(f"render() status must be an HTTP status code (int), not {status!r}")
     if block is not None and wants_fragment():
         body = render_block(template, block, **context)
     else:

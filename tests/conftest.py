@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -70,6 +71,15 @@ def _migrate(url: str) -> None:
         _db.engine.dispose()
 
 
+STATUS_LINE = re.compile(r"[1-5][0-9]{2}(?: [^\r\n]*)?")
+
+
+def assert_valid_status_line(status: str) -> None:
+    """What curl, httpx and proxies require: a 3-digit code first. Werkzeug builds "0 pending"
+    from a string status without complaint, and a test that reads only the body misses it."""
+    assert STATUS_LINE.fullmatch(status), f"invalid HTTP status line {status!r}"
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context, as on a real server.
 
@@ -83,7 +93,9 @@ class IsolatedClient(FlaskClient):
         # SQLite snapshot across the request, so afterwards it reads what the request wrote.
         if has_app_context():  # not on the inner call that follows a redirect
             _db.session.commit()
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        assert_valid_status_line(response.status)
+        return response
 
 
 def make_app(url: str, **overrides) -> Flask:

@@ -291,7 +291,7 @@ def admin_drivers():
         .order_by(DriverProfile.applied_at.desc(), DriverProfile.id.desc())
     )
     page = db.paginate(stmt, per_page=ADMIN_PER_PAGE, error_out=False)
-    return render("couriers/admin_drivers.html", page=page, status=status, statuses=list(DriverStatus))
+    return render("couriers/admin_drivers.html", page=page, selected=status, statuses=list(DriverStatus))
 
 
 def _profile_or_404(profile_id: int) -> DriverProfile:

@@ -505,7 +505,7 @@ def admin_warungs():
         .order_by(Warung.created_at, Warung.id)
     )
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
-    return render("food/admin_warungs.html", page=page, status=status, button=EmptyForm(), reject=AdminRejectForm())
+    return render("food/admin_warungs.html", page=page, selected=status, button=EmptyForm(), reject=AdminRejectForm())
 
 
 @bp.post("/admin/warungs/<int:warung_id>/verify")
