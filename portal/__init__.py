@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from portal import config as config_module
+from portal import converters
 from portal.templating import Portal
 
 # In dependency order (demo data is seeded in this order). A domain whose package does not
@@ -29,6 +30,7 @@ def create_app(config: config_module.Config | dict[str, Any] | str | None = None
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -83,6 +85,10 @@ def _load_user(session_token: str):
     from portal.accounts.identity import load_user
 
     return load_user(session_token)
+
+
+def register_converters(app: Flask) -> None:
+    converters.init_app(app)
 
 
 def installed_domains() -> list[str]:

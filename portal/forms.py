@@ -13,10 +13,18 @@ from pathlib import Path
 
 from babel import support
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 from wtforms.i18n import messages_path
+from wtforms.utils import unset_value
+from wtforms.validators import StopValidation
 
 OWN_CATALOGUES = Path(__file__).parent / "translations"
+
+# What an INTEGER column holds on PostgreSQL (SQLite holds more): every id and count we store.
+# A larger number reached the database driver and came back as OverflowError, a 500.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 @cache
@@ -39,3 +47,28 @@ class Form(FlaskForm):
         for field in self:
             field.id = field.label.field_id = f"{prefix}{field.name}"
         return self
+
+
+class BoundedIntegerField(IntegerField):
+    """THE integer field: every whole number a form reads (ids, quantities, prices, stars).
+
+    A number beyond what the column holds never reaches `.data` (it is None, with a message, and
+    the form is invalid: 422), so no query sees it; a subclass may parse its own way
+    (`process_formdata`), the bound still holds. For a hidden id: `widget=HiddenInput()`.
+    """
+
+    def __init__(self, *args, min: int = INT_MIN, max: int = INT_MAX, **kwargs) -> None:
+        self.min, self.max = min, max
+        self.out_of_range = False
+        super().__init__(*args, **kwargs)
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        super().process(formdata, data, extra_filters)
+        self.out_of_range = isinstance(self.data, int) and not self.min <= self.data <= self.max
+        if self.out_of_range:
+            self.data = None
+            self.process_errors.append(_l("Enter a number between %(min)s and %(max)s.", min=self.min, max=self.max))
+
+    def pre_validate(self, form) -> None:
+        if self.out_of_range:  # one clear message, not "This field is required." besides
+            raise StopValidation()

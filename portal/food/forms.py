@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DecimalField,
     HiddenField,
-    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
@@ -23,11 +22,11 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import TextInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from portal.accounts.forms import PhoneField
 from portal.food.models import MAX_QUANTITY, PRICE_CAP
-from portal.forms import Form
+from portal.forms import BoundedIntegerField, Form
 
 WEEKDAYS = (
     _l("Monday"),
@@ -105,7 +104,7 @@ class WarungForm(Form):
 _RUPIAH = re.compile(r"(?:rp\.?)?\s*(-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+))(?:,-|,00)?", re.IGNORECASE)
 
 
-class RupiahField(IntegerField):
+class RupiahField(BoundedIntegerField):
     """Whole rupiah as an owner writes them: 15000, 15.000, Rp 15.000 or Rp15.000,-. A text
     field (a number field refuses "Rp" and reads 15.000 as fifteen), with the number keypad."""
 
@@ -129,6 +128,7 @@ class RupiahField(IntegerField):
     def pre_validate(self, form) -> None:
         if self.process_errors:  # one clear message, not "too low" and "too high" besides
             raise StopValidation()
+        super().pre_validate(form)
 
 
 class DishForm(Form):
@@ -154,7 +154,7 @@ class RejectForm(Form):
     )
 
 
-class QuantityField(IntegerField):
+class QuantityField(BoundedIntegerField):
     """Whole numbers only, with our own words for anything else ("dua", "1.5")."""
 
     def process_formdata(self, valuelist) -> None:
@@ -174,7 +174,7 @@ class AddToCartForm(Form):
         # token"); this form, the busiest, need not sign a new token and check it a second time.
         csrf = False
 
-    dish_id = IntegerField(validators=[InputRequired()])
+    dish_id = BoundedIntegerField(validators=[InputRequired()])
     # Left out by the menu's "+ Add" buttons: one more.
     quantity = QuantityField(
         _l("Quantity"),
@@ -197,7 +197,7 @@ class CartQuantityForm(Form):
 
 
 class CheckoutForm(Form):
-    warung_id = HiddenField(validators=[DataRequired()])
+    warung_id = BoundedIntegerField(widget=HiddenInput(), validators=[DataRequired()])
     token = HiddenField()
     expected_total = HiddenField()
     address = StringField(_l("Homestay or hotel name and address"), validators=[DataRequired(), Length(max=300)])

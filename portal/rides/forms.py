@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FloatField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FloatField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
-from portal.forms import Form
+from portal.forms import BoundedIntegerField, Form
 
 
 class BookingForm(Form):
@@ -13,7 +14,7 @@ class BookingForm(Form):
 
     package = HiddenField(validators=[DataRequired()])
     date = HiddenField(validators=[DataRequired()])
-    departure = HiddenField(validators=[DataRequired()])
+    departure = BoundedIntegerField(widget=HiddenInput(), validators=[DataRequired()])
     pickup_address = TextAreaField(
         _l("Pick-up address (homestay or hotel)"),
         validators=[DataRequired(message=_l("Tell the driver where to pick you up.")), Length(min=5, max=300)],
@@ -26,7 +27,7 @@ class BookingForm(Form):
 class WaitlistForm(Form):
     package = HiddenField(validators=[DataRequired()])
     date = HiddenField(validators=[DataRequired()])
-    departure = HiddenField(validators=[DataRequired()])
+    departure = BoundedIntegerField(widget=HiddenInput(), validators=[DataRequired()])
 
 
 class AvailabilityForm(Form):
@@ -63,7 +64,7 @@ class PackageForm(Form):
     languages = StringField(
         _l("Languages the drivers speak (codes, e.g. id,en,jv)"), validators=[DataRequired(), Length(max=60)]
     )
-    price = IntegerField(
+    price = BoundedIntegerField(
         _l("Price per rider (rupiah)"), validators=[DataRequired(), NumberRange(min=10000, max=10_000_000)]
     )
     departures = StringField(
@@ -72,5 +73,5 @@ class PackageForm(Form):
     return_time = StringField(
         _l("Back at the homestay about (WIB, e.g. 07:00)"), validators=[Optional(), Length(max=5)]
     )
-    position = IntegerField(_l("Order in the list"), validators=[Optional()], default=0)
+    position = BoundedIntegerField(_l("Order in the list"), validators=[Optional()], default=0)
     active = BooleanField(_l("Offered to tourists"), default=True)

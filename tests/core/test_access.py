@@ -38,7 +38,7 @@ def _sample_url(app: Flask, rule) -> str:
     values = {}
     for arg in rule.arguments:
         converter = rule._converters[arg]
-        values[arg] = 1 if converter.__class__.__name__ in ("IntegerConverter",) else "x"
+        values[arg] = 1 if getattr(converter, "num_convert", None) is int else "x"
     with app.test_request_context():
         from flask import url_for
 
