@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -203,4 +204,41 @@ def verify(payload: bytes, header: str | None, secret: str, *, tolerance: int = 
         raise SignatureError("payload is not JSON") from error
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise SignatureError("payload is not an event")
+    return event
+
+
+class MalformedEvent(ValueError):
+    """Signed by Stripe's secret, but not the shape of an event we can store and apply."""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_OPTIONAL_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "id": lambda v: isinstance(v, str) and 0 < len(v) <= 255,
+    "status": lambda v: isinstance(v, str),
+    "amount": _is_int,
+    "amount_refunded": _is_int,
+    "payment_intent": lambda v: v is None or (isinstance(v, str) and len(v) <= 255),
+    "last_payment_error": lambda v: v is None or isinstance(v, dict),
+    "client_secret": lambda v: v is None or isinstance(v, str),
+}
+
+
+def check_event(event: dict) -> dict:
+    """The shape `handle_event` relies on, checked before anything is stored: a signed event
+    whose `type` is a list or whose `data.object` is a string gave a 500 (and could be stored
+    half-read). Extra fields are Stripe's business; the ones we read must be what we read."""
+    event_id, event_type = event.get("id"), event.get("type")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 255:
+        raise MalformedEvent("id is not a string of at most 255 characters")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= 80:
+        raise MalformedEvent("type is not a string of at most 80 characters")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("data.object is not an object")
+    for name, ok in _OPTIONAL_FIELDS.items():
+        if name in data["object"] and not ok(data["object"][name]):
+            raise MalformedEvent(f"data.object.{name} has the wrong type")
     return event

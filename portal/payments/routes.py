@@ -16,7 +16,7 @@ from portal.accounts.models import Role
 from portal.extensions import csrf, db
 from portal.htmx import render
 from portal.payments import bp
-from portal.payments.client import SignatureError, verify
+from portal.payments.client import MalformedEvent, SignatureError, check_event, verify
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import (
     PaymentError,
@@ -193,6 +193,11 @@ def stripe_webhook():
     except SignatureError as error:
         log.warning("stripe webhook refused: %s", error)
         return jsonify(error="invalid signature"), 400
+    try:
+        check_event(event)
+    except MalformedEvent as error:  # signed, but nothing we can apply: store nothing
+        log.warning("stripe webhook %r refused: %s", str(event.get("id"))[:80], error)
+        return jsonify(error="malformed event"), 400
     result = handle_event(event)
     db.session.commit()
     return jsonify(outcome=result.outcome), result.status_code
