@@ -6,7 +6,10 @@ Only development and testing have defaults for secrets; production refuses to st
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -24,6 +27,38 @@ def database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def data_keys(value: str | None) -> list[str]:
+    """DATA_KEY may list several Fernet keys, separated by commas or spaces: the first encrypts,
+    every one decrypts. To rotate, put a new key first, run `flask accounts rotate-data-key`,
+    then drop the old one."""
+    return [key for key in re.split(r"[\s,]+", value or "") if key]
+
+
+MIN_SECRET_KEY_BYTES = 32
+
+
+def weak_secrets(secret_key: str | None, data_key: str | None) -> list[str]:
+    """What is wrong with the secrets production was given (never the secrets themselves)."""
+    problems = []
+    if len((secret_key or "").encode()) < MIN_SECRET_KEY_BYTES:
+        problems.append(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of randomness, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    keys = data_keys(data_key)
+    if not keys:
+        problems.append("DATA_KEY must hold at least one Fernet key")
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            problems.append(
+                f"DATA_KEY key #{number} is not a Fernet key (32 url-safe base64-encoded bytes): "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            )
+    return problems
 
 
 class Config:
@@ -167,9 +202,14 @@ class ProductionConfig(Config):
         super().__init__()
         # PUBLIC_URL: links in SMS must not point at localhost. REDIS_URL: several processes
         # need one rate-limit store and one job queue.
-        missing = [name for name in ("SECRET_KEY", "DATA_KEY", "PUBLIC_URL", "REDIS_URL") if not env(name)]
+        # DATABASE_URL: without it the data would go to a SQLite file inside the container.
+        required = ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "PUBLIC_URL", "REDIS_URL")
+        missing = [name for name in required if not env(name)]
         if missing:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+        weak = weak_secrets(self.SECRET_KEY, self.DATA_KEY)
+        if weak:
+            raise RuntimeError("production refuses weak secrets: " + "; ".join(weak))
         # Real Stripe; the keys have no defaults (portal/payments refuses to start without them).
         self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
         self.STRIPE_JS_URL = env("STRIPE_JS_URL", "https://js.stripe.com/v3/")

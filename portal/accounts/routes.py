@@ -133,3 +133,6 @@ def language():
             current_user.locale = lang
             db.session.commit()
     return response
+
+
+from portal.accounts import cli  # noqa: E402, F401 - registers `flask accounts rotate-data-key` on the blueprint

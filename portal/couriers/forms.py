@@ -73,7 +73,7 @@ class DriverApplicationForm(Form):
             raise ValidationError(NIK_MESSAGES[exc.reason]) from None
         field.data = parsed.value
         owner = db.session.scalar(
-            select(DriverProfile.user_id).where(DriverProfile.nik_hash == nik.lookup_hash(parsed.value))
+            select(DriverProfile.user_id).where(DriverProfile.nik_hash.in_(nik.lookup_hashes(parsed.value)))
         )
         if owner is not None and owner != current_user.id:
             raise ValidationError(_l("A driver with this NIK is already registered."))

@@ -163,6 +163,7 @@ def production_env(monkeypatch) -> None:
     monkeypatch.setenv("DATA_KEY", "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ=")
     monkeypatch.setenv("PUBLIC_URL", "https://gancang.example")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://gancang@db.example/gancang")
 
 
 def test_production_sets_secure_cookies(monkeypatch):

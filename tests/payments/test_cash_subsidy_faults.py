@@ -139,6 +139,7 @@ def test_production_refuses_to_start_without_stripe_keys(monkeypatch):
     monkeypatch.setenv("DATA_KEY", "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ=")
     monkeypatch.setenv("PUBLIC_URL", "https://gancang.example")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://gancang@db.example/gancang")
     for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
         monkeypatch.delenv(name, raising=False)
     config = load("production")
