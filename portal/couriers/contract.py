@@ -60,6 +60,10 @@ class Job:
     reference: str = ""  # e.g. "food-order-12", shown to the driver
     description: str = ""  # what moves, e.g. "2 items from Warung Bu Sri"
     cash_to_collect: int = 0  # rupiah the courier takes at the door: an order paid in cash
+    # Who may take the goods at the door, e.g. ("Siti Aminah (patient)", "Budi (son)"); empty:
+    # anyone who gives the PIN (or anyone at all without one).
+    receivers: tuple[str, ...] = ()
+    collect: str = ""  # something the courier takes back at the door, e.g. "the old KTP-el card"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,14 @@ class Update:
     eta: datetime | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class HandoverFailure(StrEnum):
+    """Why a courier could not hand the goods over; stored as the `failed` event's note."""
+
+    NOT_HOME = "not home"
+    WRONG_ADDRESS = "wrong address"
+    REFUSED = "refused"
 
 
 class ProviderUnavailable(Exception):

@@ -6,14 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts import nik
-from portal.couriers.contract import Vehicle
-from portal.couriers.models import LANGUAGE_LABELS, VEHICLE_LABELS, DriverProfile
+from portal.couriers.contract import HandoverFailure, Vehicle
+from portal.couriers.models import HANDOVER_FAILURE_LABELS, LANGUAGE_LABELS, VEHICLE_LABELS, Delivery, DriverProfile
 from portal.extensions import db
 from portal.forms import Form
 
@@ -96,4 +96,38 @@ class PinForm(Form):
         _l("Recipient's PIN"),
         validators=[DataRequired(), Length(min=4, max=6)],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*", "maxlength": 6},
+    )
+
+
+class HandoverForm(Form):
+    """ "Delivered": the PIN when the job has one, who took the goods when the job names the
+    receivers, and whether the thing to take back came back. Fields a job does not need are removed."""
+
+    pin = PinForm.pin
+    receiver = SelectField(
+        _l("Who took it?"), validators=[DataRequired(_l("Choose who took the goods."))], validate_choice=True
+    )
+    collected = BooleanField()
+
+    @classmethod
+    def for_delivery(cls, delivery: Delivery) -> HandoverForm:
+        form = cls()
+        if not delivery.needs_pin:
+            del form.pin
+        if delivery.receivers:
+            form.receiver.choices = [("", _l("Choose…")), *((name, name) for name in delivery.receivers)]
+        else:
+            del form.receiver
+        if delivery.collect:
+            form.collected.label.text = _l("I took back %(what)s", what=delivery.collect)
+        else:
+            del form.collected
+        return form
+
+
+class NotDeliveredForm(Form):
+    reason = RadioField(
+        _l("Why could it not be handed over?"),
+        choices=[SelectChoice(reason.value, HANDOVER_FAILURE_LABELS[reason]) for reason in HandoverFailure],
+        validators=[InputRequired(_l("Choose why the goods could not be handed over."))],
     )

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from portal.accounts.models import User
-from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle, Window
+from portal.couriers.areas import area_of
+from portal.couriers.contract import HandoverFailure, Job, Purpose, Requirements, Stop, Vehicle, Window
 from portal.database import utcnow
 from portal.extensions import db
 from portal.workflow import EventMixin
@@ -129,6 +130,11 @@ PURPOSE_LABELS = {
     Purpose.RIDE: _l("Ijen ride"),
 }
 VEHICLE_LABELS = {Vehicle.MOTORBIKE: _l("Motorbike"), Vehicle.TRAIL: _l("Trail bike")}
+HANDOVER_FAILURE_LABELS = {
+    HandoverFailure.NOT_HOME: _l("Nobody at home"),
+    HandoverFailure.WRONG_ADDRESS: _l("Wrong address"),
+    HandoverFailure.REFUSED: _l("The recipient refused it"),
+}
 
 PIN_MAX_TRIES = 5
 
@@ -188,6 +194,11 @@ class Delivery(db.Model):
     pin_hash: Mapped[str | None] = mapped_column(String(255))
     pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The handover as the courier recorded it: who took the goods (one of the job's receivers,
+    # when it names any), and whether the thing to take back (`collect`) came back (None: nothing
+    # to collect, or not delivered yet).
+    received_by: Mapped[str] = mapped_column(String(120), default="")
+    collected: Mapped[bool | None] = mapped_column(Boolean)
     window_start: Mapped[datetime | None] = mapped_column()
     window_end: Mapped[datetime | None] = mapped_column()
     eta: Mapped[datetime | None] = mapped_column()
@@ -277,6 +288,22 @@ class Delivery(db.Model):
         return self.job_data.get("cash_to_collect", 0)
 
     @property
+    def receivers(self) -> tuple[str, ...]:
+        """Who may take the goods at the door; empty: anyone (with the PIN, when there is one)."""
+        return tuple(self.job_data.get("receivers", ()))
+
+    @property
+    def collect(self) -> str:
+        """What the courier must take back at the door ("" when nothing)."""
+        return self.job_data.get("collect", "")
+
+    @property
+    def dropoff_area(self) -> str:
+        """The kecamatan nearest the drop-off: what a driver sees before accepting, instead of the address."""
+        stop = self.job_data["dropoff"]
+        return area_of(stop["lat"], stop["lng"])
+
+    @property
     def driver_name(self) -> str | None:
         return self.courier.name if self.courier is not None else self.courier_name
 
@@ -297,6 +324,9 @@ class Delivery(db.Model):
             ),
             reference=self.reference,
             description=self.description,
+            cash_to_collect=self.cash_to_collect,
+            receivers=self.receivers,
+            collect=self.collect,
         )
 
     @staticmethod
@@ -307,6 +337,8 @@ class Delivery(db.Model):
             "reference": job.reference,
             "description": job.description,
             "cash_to_collect": job.cash_to_collect,
+            "receivers": list(job.receivers),
+            "collect": job.collect,
         }
 
 

@@ -19,7 +19,7 @@ from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
 from portal.couriers import bp, providers, services
 from portal.couriers.contract import WebhookRejected
-from portal.couriers.forms import DriverApplicationForm, PinForm, RejectForm
+from portal.couriers.forms import DriverApplicationForm, HandoverForm, NotDeliveredForm, RejectForm
 from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
 from portal.couriers.photos import BadPhoto, PhotoTooLarge, delete_photo, photo_path, save_photo
 from portal.couriers.services import CourierError
@@ -129,15 +129,24 @@ def _job_or_404(delivery_id: int, *, lock: bool = False) -> Delivery:
     return delivery
 
 
-def _job_page(delivery: Delivery, *, mine: bool, pin_form: PinForm | None = None, status: int = 200):
-    """A job as a driver sees it: the drop-off only for its own courier, until the job is over."""
+def _job_page(
+    delivery: Delivery,
+    *,
+    mine: bool,
+    handover: HandoverForm | None = None,
+    not_delivered: NotDeliveredForm | None = None,
+    status: int = 200,
+):
+    """A job as a driver sees it: the drop-off (address, phone, receivers) only for its own
+    courier, until the job is over; before that, the area and the distance."""
     return render(
         "couriers/job.html",
         delivery=delivery,
         mine=mine,
         show_dropoff=mine and not delivery.final,
         form=EmptyForm(),
-        pin_form=pin_form or PinForm(),
+        handover=handover or HandoverForm.for_delivery(delivery),
+        not_delivered=not_delivered or NotDeliveredForm(formdata=None),
         status=status,
     )
 
@@ -170,6 +179,9 @@ def accept(delivery_id: int):
     return redirect(url_for("couriers.job", delivery_id=delivery.id))
 
 
+# Where the courier stands at the door: "could not deliver" here asks why.
+HANDOVER_STATUSES = frozenset({DeliveryStatus.PICKED_UP, DeliveryStatus.DELIVERING, DeliveryStatus.ON_HOLD})
+
 COURIER_BUTTONS = {
     DeliveryStatus.PICKING_UP: _l("On my way to pick up"),
     DeliveryStatus.PICKED_UP: _l("Picked up"),
@@ -185,9 +197,16 @@ def move(delivery_id: int):
     delivery = _job_or_404(delivery_id, lock=True)
     ensure(delivery.courier_id == current_user.id)
     status = request.form.get("status", "")
+    note = request.form.get("note", "")[:300]
+    if status == DeliveryStatus.FAILED and delivery.status in HANDOVER_STATUSES:
+        # At the door: why it failed, from a fixed list (the origin's office acts on it).
+        not_delivered = NotDeliveredForm()
+        if not not_delivered.validate_on_submit():
+            return _job_page(delivery, mine=True, not_delivered=not_delivered, status=422)
+        note = not_delivered.reason.data
     if EmptyForm().validate_on_submit() and status in {s.value for s in COURIER_BUTTONS}:
         try:
-            services.mark(delivery, DeliveryStatus(status), by=current_user, note=request.form.get("note", "")[:300])
+            services.mark(delivery, DeliveryStatus(status), by=current_user, note=note)
         except CourierError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -207,20 +226,27 @@ def _pin_key() -> str:
 def deliver(delivery_id: int):
     delivery = _job_or_404(delivery_id, lock=True)
     ensure(delivery.courier_id == current_user.id)
-    pin_form = PinForm()
-    if delivery.needs_pin and not pin_form.validate_on_submit():
-        return _job_page(delivery, mine=True, pin_form=pin_form, status=422)
-    if not delivery.needs_pin and not EmptyForm().validate_on_submit():
-        return redirect(url_for("couriers.job", delivery_id=delivery.id))
+    form = HandoverForm.for_delivery(delivery)
+    if not form.validate_on_submit():
+        if form.errors.keys() <= {"csrf_token"}:
+            return redirect(url_for("couriers.job", delivery_id=delivery.id))
+        return _job_page(delivery, mine=True, handover=form, status=422)
     try:
-        services.mark(delivery, DeliveryStatus.DELIVERED, by=current_user, pin=pin_form.pin.data)
+        services.mark(
+            delivery,
+            DeliveryStatus.DELIVERED,
+            by=current_user,
+            pin=form.pin.data if form.pin else None,
+            receiver=form.receiver.data if form.receiver else None,
+            collected=form.collected.data if form.collected else None,
+        )
     except CourierError as exc:
         db.session.commit()  # a wrong PIN counts even though the move failed
-        if delivery.needs_pin:
-            pin_form.pin.errors = [str(exc)]
+        if form.pin:
+            form.pin.errors = [str(exc)]
         else:
             flash(str(exc), "error")  # no PIN field to show it under
-        return _job_page(delivery, mine=True, pin_form=pin_form, status=422)
+        return _job_page(delivery, mine=True, handover=form, status=422)
     db.session.commit()
     flash(_("Delivered. Thank you! %(fee)s added to today's earnings.", fee=rupiah(delivery.fee)), "success")
     return redirect(url_for("couriers.workspace"))

@@ -460,9 +460,15 @@ def mark(
     pin: str | None = None,
     note: str = "",
     now: datetime | None = None,
+    receiver: str | None = None,
+    collected: bool | None = None,
 ) -> None:
     """A local courier's move. A wrong PIN is counted (and flushed) before CourierError is raised,
-    so callers commit after catching it; PIN_MAX_TRIES wrong tries lock the job and alert staff."""
+    so callers commit after catching it; PIN_MAX_TRIES wrong tries lock the job and alert staff.
+
+    `delivered` records the handover: `receiver` must be one of the job's receivers when it names
+    any, and `collected` (True/False) must be given when the job has something to `collect`.
+    Both are checked before the PIN, so a forgotten choice does not cost a PIN try."""
     now = _now(now)
     status = DeliveryStatus(status)
     lock(delivery)
@@ -482,9 +488,31 @@ def mark(
                 new=status.label,
             )
         )
-    if status == S.DELIVERED and delivery.pin_hash:
-        _check_pin(delivery, pin, by=by, now=now)
+    if status == S.DELIVERED:
+        receiver = (receiver or "").strip()
+        _check_handover(delivery, receiver=receiver, collected=collected)
+        if delivery.pin_hash:
+            _check_pin(delivery, pin, by=by, now=now)
+        note = _record_handover(delivery, receiver=receiver, collected=collected, note=note)
     _move(delivery, status, by=by, now=now, note=note)
+
+
+def _check_handover(delivery: Delivery, *, receiver: str, collected: bool | None) -> None:
+    if delivery.receivers and receiver not in delivery.receivers:
+        raise CourierError(_l("Choose who took the goods: only the people named on the job may."))
+    if delivery.collect and collected is None:
+        raise CourierError(_l("Say whether you took back %(what)s.", what=delivery.collect))
+
+
+def _record_handover(delivery: Delivery, *, receiver: str, collected: bool | None, note: str) -> str:
+    """Who took the goods and what came back, on the delivery; what came back also in the event's
+    note (not the receiver's name: the courier's timeline outlives their view of personal data)."""
+    delivery.received_by = receiver[:120]
+    delivery.collected = bool(collected) if delivery.collect else None
+    parts = [note] if note else []
+    if delivery.collect:
+        parts.append(f"{'collected' if collected else 'NOT collected'}: {delivery.collect}")
+    return "; ".join(parts)
 
 
 def _check_pin(delivery: Delivery, pin: str | None, *, by: User | None, now: datetime) -> None:

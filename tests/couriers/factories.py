@@ -25,6 +25,8 @@ def make_job(
     pin: bool = False,
     window=None,
     reference: str = "food-order-1",
+    receivers: tuple[str, ...] = (),
+    collect: str = "",
 ) -> Job:
     return Job(
         purpose=purpose,
@@ -34,6 +36,8 @@ def make_job(
         requirements=Requirements(vehicle=vehicle, medicine_trained=medicine, pin=pin),
         reference=reference,
         description="2 items from Warung Bu Sri",
+        receivers=receivers,
+        collect=collect,
     )
 
 
