@@ -8,7 +8,7 @@ that night; a booking holds that driver (one ride per driver per night, by a uni
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from typing import ClassVar
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.formatting import WIB
-from portal.workflow import EventMixin
+from portal.workflow import EventMixin, Status
 
 # A pick-up before noon belongs to the night that began the evening before.
 NIGHT_ROLLOVER = time(12, 0)
@@ -127,77 +127,54 @@ class DriverAvailability(db.Model):
     driver: Mapped[User] = relationship()
 
 
-class BookingStatus(StrEnum):
-    AWAITING_PAYMENT = "awaiting_payment"
-    CONFIRMED = "confirmed"
-    DRIVER_ON_THE_WAY = "driver_on_the_way"
-    RIDING = "riding"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    ROUTE_CLOSED = "route_closed"
-    NO_SHOW = "no_show"
-    EXPIRED = "expired"  # an unpaid hold that ran out
-
-    @property
-    def label(self) -> str:
-        return str(BOOKING_LABELS[self])
-
-    @property
-    def final(self) -> bool:
-        return self in FINAL
+class BookingStatus(Status):
+    AWAITING_PAYMENT = "awaiting_payment", _l("Awaiting payment")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    DRIVER_ON_THE_WAY = "driver_on_the_way", _l("Driver on the way")
+    RIDING = "riding", _l("Riding")
+    COMPLETED = "completed", _l("Completed")
+    CANCELLED = "cancelled", _l("Cancelled")
+    ROUTE_CLOSED = "route_closed", _l("Route closed")
+    NO_SHOW = "no_show", _l("No-show")
+    EXPIRED = "expired", _l("Hold expired")  # an unpaid hold that ran out
 
     @property
     def releases_seat(self) -> bool:
+        """A booking that ended this way gives its driver back for the night."""
         return self in (BookingStatus.CANCELLED, BookingStatus.ROUTE_CLOSED, BookingStatus.EXPIRED)
 
 
-BOOKING_LABELS = {
-    BookingStatus.AWAITING_PAYMENT: _l("Awaiting payment"),
-    BookingStatus.CONFIRMED: _l("Confirmed"),
-    BookingStatus.DRIVER_ON_THE_WAY: _l("Driver on the way"),
-    BookingStatus.RIDING: _l("Riding"),
-    BookingStatus.COMPLETED: _l("Completed"),
-    BookingStatus.CANCELLED: _l("Cancelled"),
-    BookingStatus.ROUTE_CLOSED: _l("Route closed"),
-    BookingStatus.NO_SHOW: _l("No-show"),
-    BookingStatus.EXPIRED: _l("Hold expired"),
-}
-FINAL = frozenset(
+BookingStatus.flow(
     {
-        BookingStatus.COMPLETED,
-        BookingStatus.CANCELLED,
-        BookingStatus.ROUTE_CLOSED,
-        BookingStatus.NO_SHOW,
-        BookingStatus.EXPIRED,
-    }
-)
-ACTIVE = tuple(s for s in BookingStatus if s not in FINAL)
-
-# The only moves a booking can make; services refuse anything else.
-TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    BookingStatus.AWAITING_PAYMENT: frozenset(
-        {BookingStatus.CONFIRMED, BookingStatus.EXPIRED, BookingStatus.CANCELLED, BookingStatus.ROUTE_CLOSED}
-    ),
-    BookingStatus.CONFIRMED: frozenset(
-        {
+        BookingStatus.AWAITING_PAYMENT: {
+            BookingStatus.CONFIRMED,
+            BookingStatus.EXPIRED,
+            BookingStatus.CANCELLED,
+            BookingStatus.ROUTE_CLOSED,
+        },
+        # RIDING straight from CONFIRMED: the driver skipped "on the way".
+        BookingStatus.CONFIRMED: {
             BookingStatus.DRIVER_ON_THE_WAY,
-            BookingStatus.RIDING,  # the driver skipped "on the way"
+            BookingStatus.RIDING,
             BookingStatus.CANCELLED,
             BookingStatus.ROUTE_CLOSED,
             BookingStatus.NO_SHOW,
-        }
-    ),
-    BookingStatus.DRIVER_ON_THE_WAY: frozenset(
-        {BookingStatus.RIDING, BookingStatus.NO_SHOW, BookingStatus.CANCELLED, BookingStatus.ROUTE_CLOSED}
-    ),
-    BookingStatus.RIDING: frozenset({BookingStatus.COMPLETED}),
-    BookingStatus.COMPLETED: frozenset(),
-    BookingStatus.CANCELLED: frozenset(),
-    BookingStatus.ROUTE_CLOSED: frozenset(),
-    BookingStatus.NO_SHOW: frozenset(),
-    # A tourist who pays just after the hold ran out still gets the seat if one is free.
-    BookingStatus.EXPIRED: frozenset({BookingStatus.CONFIRMED, BookingStatus.CANCELLED}),
-}
+        },
+        BookingStatus.DRIVER_ON_THE_WAY: {
+            BookingStatus.RIDING,
+            BookingStatus.NO_SHOW,
+            BookingStatus.CANCELLED,
+            BookingStatus.ROUTE_CLOSED,
+        },
+        BookingStatus.RIDING: {BookingStatus.COMPLETED},
+        BookingStatus.COMPLETED: set(),
+        BookingStatus.CANCELLED: set(),
+        BookingStatus.ROUTE_CLOSED: set(),
+        BookingStatus.NO_SHOW: set(),
+        # A tourist who pays just after the hold ran out still gets the seat if one is free.
+        BookingStatus.EXPIRED: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
+    }
+)
 
 
 class RideBooking(db.Model):
@@ -216,6 +193,7 @@ class RideBooking(db.Model):
         # A double-submitted form carries the same token: one booking.
         UniqueConstraint("customer_id", "token"),
     )
+    statuses: ClassVar[type[Status]] = BookingStatus
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -269,31 +247,35 @@ class BookingEvent(EventMixin, db.Model):
     booking: Mapped[RideBooking] = relationship(back_populates="events")
 
 
-class WaitlistStatus(StrEnum):
-    WAITING = "waiting"
-    OFFERED = "offered"
-    BOOKED = "booked"
-    LAPSED = "lapsed"  # the offer ran out; the next in line gets it
-    LEFT = "left"
-    CLOSED = "closed"  # the route closed that night
-
-    @property
-    def label(self) -> str:
-        return str(WAITLIST_LABELS[self])
+class WaitlistStatus(Status):
+    WAITING = "waiting", _l("On the waitlist")
+    OFFERED = "offered", _l("Seat offered")
+    BOOKED = "booked", _l("Booked")
+    LAPSED = "lapsed", _l("Offer lapsed")  # the offer ran out; the next in line gets it
+    LEFT = "left", _l("Left the waitlist")
+    CLOSED = "closed", _l("Route closed")  # the route closed that night
 
 
-WAITLIST_LABELS = {
-    WaitlistStatus.WAITING: _l("On the waitlist"),
-    WaitlistStatus.OFFERED: _l("Seat offered"),
-    WaitlistStatus.BOOKED: _l("Booked"),
-    WaitlistStatus.LAPSED: _l("Offer lapsed"),
-    WaitlistStatus.LEFT: _l("Left the waitlist"),
-    WaitlistStatus.CLOSED: _l("Route closed"),
-}
+WaitlistStatus.flow(
+    {
+        WaitlistStatus.WAITING: {WaitlistStatus.OFFERED, WaitlistStatus.LEFT, WaitlistStatus.CLOSED},
+        WaitlistStatus.OFFERED: {
+            WaitlistStatus.BOOKED,
+            WaitlistStatus.LAPSED,
+            WaitlistStatus.LEFT,
+            WaitlistStatus.CLOSED,
+        },
+        WaitlistStatus.BOOKED: set(),
+        WaitlistStatus.LAPSED: set(),
+        WaitlistStatus.LEFT: set(),
+        WaitlistStatus.CLOSED: set(),
+    }
+)
 
 
 class WaitlistEntry(db.Model):
     __tablename__ = "ride_waitlist"
+    statuses: ClassVar[type[Status]] = WaitlistStatus
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -8,9 +8,11 @@ import factory
 
 from portal.couriers.contract import Vehicle
 from portal.couriers.models import DriverStatus
+from portal.database import utcnow
 from portal.extensions import db
+from portal.payments import services as payments
 from portal.rides import services as rides
-from portal.rides.models import DriverAvailability, RidePackage
+from portal.rides.models import BookingStatus, DriverAvailability, RidePackage
 from tests.couriers.factories import make_driver
 from tests.factories import UserFactory
 from tests.payments.helpers import card_token
@@ -45,8 +47,8 @@ def driver(*, vehicle: Vehicle = Vehicle.TRAIL, status: str = "verified"):
 
 def available(driver_user, night: date, *, now: datetime | None = None) -> None:
     """Mark availability straight in the table (bypassing the verified check on purpose)."""
-    rides._ensure_night(night)
-    db.session.add(DriverAvailability(driver_id=driver_user.id, night=night, created_at=now or rides.utcnow()))
+    rides.ensure_night(night)
+    db.session.add(DriverAvailability(driver_id=driver_user.id, night=night, created_at=now or utcnow()))
     db.session.flush()
 
 
@@ -79,8 +81,6 @@ def book(
 
 def pay(app, booking, *, now: datetime | None = None):
     """The tourist pays the hold by card, through the real payments service and localstripe."""
-    from portal.payments import services as payments
-
     if rides.payment_of(booking) is None:
         rides.start_payment(booking)
     payment = rides.payment_of(booking)
@@ -91,8 +91,6 @@ def pay(app, booking, *, now: datetime | None = None):
 
 def paid_booking(app, package: RidePackage, night: date, *, customer=None, driver_user=None, token=None):
     """A confirmed ride: a driver free that night (a new one unless given), a hold, paid by card."""
-    from portal.rides.models import BookingStatus
-
     driver_user = driver_user or driver()
     available(driver_user, night)
     booking = book(customer or CustomerFactory(), package, night, token=token)

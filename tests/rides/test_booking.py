@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.couriers.contract import Purpose
 from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import find_delivery
+from portal.database import utcnow
 from portal.payments.models import Payment, PaymentStatus
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, RideBooking
@@ -206,7 +207,7 @@ def test_on_the_night_the_booking_page_tracks_the_driver_and_polls_itself(
     booking = f.book(customer, blue_fire, night, address="Homestay 12", token="n")
     db.session.commit()
     f.pay(app, booking)
-    booking.pickup_at = rides.utcnow() + timedelta(hours=1)  # as if the night had come
+    booking.pickup_at = utcnow() + timedelta(hours=1)  # as if the night had come
     db.session.commit()
     auth.login(customer)
     html = auth.client.get(f"/rides/bookings/{booking.id}").get_data(as_text=True)
@@ -216,7 +217,7 @@ def test_on_the_night_the_booking_page_tracks_the_driver_and_polls_itself(
 
 def test_the_sweep_command_expires_holds(app, db, customer, blue_fire, trail_driver, night):
     booking = f.book(customer, blue_fire, night, address="Homestay 12", token="s")
-    booking.hold_expires_at = rides.utcnow() - timedelta(minutes=1)
+    booking.hold_expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["rides", "sweep"])
     assert result.exit_code == 0, result.output
@@ -232,3 +233,16 @@ def test_booking_an_unknown_package_says_so(auth, db, customer, blue_fire, trail
     assert response.status_code == 302 and response.headers["Location"].endswith("/rides")
     assert "We do not know that ride package" in auth.client.get("/rides").get_data(as_text=True)
     assert db.session.scalar(select(func.count(RideBooking.id))) == 0
+
+
+def test_the_booking_poll_answers_with_the_live_section_and_its_history(
+    auth, db, customer, blue_fire, trail_driver, night
+):
+    booking = f.book(customer, blue_fire, night, address="Homestay 12", token="poll")
+    db.session.commit()
+    auth.login(customer)
+    response = auth.client.get(f"/rides/bookings/{booking.id}", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<section id="live"')
+    assert "<html" not in html
+    assert '<ol class="timeline">' in html and "Awaiting payment" in html

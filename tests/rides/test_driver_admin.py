@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.couriers.contract import Purpose, Vehicle
 from portal.couriers.models import DeliveryStatus
-from portal.couriers.services import find_delivery
+from portal.couriers.services import find_delivery, mark
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, DriverAvailability, RidePackage, RouteClosure
 from tests.factories import UserFactory
@@ -92,8 +93,6 @@ def test_no_show_after_the_pickup_time(app, db, blue_fire):
     night = rides.next_bookable_night() + timedelta(days=1)
     driver = f.driver()
     booking = f.paid_booking(app, blue_fire, night, driver_user=driver)
-    import pytest
-
     with pytest.raises(rides.RideError, match="Wait until the pick-up time"):
         rides.driver_move(booking, BookingStatus.NO_SHOW, by=driver, now=booking.pickup_at - timedelta(minutes=5))
     rides.driver_move(booking, BookingStatus.NO_SHOW, by=driver, now=booking.pickup_at + timedelta(minutes=20))
@@ -161,8 +160,6 @@ def test_admin_closes_the_route_with_confirmation(auth, db, blue_fire):
 
 
 def test_moves_made_in_the_courier_workspace_move_the_booking(app, db, blue_fire):
-    from portal.couriers.services import mark
-
     night = rides.next_bookable_night() + timedelta(days=1)
     driver = f.driver()
     booking = f.paid_booking(app, blue_fire, night, driver_user=driver)

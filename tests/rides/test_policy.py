@@ -10,6 +10,7 @@ from portal import notify
 from portal.couriers.contract import Purpose
 from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import find_delivery
+from portal.database import utcnow
 from portal.payments.models import PaymentStatus
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, WaitlistStatus
@@ -109,7 +110,7 @@ def test_paying_after_the_hold_ran_out_takes_the_seat_back_if_free(app, db, blue
     db.session.commit()
     rides.start_payment(booking)  # the tourist opens the card page, then dawdles
     db.session.commit()
-    rides.sweep(now=rides.utcnow() + timedelta(minutes=30))
+    rides.sweep(now=utcnow() + timedelta(minutes=30))
     db.session.commit()
     assert booking.state == BookingStatus.EXPIRED
     f.pay(app, booking)
@@ -123,7 +124,7 @@ def test_a_lapsed_hold_cannot_be_paid_once_the_route_closes(app, db, blue_fire, 
     db.session.commit()
     rides.start_payment(booking)
     db.session.commit()
-    rides.sweep(now=rides.utcnow() + timedelta(minutes=30))
+    rides.sweep(now=utcnow() + timedelta(minutes=30))
     rides.close_route(first_night=night, last_night=night, reason_en="Gas", reason_id="Gas", by=f.CustomerFactory())
     db.session.commit()
     assert booking.state == BookingStatus.EXPIRED

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from portal.couriers.contract import Vehicle
+from portal.formatting import WIB
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, RideBooking, pickup_date
 from tests.rides import factories as f
@@ -46,7 +47,7 @@ def test_seats_count_only_available_verified_trail_drivers(db, blue_fire, custom
     assert rides.free_seats(NIGHT, now=NOW) == 2
     departures = rides.departures(blue_fire, NIGHT, now=NOW)
     assert [d.seats for d in departures] == [2, 2, 2]
-    assert departures[0].pickup_at.astimezone(rides.WIB).date() == date(2026, 12, 15)
+    assert departures[0].pickup_at.astimezone(WIB).date() == date(2026, 12, 15)
 
     booking = book(customer, blue_fire)
     assert booking.state == BookingStatus.AWAITING_PAYMENT

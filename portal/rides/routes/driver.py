@@ -1,0 +1,81 @@
+"""What a trail driver does: offer nights, and move tonight's ride along."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.access import ensure, role_required
+from portal.accounts.forms import EmptyForm
+from portal.accounts.models import Role
+from portal.actions import act
+from portal.database import utcnow
+from portal.extensions import db
+from portal.htmx import render, wants_fragment
+from portal.rides import bp
+from portal.rides import services as rides
+from portal.rides.forms import AvailabilityForm
+from portal.rides.models import BookingStatus, RideBooking
+
+CALENDAR_NIGHTS = 14
+
+
+@bp.get("/driver")
+@role_required(Role.DRIVER)
+def driver():
+    now = utcnow()
+    profile = rides.trail_profile(current_user)
+    problem = None
+    if profile is None:
+        try:
+            rides.require_trail_driver(current_user)
+        except rides.RideError as error:
+            problem = str(error)
+    first = rides.tonight(now)
+    nights = [first + timedelta(days=n) for n in range(CALENDAR_NIGHTS)]
+    return render(
+        "rides/driver.html",
+        "calendar",
+        profile=profile,
+        problem=problem,
+        nights=nights,
+        available=rides.availability(current_user, nights) if profile else set(),
+        booked=rides.booked_nights(current_user, nights, now=now) if profile else {},
+        closed={n for n in nights if rides.closure_for(n) is not None},
+        ride_list=rides.driver_rides(current_user, now=now) if profile else [],
+        tonight=first,
+        now=now,
+        form=EmptyForm(formdata=None),
+        fragment=wants_fragment(),  # the calendar alone: it shows its own flashes
+    )
+
+
+@bp.post("/driver/availability")
+@role_required(Role.DRIVER)
+def set_availability():
+    form = AvailabilityForm()
+    night = rides.parse_night(form.night.data)
+    if form.validate_on_submit() and night is not None:
+        with act():
+            rides.set_availability(current_user, night, form.available.data == "1")
+    elif night is None:
+        flash(_("Choose a date like 2026-12-14."), "error")
+    return driver() if wants_fragment() else redirect(url_for("rides.driver"))
+
+
+@bp.post("/driver/rides/<int:booking_id>/<step>")
+@role_required(Role.DRIVER)
+def driver_step(booking_id: int, step: str):
+    booking = db.session.get(RideBooking, booking_id)
+    ensure(booking is not None and booking.driver_id == current_user.id)
+    try:
+        to = BookingStatus(step)
+    except ValueError:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        with act(success=_("Ride %(n)d: %(status)s.", n=booking.id, status=to.label)):
+            rides.driver_move(booking, to, by=current_user)
+    return redirect(url_for("rides.driver"))
