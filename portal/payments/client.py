@@ -211,15 +211,18 @@ class MalformedEvent(ValueError):
     """Signed by Stripe's secret, but not the shape of an event we can store and apply."""
 
 
-def _is_int(value: Any) -> bool:
+def _is_amount(value: Any) -> bool:
+    """Minor units: an int, or its digits (localstripe sends some amounts as strings)."""
+    if isinstance(value, str):
+        return value.isascii() and value.isdigit() and len(value) <= 18
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 _OPTIONAL_FIELDS: dict[str, Callable[[Any], bool]] = {
     "id": lambda v: isinstance(v, str) and 0 < len(v) <= 255,
     "status": lambda v: isinstance(v, str),
-    "amount": _is_int,
-    "amount_refunded": _is_int,
+    "amount": _is_amount,
+    "amount_refunded": _is_amount,
     "payment_intent": lambda v: v is None or (isinstance(v, str) and len(v) <= 255),
     "last_payment_error": lambda v: v is None or isinstance(v, dict),
     "client_secret": lambda v: v is None or isinstance(v, str),
