@@ -17,6 +17,7 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app
+from portal.accounts.models import Role
 from portal.config import TestingConfig, database_url
 from portal.extensions import db as _db
 from portal.extensions import limiter
@@ -185,6 +186,23 @@ def auth(client: FlaskClient) -> AuthActions:
 
 @pytest.fixture
 def user(db):
+    """Someone signed up, reading the default language (Indonesian)."""
     user = UserFactory()
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def customer(db):
+    """Who orders, books and pays in the domains' tests; reads English, as the assertions do."""
+    user = UserFactory(locale="en")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    """The regency admin."""
+    user = UserFactory(roles=[Role.ADMIN], locale="en")
     db.session.commit()
     return user

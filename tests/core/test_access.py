@@ -6,7 +6,6 @@ this test instead of leaking a page.
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 
 from portal.accounts.models import Role
@@ -63,13 +62,6 @@ def test_every_private_url_sends_anonymous_users_to_login(app, client):
         assert "/login" in response.headers["Location"], f"{method} {url} -> {response.headers['Location']}"
         checked += 1
     assert checked >= 5
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
 
 
 def test_every_role_url_refuses_other_roles(app, client, auth, db):

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from tests.couriers.gosend_server import CALLBACK_TOKEN, CLIENT_ID, PASS_KEY, FakeGoSend
-from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -14,11 +13,12 @@ def _request_context(app):
 
 
 @pytest.fixture
-def customer(db):
-    """Who asks for a delivery (tests/couriers/test_workspace.py has an English-reading one)."""
-    user = UserFactory()
+def customer(customer, db):
+    """The shared customer, reading Indonesian: couriers' tests check what a customer is told in
+    the default language (test_workspace.py reads English)."""
+    customer.locale = "id"
     db.session.commit()
-    return user
+    return customer
 
 
 @pytest.fixture(scope="session")

@@ -58,13 +58,6 @@ def apply(auth, client, data):
     return client.post("/courier/apply", data=data, content_type="multipart/form-data")
 
 
-@pytest.fixture
-def admin(db):
-    user = UserFactory(roles=[Role.ADMIN], locale="en")
-    db.session.commit()
-    return user
-
-
 def review(auth, client, applicant, admin) -> None:
     """The applicant sends the standard form; then the admin logs in to review it."""
     auth.login(applicant)

@@ -20,10 +20,11 @@ S = DeliveryStatus
 
 
 @pytest.fixture
-def customer(db):
-    user = UserFactory(locale="en")
+def customer(customer, db):
+    """This file reads the customer's pages in English."""
+    customer.locale = "en"
     db.session.commit()
-    return user
+    return customer
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal.accounts.models import Role
-from tests.factories import UserFactory
 from tests.food.factories import DishFactory, WarungFactory
 
 # Tuesday 24 Nov 2026, 12:00 WIB
@@ -39,20 +37,6 @@ def dishes(db, warung):
 @pytest.fixture
 def owner(warung):
     return warung.owner
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory(locale="en")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def admin(db):
-    user = UserFactory(roles=[Role.ADMIN])
-    db.session.commit()
-    return user
 
 
 @pytest.fixture(autouse=True)

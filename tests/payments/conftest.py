@@ -13,7 +13,6 @@ import pytest
 
 from portal.payments import signals
 from portal.payments.client import sign
-from tests.factories import UserFactory
 from tests.payments.helpers import PAYABLE
 from tests.payments_fixtures import WEBHOOK_SECRET
 
@@ -38,13 +37,6 @@ class SignalLog:
     @property
     def counter(self) -> Counter:
         return Counter(call[0] for call in self.calls)
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory()
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

@@ -12,13 +12,6 @@ from tests.payments.helpers import DECLINED_CARD, card_token
 
 
 @pytest.fixture
-def customer(db):
-    user = UserFactory(locale="en")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def payment(db, customer):
     payment = start_payment(
         payable_type=PAYABLE,

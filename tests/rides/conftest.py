@@ -24,13 +24,6 @@ def blue_fire(db):
     return package
 
 
-@pytest.fixture
-def customer(db):
-    user = f.CustomerFactory()
-    db.session.commit()
-    return user
-
-
 def later(minutes: int = 0, hours: int = 0, days: int = 0) -> datetime:
     return NOW + timedelta(minutes=minutes, hours=hours, days=days)
 
