@@ -7,9 +7,16 @@ from importlib import import_module, util
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from rq import Worker
 
+from portal.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from portal.accounts.models import Role
+from portal.accounts.phone import to_e164
+from portal.accounts.services import find_by_email, grant_role, revoke_role
+from portal.accounts.services import register as register_user
+from portal.domains import installed_domains
 from portal.extensions import db
+from portal.jobs import get_queue
 
 users = AppGroup("users", help="Accounts and roles.")
 demo = AppGroup("demo", help="Demo data for development.")
@@ -17,8 +24,6 @@ jobs = AppGroup("jobs", help="Background jobs.")
 
 
 def _user(email: str):
-    from portal.accounts.services import find_by_email
-
     user = find_by_email(email)
     if user is None:
         raise click.ClickException(f"no user with email {email}")
@@ -33,8 +38,6 @@ ROLE_ARG = click.argument("role", type=click.Choice([r.value for r in Role]))
 @ROLE_ARG
 def grant(email: str, role: str) -> None:
     """Give the user with EMAIL the ROLE."""
-    from portal.accounts.services import grant_role
-
     changed = grant_role(_user(email), Role(role))
     db.session.commit()
     click.echo(f"{email} {'is now' if changed else 'already was'} {role}")
@@ -45,8 +48,6 @@ def grant(email: str, role: str) -> None:
 @ROLE_ARG
 def revoke(email: str, role: str) -> None:
     """Take ROLE away from the user with EMAIL."""
-    from portal.accounts.services import revoke_role
-
     changed = revoke_role(_user(email), Role(role))
     db.session.commit()
     click.echo(f"{email} {'lost' if changed else 'did not have'} {role}")
@@ -59,18 +60,13 @@ def revoke(email: str, role: str) -> None:
 @click.password_option()
 def create(name: str, email: str, phone: str, password: str) -> None:
     """Create an account (for the first admin of a production install)."""
-    from portal.accounts.phone import to_e164
-    from portal.accounts.services import register
-
-    register(name=name, email=email, phone_e164=to_e164(phone), password=password)
+    register_user(name=name, email=email, phone_e164=to_e164(phone), password=password)
     db.session.commit()
     click.echo(f"created {email}")
 
 
 def seed_all() -> list[str]:
     """Each domain that has a `demo` module seeds its part, in DOMAINS order, idempotently."""
-    from portal import installed_domains
-
     done = []
     for domain in installed_domains():
         name = f"portal.{domain}.demo"
@@ -93,8 +89,6 @@ def seed() -> None:
 @demo.command("accounts")
 def accounts() -> None:
     """Print the demo accounts."""
-    from portal.accounts.demo import DEMO_PASSWORD, DEMO_USERS
-
     for email, _name, role in DEMO_USERS:
         click.echo(f"  {email:<28} {role or 'customer':<11} password: {DEMO_PASSWORD}")
 
@@ -103,10 +97,6 @@ def accounts() -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker for the job queue (needs REDIS_URL)."""
-    from rq import Worker
-
-    from portal.jobs import get_queue
-
     if current_app.config["JOBS_MODE"] != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed")
     queue = get_queue()

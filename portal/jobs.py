@@ -12,7 +12,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -71,15 +73,13 @@ _worker_app: Flask | None = None
 
 def run_job(dotted: str, args: tuple, kwargs: dict) -> None:
     """Entry point RQ calls in the worker process (or in-process for a synchronous queue)."""
-    from flask import has_app_context
-
     global _worker_app
     if has_app_context():
         # A synchronous queue (tests) calls us inside the app already: use a fresh context anyway.
         app = current_app._get_current_object()
     else:
         if _worker_app is None:
-            from portal import create_app
+            from portal import create_app  # noqa: PLC0415 - portal imports this module: a worker builds its app late
 
             _worker_app = create_app()
         app = _worker_app
@@ -88,9 +88,6 @@ def run_job(dotted: str, args: tuple, kwargs: dict) -> None:
 
 
 def get_queue(app: Flask | None = None):
-    from redis import Redis
-    from rq import Queue
-
     app = app or current_app._get_current_object()
     connection = Redis.from_url(app.config["REDIS_URL"])
     # Tests run against real Redis but execute jobs synchronously, so assertions can follow.

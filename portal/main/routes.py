@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, jsonify, request
 from flask_login import current_user, login_required
+from redis import Redis
 from sqlalchemy import text
 
 from portal import activity
@@ -45,8 +46,6 @@ def healthz():
         db.session.rollback()
     redis_url = current_app.config["REDIS_URL"]
     if redis_url:
-        from redis import Redis
-
         try:
             Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
             checks["queue"] = "ok"
