@@ -163,6 +163,11 @@ class Config:
         self.RIDES_HOLD_MINUTES = int(env("RIDES_HOLD_MINUTES", "10"))
         self.RIDES_OFFER_MINUTES = int(env("RIDES_OFFER_MINUTES", "30"))
         self.RIDES_MAX_DAYS_AHEAD = int(env("RIDES_MAX_DAYS_AHEAD", "90"))
+        # Documents: the MPP's days off (ISO dates, comma separated; 2026's national holidays
+        # otherwise), its closing time (WIB), and new requests per account per day.
+        self.DOCUMENTS_HOLIDAYS = env("DOCUMENTS_HOLIDAYS")
+        self.DOCUMENTS_MPP_CLOSES = env("DOCUMENTS_MPP_CLOSES", "15:30")
+        self.DOCUMENTS_DAILY_LIMIT = int(env("DOCUMENTS_DAILY_LIMIT", "5"))
 
 
 class DevelopmentConfig(Config):

@@ -1,0 +1,106 @@
+"""Documents verbs, split by who uses them; import them from here.
+
+    from portal.documents import services as documents
+    documents.submit_request(answers, resident=user, key=form_key)
+    documents.verify(request, by=clerk)
+
+They flush, never commit; every status change goes through portal.workflow.move().
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal import activity
+from portal.documents.models import DocumentRequest, DocumentType
+from portal.documents.services import checks, fees, workdays
+from portal.documents.services.base import PAYABLE, DocumentError
+from portal.documents.services.delivery import follow_delivery, hand_to_courier, job_for, open_delivery, pin_for
+from portal.documents.services.office import (
+    WAITING,
+    PersonalData,
+    QueueRow,
+    collect_at_counter,
+    mark_incomplete,
+    mark_ready,
+    overdue_count,
+    personal_data,
+    queue,
+    queue_etag,
+    reject,
+    resend,
+    send_electronically,
+    verify,
+)
+from portal.documents.services.requests import (
+    Answers,
+    cancel_request,
+    find_by_key,
+    for_resident,
+    my_requests,
+    resubmit,
+    submit_request,
+)
+from portal.extensions import db
+
+__all__ = [
+    "PAYABLE",
+    "WAITING",
+    "Answers",
+    "DocumentError",
+    "PersonalData",
+    "QueueRow",
+    "cancel_request",
+    "checks",
+    "collect_at_counter",
+    "fees",
+    "find_by_key",
+    "follow_delivery",
+    "for_resident",
+    "hand_to_courier",
+    "job_for",
+    "mark_incomplete",
+    "mark_ready",
+    "my_requests",
+    "open_delivery",
+    "overdue_count",
+    "personal_data",
+    "pin_for",
+    "queue",
+    "queue_etag",
+    "reject",
+    "resend",
+    "resubmit",
+    "send_electronically",
+    "submit_request",
+    "verify",
+    "workdays",
+]
+
+
+@activity.register_source
+def _activity(user, limit: int, before: datetime | None) -> list[activity.ActivityItem]:
+    stmt = (
+        select(DocumentRequest)
+        .where(DocumentRequest.resident_id == user.id)
+        .order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(DocumentRequest.created_at < before)
+    return [
+        activity.ActivityItem(
+            when=request.created_at,
+            kind=str(_l("Document delivery")),
+            title=f"{DocumentType(request.document_type).label} · {request.reference}",
+            status=request.state.label,
+            url=url_for("documents.request", request_id=request.id),
+            amount=request.fee,
+            final=request.state.final,
+        )
+        for request in db.session.scalars(stmt)
+    ]
