@@ -54,6 +54,7 @@ ADMIN = [
     Link("food.admin_warungs", _l("Warung verification")),
     Link("rides.admin_closures", _l("Ijen route closures")),
     Link("rides.admin_packages", _l("Ride packages")),
+    Link("documents.admin_fees", _l("Document delivery fees")),
 ]
 
 SERVICES = [

@@ -145,3 +145,10 @@ def test_the_resident_cancels_from_the_page(signed_in, client, db, resident):
     assert response.status_code == 302
     db.session.refresh(request)
     assert request.status == "cancelled"
+
+
+def test_the_request_is_on_my_activity(signed_in, client, db, resident):
+    request = submitted(resident)
+    db.session.commit()
+    page = client.get("/my/activity").get_data(as_text=True)
+    assert request.reference in page and "Document delivery" in page

@@ -91,9 +91,12 @@ def hand_to_courier(
     by: User,
     window: Window | None = None,
     return_old_card: bool = False,
+    driver: User | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Ask the courier adapter for a PIN job; the PIN goes to the resident by SMS (and their page)."""
+    """Ask the courier adapter for a PIN job; the PIN goes to the resident by SMS (and their page).
+
+    `driver` gives the job to one verified local driver at once (the demo data does)."""
     now = now_or(now)
     locked(request)
     if request.state != S.READY:
@@ -109,7 +112,7 @@ def hand_to_courier(
         raise DocumentError(_l("Choose a delivery window in the future."))
     request.return_old_card = return_old_card and request.document_type == DocumentType.KTP_EL
     delivery = couriers.request_delivery(
-        job_for(request, window=window), origin_id=request.id, customer=request.resident, now=now
+        job_for(request, window=window), origin_id=request.id, customer=request.resident, driver=driver, now=now
     )
     pin = delivery.issued_pin
     if pin:
