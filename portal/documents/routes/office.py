@@ -49,7 +49,7 @@ def office():
         "documents/office.html",
         "queue",
         rows=documents.queue(status=status, document_type=kind, now=now),
-        status=status,
+        chosen_status=status,
         kind=kind,
         statuses=list(S),
         kinds=list(DocumentType),
