@@ -295,6 +295,12 @@ class WaitlistEntry(db.Model):
     def state(self) -> WaitlistStatus:
         return WaitlistStatus(self.status)
 
+    def offer_open(self, now: datetime) -> bool:
+        """A seat is kept for this person right now."""
+        return (
+            self.state == WaitlistStatus.OFFERED and self.offer_expires_at is not None and self.offer_expires_at > now
+        )
+
 
 class RouteClosure(db.Model):
     """The park closes the Ijen route (volcanic activity, maintenance) for nights first..last."""

@@ -36,6 +36,7 @@ def driver():
             problem = str(error)
     first = rides.tonight(now)
     nights = [first + timedelta(days=n) for n in range(CALENDAR_NIGHTS)]
+    closures = rides.current_closures(now)
     return render(
         "rides/driver.html",
         "calendar",
@@ -44,7 +45,7 @@ def driver():
         nights=nights,
         available=rides.availability(current_user, nights) if profile else set(),
         booked=rides.booked_nights(current_user, nights, now=now) if profile else {},
-        closed={n for n in nights if rides.closure_for(n) is not None},
+        closed={n for n in nights if rides.closure_for(n, among=closures) is not None},
         ride_list=rides.driver_rides(current_user, now=now) if profile else [],
         tonight=first,
         now=now,

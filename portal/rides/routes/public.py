@@ -47,17 +47,19 @@ def package_page(
     """The night's departures with the booking form; a refused booking comes back here with its form."""
     now = utcnow()
     night = rides.parse_night(night_value) if night_value else rides.next_bookable_night(now)
+    closures = rides.current_closures(now)
     problem = None
     if night is None:
         problem = _("Choose a date like 2026-12-14.")
         night = rides.next_bookable_night(now)
     else:
         try:
-            rides.check_night(night, now=now)
+            rides.check_night(night, now=now, closures=closures)
         except rides.RideError as error:
             problem = str(error)
     customer = current_user if current_user.is_authenticated else None
     departures = [] if problem else rides.departures(package, night, now=now, customer=customer)
+    waiting = rides.my_waitlist(customer, night) if customer and not problem else None
     if form is None:
         form = BookingForm(formdata=None)
         # The night picker carries what the tourist typed, so changing the date loses nothing.
@@ -79,10 +81,10 @@ def package_page(
         selected=selected,
         form=form,
         waitlist_form=WaitlistForm(formdata=None),
-        offer=rides.open_offer(customer, night, now=now) if customer and not problem else None,
-        waiting=rides.my_waitlist(customer, night) if customer and not problem else None,
+        offer=waiting if waiting is not None and waiting.offer_open(now) else None,
+        waiting=waiting,
         position=rides.waitlist_position,
-        closures=rides.current_closures(now),
+        closures=closures,
         cutoff=rides.cutoff_at(night),
         hold_minutes=rides.hold_minutes(),
     )

@@ -6,6 +6,7 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.rides.models import RideDeparture, RidePackage, sort_key
@@ -23,7 +24,16 @@ def packages(*, include_inactive: bool = False) -> list[RidePackage]:
 
 
 def package_by_slug(slug: str) -> RidePackage | None:
-    return db.session.scalar(select(RidePackage).where(RidePackage.slug == slug, RidePackage.active.is_(True)))
+    """The package with its departures, in one query (every caller shows or checks them)."""
+    return (
+        db.session.scalars(
+            select(RidePackage)
+            .where(RidePackage.slug == slug, RidePackage.active.is_(True))
+            .options(joinedload(RidePackage.departures))
+        )
+        .unique()
+        .one_or_none()
+    )
 
 
 def parse_times(value: str) -> list[time]:

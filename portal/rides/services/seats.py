@@ -31,17 +31,19 @@ from portal.rides.models import (
 from portal.workflow import move, moved
 
 
+def _eligible(stmt: Select, night: date) -> Select:
+    """Drivers who can ride that night: available, verified, with a trail bike."""
+    return stmt.join(DriverProfile, DriverProfile.user_id == DriverAvailability.driver_id).where(
+        DriverAvailability.night == night,
+        DriverProfile.status == "verified",
+        DriverProfile.vehicle == Vehicle.TRAIL,
+    )
+
+
 def eligible_drivers(night: date) -> Select:
-    """Drivers who can ride that night: available, verified, with a trail bike (oldest offer first)."""
-    return (
-        select(DriverAvailability.driver_id)
-        .join(DriverProfile, DriverProfile.user_id == DriverAvailability.driver_id)
-        .where(
-            DriverAvailability.night == night,
-            DriverProfile.status == "verified",
-            DriverProfile.vehicle == Vehicle.TRAIL,
-        )
-        .order_by(DriverAvailability.created_at, DriverAvailability.id)
+    """The drivers who can ride that night, oldest offer first."""
+    return _eligible(select(DriverAvailability.driver_id), night).order_by(
+        DriverAvailability.created_at, DriverAvailability.id
     )
 
 
@@ -60,12 +62,11 @@ def _holding(night: date, now: datetime):
     )
 
 
-def held_driver_ids(night: date, now: datetime) -> set[int]:
-    return set(db.session.scalars(select(RideBooking.driver_id).where(_holding(night, now))))
+def _held_drivers(night: date, now: datetime) -> Select:
+    return select(RideBooking.driver_id).where(_holding(night, now))
 
 
-def open_offers(night: date, now: datetime, *, besides: User | None = None) -> int:
-    """Waitlist offers still open that night: each keeps a seat for the person it was made to."""
+def _open_offers(night: date, now: datetime, besides: User | None) -> Select:
     stmt = select(func.count(WaitlistEntry.id)).where(
         WaitlistEntry.night == night,
         WaitlistEntry.status == WaitlistStatus.OFFERED,
@@ -73,19 +74,30 @@ def open_offers(night: date, now: datetime, *, besides: User | None = None) -> i
     )
     if besides is not None:
         stmt = stmt.where(WaitlistEntry.customer_id != besides.id)
-    return db.session.scalar(stmt) or 0
+    return stmt
+
+
+def open_offers(night: date, now: datetime, *, besides: User | None = None) -> int:
+    """Waitlist offers still open that night: each keeps a seat for the person it was made to."""
+    return db.session.scalar(_open_offers(night, now, besides)) or 0
 
 
 def free_drivers(night: date, now: datetime) -> list[int]:
-    held = held_driver_ids(night, now)
+    """The drivers a booking could take that night, in the order they offered themselves."""
+    held = set(db.session.scalars(_held_drivers(night, now)))
     return [driver_id for driver_id in db.session.scalars(eligible_drivers(night)) if driver_id not in held]
 
 
 def free_seats(night: date, *, now: datetime | None = None, customer: User | None = None) -> int:
-    """Seats `customer` could book now (an open offer to someone else keeps its seat for them)."""
+    """Seats `customer` could book now (an open offer to someone else keeps its seat for them).
+
+    One query, whatever the number of drivers and bookings: the busiest page asks it."""
     now = now or utcnow()
-    free = len(free_drivers(night, now)) - open_offers(night, now, besides=customer)
-    return max(free, 0)
+    unheld = _eligible(select(func.count(DriverAvailability.id)), night).where(
+        DriverAvailability.driver_id.not_in(_held_drivers(night, now))
+    )
+    free = db.session.scalar(select(unheld.scalar_subquery() - _open_offers(night, now, customer).scalar_subquery()))
+    return max(free or 0, 0)
 
 
 @dataclass(frozen=True, slots=True)

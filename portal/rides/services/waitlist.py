@@ -153,6 +153,7 @@ def waitlist_position(entry: WaitlistEntry) -> int:
 
 
 def my_waitlist(customer: User, night: date) -> WaitlistEntry | None:
+    """The customer's open place on that night's waitlist (joining again returns this one)."""
     return db.session.scalar(
         select(WaitlistEntry).where(
             WaitlistEntry.customer_id == customer.id,
