@@ -94,10 +94,10 @@ def _walk(request, goal: DocumentStatus, *, clerk, driver, at) -> None:
     documents.hand_to_courier(request, by=clerk, driver=driver, return_old_card=goal == S.DELIVERED, now=later)
     delivery = couriers.find_delivery(Purpose.DOCUMENT, request.id)
     pin = documents.pin_for(request)
-    couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver, now=later)
     if goal == S.DELIVERED:
-        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin)
+        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, now=later)
     elif goal in (S.RETURNED, S.COLLECT_AT_COUNTER):
-        couriers.mark(delivery, DeliveryStatus.RETURNED, by=driver, note="Tidak ada orang di rumah")
+        couriers.mark(delivery, DeliveryStatus.RETURNED, by=driver, note="Tidak ada orang di rumah", now=later)
         if goal == S.COLLECT_AT_COUNTER:
-            documents.collect_at_counter(request, by=clerk)
+            documents.collect_at_counter(request, by=clerk, now=later)
