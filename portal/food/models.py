@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from itertools import chain
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -27,7 +27,7 @@ from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.formatting import to_wib
-from portal.workflow import EventMixin
+from portal.workflow import EventMixin, Status
 
 PRICE_CAP = 5_000_000  # rupiah: no warung dish costs more; a typo like 250000000 is caught
 MAX_QUANTITY = 50
@@ -37,21 +37,24 @@ def today_wib(now: datetime | None = None) -> date:
     return to_wib(now or utcnow()).date()
 
 
-class WarungStatus(StrEnum):
-    PENDING = "pending"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
+class WarungStatus(Status):
+    """An admin's decision on a warung: only a verified one is listed and takes orders."""
 
-    @property
-    def label(self) -> str:
-        return str(WARUNG_STATUS_LABELS[self])
+    PENDING = "pending", _l("Waiting for verification")
+    VERIFIED = "verified", _l("Verified")
+    REJECTED = "rejected", _l("Not approved")
+    # The warung has shut for good: unlisted, and no decision brings it back.
+    CLOSED = "closed", _l("Closed for good")
 
 
-WARUNG_STATUS_LABELS = {
-    WarungStatus.PENDING: _l("Waiting for verification"),
-    WarungStatus.VERIFIED: _l("Verified"),
-    WarungStatus.REJECTED: _l("Not approved"),
-}
+WarungStatus.flow(
+    {
+        WarungStatus.PENDING: {WarungStatus.VERIFIED, WarungStatus.REJECTED, WarungStatus.CLOSED},
+        WarungStatus.VERIFIED: {WarungStatus.REJECTED, WarungStatus.CLOSED},
+        WarungStatus.REJECTED: {WarungStatus.VERIFIED, WarungStatus.CLOSED},
+        WarungStatus.CLOSED: (),
+    }
+)
 
 
 class Warung(db.Model):
@@ -203,57 +206,37 @@ class CartItem(db.Model):
     warung: Mapped[Warung] = relationship()
 
 
-class OrderStatus(StrEnum):
-    AWAITING_PAYMENT = "awaiting_payment"
-    PLACED = "placed"
-    ACCEPTED = "accepted"
-    READY = "ready"
-    PICKED_UP = "picked_up"
-    DELIVERED = "delivered"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    DELIVERY_FAILED = "delivery_failed"
-
-    @property
-    def label(self) -> str:
-        return str(ORDER_STATUS_LABELS[self])
-
-    @property
-    def final(self) -> bool:
-        return self in FINAL_STATUSES
+class OrderStatus(Status):
+    AWAITING_PAYMENT = "awaiting_payment", _l("Waiting for payment")
+    PLACED = "placed", _l("Placed")
+    ACCEPTED = "accepted", _l("Being cooked")
+    READY = "ready", _l("Ready, courier on the way to the warung")
+    PICKED_UP = "picked_up", _l("On the way to you")
+    DELIVERED = "delivered", _l("Delivered")
+    REJECTED = "rejected", _l("Rejected by the warung")
+    CANCELLED = "cancelled", _l("Cancelled")
+    DELIVERY_FAILED = "delivery_failed", _l("Delivery failed")
 
 
-ORDER_STATUS_LABELS = {
-    OrderStatus.AWAITING_PAYMENT: _l("Waiting for payment"),
-    OrderStatus.PLACED: _l("Placed"),
-    OrderStatus.ACCEPTED: _l("Being cooked"),
-    OrderStatus.READY: _l("Ready, courier on the way to the warung"),
-    OrderStatus.PICKED_UP: _l("On the way to you"),
-    OrderStatus.DELIVERED: _l("Delivered"),
-    OrderStatus.REJECTED: _l("Rejected by the warung"),
-    OrderStatus.CANCELLED: _l("Cancelled"),
-    OrderStatus.DELIVERY_FAILED: _l("Delivery failed"),
-}
-FINAL_STATUSES = frozenset(
-    {OrderStatus.DELIVERED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.DELIVERY_FAILED}
+# The only moves an order can make; workflow.move raises IllegalMove on anything else.
+OrderStatus.flow(
+    {
+        OrderStatus.AWAITING_PAYMENT: {OrderStatus.PLACED, OrderStatus.CANCELLED},
+        OrderStatus.PLACED: {OrderStatus.ACCEPTED, OrderStatus.REJECTED, OrderStatus.CANCELLED},
+        OrderStatus.ACCEPTED: {OrderStatus.READY},
+        OrderStatus.READY: {OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStatus.DELIVERY_FAILED},
+        OrderStatus.PICKED_UP: {OrderStatus.DELIVERED, OrderStatus.DELIVERY_FAILED},
+        OrderStatus.DELIVERED: (),
+        OrderStatus.REJECTED: (),
+        OrderStatus.CANCELLED: (),
+        OrderStatus.DELIVERY_FAILED: (),
+    }
 )
-
-# The only moves an order can make. Anything else raises FoodError.
-TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.PLACED, OrderStatus.CANCELLED}),
-    OrderStatus.PLACED: frozenset({OrderStatus.ACCEPTED, OrderStatus.REJECTED, OrderStatus.CANCELLED}),
-    OrderStatus.ACCEPTED: frozenset({OrderStatus.READY}),
-    OrderStatus.READY: frozenset({OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStatus.DELIVERY_FAILED}),
-    OrderStatus.PICKED_UP: frozenset({OrderStatus.DELIVERED, OrderStatus.DELIVERY_FAILED}),
-    OrderStatus.DELIVERED: frozenset(),
-    OrderStatus.REJECTED: frozenset(),
-    OrderStatus.CANCELLED: frozenset(),
-    OrderStatus.DELIVERY_FAILED: frozenset(),
-}
 
 
 class FoodOrder(db.Model):
     __tablename__ = "food_orders"
+    statuses: ClassVar[type[Status]] = OrderStatus
     __table_args__ = (
         # The owner's board, today's total and the board's ETag all ask "this warung's orders, by day".
         Index("ix_food_orders_warung_id_placed_at", "warung_id", "placed_at"),
@@ -303,12 +286,9 @@ class FoodOrder(db.Model):
     def item_count(self) -> int:
         return sum(item.quantity for item in self.items)
 
-    def can_move_to(self, status: OrderStatus) -> bool:
-        return status in TRANSITIONS[self.state]
-
     @property
     def cancellable(self) -> bool:
-        return self.state in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PLACED)
+        return self.state.can_become(OrderStatus.CANCELLED)
 
     @property
     def rateable(self) -> bool:

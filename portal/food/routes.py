@@ -29,6 +29,7 @@ from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.identity import plain_session_token, signed_in_as
 from portal.accounts.models import Role
+from portal.actions import act
 from portal.database import HotConnection, HotStatement, fresh_reads, string_agg, write_lock_late, write_transaction
 from portal.extensions import db
 from portal.food import bp
@@ -255,20 +256,20 @@ def my_warung():
     if form.validate_on_submit():
         key, ok = _photo_from(form)
         if ok:
-            warung = food.save_warung(
-                current_user,
-                name=form.name.data,
-                description=form.description.data,
-                address=form.address.data,
-                lat=float(form.latitude.data),
-                lng=float(form.longitude.data),
-                phone=form.phone.e164,
-                photo=key,
-            )
-            food.set_hours(warung, form.periods)
-            db.session.commit()
-            flash(_("Your warung is saved."), "success")
-            return redirect(url_for("food.my_warung"))
+            with act(success=_("Your warung is saved.")) as outcome:
+                warung = food.save_warung(
+                    current_user,
+                    name=form.name.data,
+                    description=form.description.data,
+                    address=form.address.data,
+                    lat=float(form.latitude.data),
+                    lng=float(form.longitude.data),
+                    phone=form.phone.e164,
+                    photo=key,
+                )
+                food.set_hours(warung, form.periods)
+            if outcome.ok:
+                return redirect(url_for("food.my_warung"))
     failed = request.method == "POST"
     if failed:
         flash(_("Please check the highlighted fields."), "error")
@@ -285,11 +286,9 @@ def closed_today():
     ensure(warung is not None)
     if EmptyForm().validate_on_submit():
         closing = request.form.get("closed") == "1"
-        food.set_closed_today(warung, closing)
-        db.session.commit()
-        flash(
-            _("Closed for today. Tomorrow you open as usual.") if closing else _("You are open again today."), "success"
-        )
+        done = _("Closed for today. Tomorrow you open as usual.") if closing else _("You are open again today.")
+        with act(success=done):
+            food.set_closed_today(warung, closing)
     return redirect(url_for("food.my_warung"))
 
 
@@ -324,14 +323,12 @@ def dishes():
     if form.validate_on_submit():
         key, ok = _photo_from(form)
         if ok:
-            try:
-                dish = food.add_dish(warung, photo=key, **_dish_values(form))
-            except food.FoodError as error:
-                form.price.errors = [str(error)]
-            else:
-                db.session.commit()
-                flash(_("%(dish)s is on the menu.", dish=dish.name), "success")
+            values = _dish_values(form)
+            with act(success=_("%(dish)s is on the menu.", dish=values["name"]), flash_error=False) as outcome:
+                food.add_dish(warung, photo=key, **values)
+            if outcome.ok:
                 return redirect(url_for("food.dishes"))
+            form.price.errors = [outcome.error]
     failed = request.method == "POST"
     if failed:
         flash(_("The dish is not saved yet: please check the highlighted fields."), "error")
@@ -353,14 +350,12 @@ def edit_dish(dish_id: int):
     if form.validate_on_submit():
         key, ok = _photo_from(form)
         if ok:
-            try:
-                food.update_dish(dish, photo=key, **_dish_values(form))
-            except food.FoodError as error:
-                form.price.errors = [str(error)]
-            else:
-                db.session.commit()
-                flash(_("%(dish)s is saved.", dish=dish.name), "success")
+            values = _dish_values(form)
+            with act(success=_("%(dish)s is saved.", dish=values["name"]), flash_error=False) as outcome:
+                food.update_dish(dish, photo=key, **values)
+            if outcome.ok:
                 return redirect(url_for("food.dishes"))
+            form.price.errors = [outcome.error]
     failed = request.method == "POST"
     if failed:
         db.session.rollback()
@@ -373,10 +368,8 @@ def edit_dish(dish_id: int):
 def delete_dish(dish_id: int):
     dish = _my_dish(dish_id)
     if EmptyForm().validate_on_submit():
-        name = dish.name
-        food.delete_dish(dish)
-        db.session.commit()
-        flash(_("%(dish)s is removed from the menu.", dish=name), "success")
+        with act(success=_("%(dish)s is removed from the menu.", dish=dish.name)):
+            food.delete_dish(dish)
     return redirect(url_for("food.dishes"))
 
 
@@ -385,8 +378,8 @@ def delete_dish(dish_id: int):
 def move_dish(dish_id: int):
     dish = _my_dish(dish_id)
     if EmptyForm().validate_on_submit():
-        food.move_dish(dish, -1 if request.form.get("direction") == "up" else 1)
-        db.session.commit()
+        with act():
+            food.move_dish(dish, -1 if request.form.get("direction") == "up" else 1)
     return redirect(url_for("food.dishes") + f"#dish-{dish.id}")
 
 
@@ -396,8 +389,8 @@ def sold_out(dish_id: int):
     """One tap: sold out today <-> available. htmx gets the row back; without JS, the page."""
     dish = _my_dish(dish_id)
     if EmptyForm().validate_on_submit():
-        food.set_sold_out(dish, request.form.get("sold_out") == "1")
-        db.session.commit()
+        with act():
+            food.set_sold_out(dish, request.form.get("sold_out") == "1")
     if request.headers.get("HX-Request"):
         return render("food/dishes.html", "dish_row", dish=dish, button=EmptyForm())
     return redirect(url_for("food.dishes") + f"#dish-{dish.id}")
@@ -443,14 +436,8 @@ def _my_incoming(order_id: int) -> FoodOrder:
 def _owner_move(order_id: int, verb, message: str, **kwargs):
     order = _my_incoming(order_id)
     if EmptyForm().validate_on_submit():
-        try:
+        with act(success=message % {"n": order.id}):
             verb(order, by=current_user, **kwargs)
-        except food.FoodError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(message % {"n": order.id}, "success")
     return redirect(url_for("food.owner_orders") + f"#order-{order.id}")
 
 
@@ -472,17 +459,12 @@ def reject(order_id: int):
     order = _my_incoming(order_id)
     form = RejectForm()
     if form.validate_on_submit():
-        try:
+        if order.payment_method == "card":
+            done = _("Order %(n)s rejected; the customer is told and refunded.", n=order.id)
+        else:  # cash: nothing was paid, so nothing is refunded
+            done = _("Order %(n)s rejected; the customer is told.", n=order.id)
+        with act(success=done):
             food.reject_order(order, by=current_user, reason=form.reason.data)
-        except food.FoodError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            if order.payment_method == "card":
-                flash(_("Order %(n)s rejected; the customer is told and refunded.", n=order.id), "success")
-            else:  # cash: nothing was paid, so nothing is refunded
-                flash(_("Order %(n)s rejected; the customer is told.", n=order.id), "success")
     else:
         flash(_("Tell the customer why you reject order %(n)s.", n=order.id), "error")
     return redirect(url_for("food.owner_orders") + f"#order-{order.id}")
@@ -513,9 +495,8 @@ def admin_warungs():
 def admin_verify(warung_id: int):
     warung = db.get_or_404(Warung, warung_id)
     if EmptyForm().validate_on_submit():
-        food.verify_warung(warung, by=current_user)
-        db.session.commit()
-        flash(_("%(warung)s is verified and listed.", warung=warung.name), "success")
+        with act(success=_("%(warung)s is verified and listed.", warung=warung.name)):
+            food.verify_warung(warung, by=current_user)
     return redirect(url_for("food.admin_warungs"))
 
 
@@ -525,9 +506,8 @@ def admin_reject(warung_id: int):
     warung = db.get_or_404(Warung, warung_id)
     form = AdminRejectForm()
     if form.validate_on_submit():
-        food.reject_warung(warung, by=current_user, reason=form.reason.data)
-        db.session.commit()
-        flash(_("%(warung)s is not approved; the owner sees why.", warung=warung.name), "success")
+        with act(success=_("%(warung)s is not approved; the owner sees why.", warung=warung.name)):
+            food.reject_warung(warung, by=current_user, reason=form.reason.data)
     else:
         flash(_("Say why, so the owner can fix it."), "error")
     return redirect(url_for("food.admin_warungs"))
@@ -648,13 +628,9 @@ def cart_quantity(dish_id: int):
         form.quantity.raw_data = ["0"]
     error = None
     if form.validate_on_submit() or (request.form.get("remove") and EmptyForm().validate_on_submit()):
-        try:
+        with act(flash_error=False) as outcome:
             food.set_cart_quantity(current_user, dish_id, form.quantity.data)
-        except food.FoodError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
+        error = outcome.error
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if request.headers.get("HX-Request"):  # the cart redrawn, saying why above it
@@ -741,11 +717,9 @@ def checkout():
     }
     if not form.expected_total.data or not key:
         # First step: price it and show the total.
-        try:
+        with act() as outcome:
             review = food.price_checkout(current_user, warung_id, **values)
-        except food.FoodError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if not outcome.ok:
             return _cart_page(forms={warung_id: form}, status=422)
         form.expected_total.data = str(review.total)
         form.token.data = key or secrets.token_urlsafe(24)
@@ -754,32 +728,34 @@ def checkout():
         expected = int(form.expected_total.data)
     except ValueError:
         expected = None
+    changed = None
     try:
-        order = food.place_order(
-            current_user,
-            warung_id,
-            key=key,
-            payment_method=form.payment_method.data,
-            expected_total=expected,
-            **values,
-        )
-        db.session.commit()
-    except food.TotalChanged as changed:
-        db.session.rollback()
-        flash(str(changed), "error")
-        form.expected_total.data = str(changed.checkout.total)
-        return _cart_page(forms={warung_id: form}, reviews={warung_id: changed.checkout}, status=409)
-    except food.FoodError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        form.expected_total.data = ""
-        return _cart_page(forms={warung_id: form}, status=422)
+        with act() as outcome:
+            try:
+                order = food.place_order(
+                    current_user,
+                    warung_id,
+                    key=key,
+                    payment_method=form.payment_method.data,
+                    expected_total=expected,
+                    **values,
+                )
+            except food.TotalChanged as error:
+                changed = error.checkout  # shown as the new total to confirm
+                raise
     except IntegrityError:
         # The same form was submitted twice at once: the other request made the order.
         db.session.rollback()
         order = food.order_for_key(key)
         if order is None or order.customer_id != current_user.id:
             raise
+        return _after_placing(order)
+    if changed is not None:
+        form.expected_total.data = str(changed.total)
+        return _cart_page(forms={warung_id: form}, reviews={warung_id: changed}, status=409)
+    if not outcome.ok:
+        form.expected_total.data = ""
+        return _cart_page(forms={warung_id: form}, status=422)
     return _after_placing(order)
 
 
@@ -894,14 +870,8 @@ def cancel(order_id: int):
     order = _viewable_order(order_id)
     ensure(order.customer_id == current_user.id)
     if EmptyForm().validate_on_submit():
-        try:
+        with act(success=_("Order %(n)s is cancelled. If you paid, the money is refunded.", n=order.id)):
             food.cancel_order(order, by=current_user)
-        except food.FoodError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Order %(n)s is cancelled. If you paid, the money is refunded.", n=order.id), "success")
     return redirect(url_for("food.order", order_id=order.id))
 
 
@@ -912,7 +882,7 @@ def rate(order_id: int):
     ensure(order.customer_id == current_user.id)
     form = RatingForm()
     if form.validate_on_submit():
-        try:
+        with act(success=_("Thank you for your rating!")):
             food.rate_order(
                 order,
                 by=current_user,
@@ -920,12 +890,6 @@ def rate(order_id: int):
                 courier_stars=int(form.courier_stars.data) if form.courier_stars.data else None,
                 comment=form.comment.data,
             )
-        except food.FoodError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Thank you for your rating!"), "success")
     else:
         flash(_("Choose 1 to 5 stars."), "error")
     return redirect(url_for("food.order", order_id=order.id))

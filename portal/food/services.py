@@ -1,7 +1,8 @@
 """Food verbs: the warung's profile and menu, the cart, checkout and every order move.
 
 Each verb flushes and never commits (the request or job does). Every order move goes through
-`_move`, which checks TRANSITIONS and writes a FoodOrderEvent, so the timeline is complete.
+`portal.workflow.move`, which checks OrderStatus's flow and writes a FoodOrderEvent, so the
+timeline is complete; an illegal move raises IllegalMove.
 Couriers and payments are reached only through their contracts (portal.couriers, portal.payments).
 """
 
@@ -42,7 +43,7 @@ from portal.food.models import (
 )
 from portal.formatting import to_wib
 from portal.jobs import enqueue
-from portal.workflow import DomainError
+from portal.workflow import DomainError, move
 
 log = logging.getLogger(__name__)
 PAYABLE = "food_order"
@@ -666,28 +667,8 @@ def place_order(
 # Order moves
 
 
-def _move(
-    order: FoodOrder, status: OrderStatus, *, by: User | None, note: str = "", now: datetime | None = None
-) -> None:
-    if not order.can_move_to(status):
-        raise FoodError(
-            _l(
-                "Order %(n)s is %(current)s and cannot become %(new)s.",
-                n=order.id,
-                current=order.state.label,
-                new=status.label,
-            )
-        )
-    now = now or utcnow()
-    order.status = status
-    order.updated_at = now
-    order.events.append(FoodOrderEvent(status=status, note=note, at=now, by_id=by.id if by else None))
-    db.session.flush()
-    log.info("food order %s -> %s", order.id, status)
-
-
 def _place(order: FoodOrder, *, now: datetime | None = None) -> None:
-    _move(order, OrderStatus.PLACED, by=None, now=now)
+    move(order, OrderStatus.PLACED, by=None, now=now)
     order.placed_at = now or utcnow()
     enqueue(notify_order, order.id, "placed")
 
@@ -715,7 +696,7 @@ def _owner_check(order: FoodOrder, by: User) -> None:
 
 def accept_order(order: FoodOrder, *, by: User, now: datetime | None = None) -> None:
     _owner_check(order, by)
-    _move(order, OrderStatus.ACCEPTED, by=by, now=now)
+    move(order, OrderStatus.ACCEPTED, by=by, now=now)
     enqueue(notify_order, order.id, "accepted")
 
 
@@ -738,7 +719,7 @@ def reject_order(order: FoodOrder, *, by: User, reason: str, now: datetime | Non
     reason = (reason or "").strip()
     if not reason:
         raise FoodError(_l('Tell the customer why (e.g. "sold out", "closing early").'))
-    _move(order, OrderStatus.REJECTED, by=by, note=reason, now=now)
+    move(order, OrderStatus.REJECTED, by=by, note=reason, now=now)
     order.reason = reason
     _refund(order, reason, by)
     enqueue(notify_order, order.id, "rejected")
@@ -749,7 +730,7 @@ def cancel_order(order: FoodOrder, *, by: User, reason: str = "", now: datetime 
     if not order.cancellable:
         raise FoodError(_l("The warung already accepted this order, so it can no longer be cancelled."))
     reason = (reason or "").strip() or str(_l("Cancelled by the customer"))
-    _move(order, OrderStatus.CANCELLED, by=by, note=reason, now=now)
+    move(order, OrderStatus.CANCELLED, by=by, note=reason, now=now)
     order.reason = reason
     _refund(order, reason, by)
 
@@ -759,7 +740,7 @@ def mark_ready(order: FoodOrder, *, by: User, now: datetime | None = None):
     from portal.couriers import services as couriers
 
     _owner_check(order, by)
-    _move(order, OrderStatus.READY, by=by, now=now)
+    move(order, OrderStatus.READY, by=by, now=now)
     count = order.item_count
     job = _job(
         order.warung,
@@ -787,9 +768,9 @@ def on_delivery_moved(order: FoodOrder, new_status: str, *, courier: User | None
     """Follow the courier: picked up → on the way; delivered → done (cash collected)."""
     if new_status == "picked_up" and order.state == OrderStatus.READY:
         # The courier module tells the customer (assigned, picked up, delivered): no second message.
-        _move(order, OrderStatus.PICKED_UP, by=courier, now=now)
-    elif new_status == "delivered" and order.can_move_to(OrderStatus.DELIVERED):
-        _move(order, OrderStatus.DELIVERED, by=courier, now=now)
+        move(order, OrderStatus.PICKED_UP, by=courier, now=now)
+    elif new_status == "delivered" and order.state.can_become(OrderStatus.DELIVERED):
+        move(order, OrderStatus.DELIVERED, by=courier, now=now)
         if order.payment_method == "cash":
             from portal.payments.models import PaymentStatus
             from portal.payments.services import mark_cash_received, payment_for
@@ -797,8 +778,8 @@ def on_delivery_moved(order: FoodOrder, new_status: str, *, courier: User | None
             payment = payment_for(PAYABLE, order.id)
             if payment is not None and payment.status == PaymentStatus.PENDING and courier is not None:
                 mark_cash_received(payment, by=courier)
-    elif new_status in ("failed", "returned", "cancelled") and order.can_move_to(OrderStatus.DELIVERY_FAILED):
-        _move(order, OrderStatus.DELIVERY_FAILED, by=courier, now=now)
+    elif new_status in ("failed", "returned", "cancelled") and order.state.can_become(OrderStatus.DELIVERY_FAILED):
+        move(order, OrderStatus.DELIVERY_FAILED, by=courier, now=now)
         enqueue(notify_order, order.id, "delivery_failed")
 
 
@@ -831,7 +812,8 @@ def warung_rating(warung_id: int) -> tuple[float | None, int]:
 # The owner's order board
 
 
-ACTIVE_FOR_OWNER = (OrderStatus.PLACED, OrderStatus.ACCEPTED, OrderStatus.READY, OrderStatus.PICKED_UP)
+# Still moving, and the warung's to act on or watch (an unpaid order is not the warung's yet).
+ACTIVE_FOR_OWNER = tuple(s for s in OrderStatus.active() if s != OrderStatus.AWAITING_PAYMENT)
 
 
 def owner_orders(warung: Warung, *, now: datetime | None = None, limit: int = 50) -> list[FoodOrder]:

@@ -18,6 +18,7 @@ from portal.food.models import CartItem, FoodOrder, FoodOrderEvent, OrderStatus
 from portal.formatting import rupiah
 from portal.payments.models import PaymentStatus
 from portal.payments.services import confirm_card, payment_for, sync_payment
+from portal.workflow import IllegalMove
 from tests.conftest import AuthActions
 from tests.couriers.factories import make_driver
 from tests.food.factories import DishFactory, WarungFactory
@@ -205,7 +206,7 @@ def test_cancel_before_accepted_refunds_and_after_is_refused(app, db, customer, 
 
 def test_illegal_moves_raise_and_write_nothing(db, customer, warung, placed):
     events = db.session.query(FoodOrderEvent).count()
-    with pytest.raises(food.FoodError):
+    with pytest.raises(IllegalMove):
         food.mark_ready(placed, by=warung.owner)
     other = WarungFactory()
     db.session.commit()
@@ -421,7 +422,7 @@ def test_an_unpaid_card_order_can_be_cancelled_and_nothing_is_refunded(db, custo
     assert order.state == OrderStatus.CANCELLED and order.reason == "Changed my mind"
     assert statuses(order) == ["awaiting_payment", "cancelled"]
     assert payment_for(food.PAYABLE, order.id).refunded_amount == 0
-    with pytest.raises(food.FoodError):
+    with pytest.raises(IllegalMove):
         food.accept_order(order, by=warung.owner)
 
 
