@@ -59,6 +59,7 @@ WarungStatus.flow(
 
 class Warung(db.Model):
     __tablename__ = "warungs"
+    statuses: ClassVar[type[Status]] = WarungStatus
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -86,6 +87,10 @@ class Warung(db.Model):
     )
     dishes: Mapped[list[Dish]] = relationship(
         back_populates="warung", cascade="all, delete-orphan", order_by="(Dish.position, Dish.id)"
+    )
+    # Every admin decision (verified, not approved, closed for good): who, when, why.
+    events: Mapped[list[WarungEvent]] = relationship(
+        back_populates="warung", cascade="all, delete-orphan", order_by="WarungEvent.id"
     )
 
     @property
@@ -116,6 +121,15 @@ class Warung(db.Model):
 
     def periods_on(self, weekday: int) -> list[OpeningPeriod]:
         return [p for p in self.periods if p.weekday == weekday]
+
+
+class WarungEvent(EventMixin, db.Model):
+    __tablename__ = "warung_events"
+    statuses = WarungStatus
+
+    warung_id: Mapped[int] = mapped_column(ForeignKey("warungs.id", ondelete="CASCADE"), index=True)
+
+    warung: Mapped[Warung] = relationship(back_populates="events")
 
 
 class OpeningPeriod(db.Model):

@@ -155,20 +155,30 @@ def set_closed_today(warung: Warung, closed: bool, *, now: datetime | None = Non
 
 
 def verify_warung(warung: Warung, *, by: User, now: datetime | None = None) -> None:
-    warung.status = WarungStatus.VERIFIED
+    """An admin lists the warung: it shows in the search and takes orders."""
+    now = now or utcnow()
+    move(warung, WarungStatus.VERIFIED, by=by, now=now)
     warung.reject_reason = ""
-    warung.verified_at = now or utcnow()
+    warung.verified_at = now
     db.session.flush()
-    log.info("warung %s verified by %s", warung.id, by.id)
 
 
-def reject_warung(warung: Warung, *, by: User, reason: str) -> None:
-    if not reason.strip():
+def reject_warung(warung: Warung, *, by: User, reason: str, now: datetime | None = None) -> None:
+    """An admin does not approve (or delists) the warung; the owner sees the reason."""
+    reason = (reason or "").strip()
+    if not reason:
         raise FoodError(_l("Say why, so the owner can fix it."))
-    warung.status = WarungStatus.REJECTED
-    warung.reject_reason = reason.strip()
+    move(warung, WarungStatus.REJECTED, by=by, note=reason, now=now)
+    warung.reject_reason = reason
     db.session.flush()
-    log.info("warung %s rejected by %s", warung.id, by.id)
+
+
+def close_warung(warung: Warung, *, by: User, reason: str, now: datetime | None = None) -> None:
+    """The warung has shut for good: unlisted, and no later decision lists it again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FoodError(_l("Say why the warung is closed for good."))
+    move(warung, WarungStatus.CLOSED, by=by, note=reason, now=now)
 
 
 # ---------------------------------------------------------------------------------------------

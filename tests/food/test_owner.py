@@ -11,6 +11,7 @@ from PIL import Image
 from portal.accounts.models import Role
 from portal.food import services as food
 from portal.food.models import Dish, Warung, WarungStatus
+from portal.workflow import IllegalMove
 from tests.factories import UserFactory
 from tests.food.conftest import NOON
 from tests.food.factories import DishFactory, WarungFactory
@@ -71,6 +72,44 @@ def test_owner_creates_warung_with_hours_that_cross_midnight_and_waits_for_admin
     db.session.refresh(warung)
     assert warung.status == WarungStatus.VERIFIED
     assert "Mak Jah" in client.get("/warungs").get_data(as_text=True)
+
+
+def test_every_admin_decision_is_an_event_naming_the_admin(db, admin):
+    warung = WarungFactory(status=WarungStatus.PENDING)
+    db.session.commit()
+    food.verify_warung(warung, by=admin, now=NOON)
+    db.session.commit()
+    [approved] = warung.events
+    assert (approved.from_status, approved.status, approved.by, approved.at) == ("pending", "verified", admin, NOON)
+    assert warung.verified_at == NOON and warung.verified
+    food.reject_warung(warung, by=admin, reason="Alamat tidak ditemukan")
+    food.close_warung(warung, by=admin, reason="Pemilik pindah ke Jember")
+    db.session.commit()
+    assert [(e.status, e.note) for e in warung.events[1:]] == [
+        ("rejected", "Alamat tidak ditemukan"),
+        ("closed", "Pemilik pindah ke Jember"),
+    ]
+    assert warung.reject_reason == "Alamat tidak ditemukan" and warung.status == WarungStatus.CLOSED
+
+
+def test_an_illegal_decision_raises_and_changes_nothing(client, auth, db, warung, admin):
+    """A verified warung cannot be verified again; a closed one never comes back."""
+    verified_at = warung.verified_at
+    with pytest.raises(IllegalMove):
+        food.verify_warung(warung, by=admin)
+    db.session.rollback()
+    assert warung.status == WarungStatus.VERIFIED and warung.verified_at == verified_at and warung.events == []
+    auth.login(admin)
+    response = auth.post(f"/admin/warungs/{warung.id}/verify", page="/admin/warungs")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "terverifikasi dan tidak bisa menjadi terverifikasi" in page  # the admin speaks Indonesian
+    food.close_warung(warung, by=admin, reason="Tutup usaha")
+    db.session.commit()
+    with pytest.raises(IllegalMove):
+        food.verify_warung(warung, by=admin)
+    db.session.rollback()
+    assert warung.status == WarungStatus.CLOSED and len(warung.events) == 1
 
 
 def test_bad_hours_and_missing_pin_keep_everything_typed(client, auth, db, new_owner):
