@@ -98,8 +98,12 @@ class Warung(db.Model):
         return self.status == WarungStatus.VERIFIED
 
     @property
+    def state(self) -> WarungStatus:
+        return WarungStatus(self.status)
+
+    @property
     def status_label(self) -> str:
-        return WarungStatus(self.status).label
+        return self.state.label
 
     def closed_today(self, now: datetime | None = None) -> bool:
         return self.closed_on == today_wib(now)
