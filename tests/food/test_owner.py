@@ -103,7 +103,7 @@ def test_an_illegal_decision_raises_and_changes_nothing(client, auth, db, warung
     response = auth.post(f"/admin/warungs/{warung.id}/verify", page="/admin/warungs")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "terverifikasi dan tidak bisa menjadi terverifikasi" in page  # the admin speaks Indonesian
+    assert "verified and cannot become verified" in page
     food.close_warung(warung, by=admin, reason="Tutup usaha")
     db.session.commit()
     with pytest.raises(IllegalMove):
