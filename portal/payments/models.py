@@ -6,9 +6,10 @@ pay through them. Card payments hold one Stripe PaymentIntent for their whole li
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from portal.workflow import EventMixin
+from portal.payments.declines import decline_message
+from portal.workflow import EventMixin, Status
 
 
 class PaymentMethod(StrEnum):
@@ -37,26 +39,18 @@ METHOD_LABELS = {
 }
 
 
-class PaymentStatus(StrEnum):
-    PENDING = "pending"  # created, waiting for the customer (card) or the courier (cash)
-    PROCESSING = "processing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"  # the last attempt was declined; the customer may try again
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
-    PARTIALLY_REFUNDED = "partially_refunded"
-
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
+class PaymentStatus(Status):
+    PENDING = "pending", _l("Waiting for payment")  # waiting for the customer (card) or the courier (cash)
+    PROCESSING = "processing", _l("Processing")
+    SUCCEEDED = "succeeded", _l("Paid")
+    FAILED = "failed", _l("Declined")  # the last attempt was declined; the customer may try again
+    CANCELLED = "cancelled", _l("Cancelled")
+    REFUNDED = "refunded", _l("Refunded")
+    PARTIALLY_REFUNDED = "partially_refunded", _l("Partly refunded")
 
     @property
     def paid(self) -> bool:
         return self in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-
-    @property
-    def final(self) -> bool:
-        return self in (PaymentStatus.CANCELLED, PaymentStatus.REFUNDED)
 
     @property
     def open(self) -> bool:
@@ -64,28 +58,52 @@ class PaymentStatus(StrEnum):
         return self in (PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.FAILED)
 
 
-STATUS_LABELS = {
-    PaymentStatus.PENDING: _l("Waiting for payment"),
-    PaymentStatus.PROCESSING: _l("Processing"),
-    PaymentStatus.SUCCEEDED: _l("Paid"),
-    PaymentStatus.FAILED: _l("Declined"),
-    PaymentStatus.CANCELLED: _l("Cancelled"),
-    PaymentStatus.REFUNDED: _l("Refunded"),
-    PaymentStatus.PARTIALLY_REFUNDED: _l("Partly refunded"),
-}
-
 S = PaymentStatus
-# Which moves are legal. Anything else (a late `payment_failed` after `succeeded`, a second
-# `succeeded`) is ignored: that is what makes webhooks, returns and polls safe to repeat.
-TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
-    S.PENDING: frozenset({S.PROCESSING, S.SUCCEEDED, S.FAILED, S.CANCELLED}),
-    S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED}),
-    S.FAILED: frozenset({S.PENDING, S.PROCESSING, S.SUCCEEDED, S.CANCELLED}),
-    S.SUCCEEDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
-    S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
-    S.REFUNDED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
+# Which moves are legal. The services ignore any other move a webhook, a return or a poll
+# proposes (a late `payment_failed` after `succeeded`, a second `succeeded`): that is what makes
+# them safe to repeat. A second partial refund moves partially_refunded to itself.
+PaymentStatus.flow(
+    {
+        S.PENDING: {S.PROCESSING, S.SUCCEEDED, S.FAILED, S.CANCELLED},
+        S.PROCESSING: {S.SUCCEEDED, S.FAILED, S.CANCELLED},
+        S.FAILED: {S.PENDING, S.PROCESSING, S.SUCCEEDED, S.CANCELLED},
+        S.SUCCEEDED: {S.PARTIALLY_REFUNDED, S.REFUNDED},
+        S.PARTIALLY_REFUNDED: {S.PARTIALLY_REFUNDED, S.REFUNDED},
+        S.REFUNDED: set(),
+        S.CANCELLED: set(),
+    }
+)
+
+
+class RefundStatus(Status):
+    """A refund has no event table: its row's status and `settled_at` are its history."""
+
+    PENDING = "pending", _l("on its way")
+    SUCCEEDED = "succeeded", _l("refunded")
+    FAILED = "failed", _l("failed")
+
+
+RefundStatus.flow(
+    {
+        RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED},
+        RefundStatus.SUCCEEDED: (),
+        RefundStatus.FAILED: (),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """A move as the receipt's timeline (`_timeline.html`) shows it to the customer: when, what,
+    and the amount it moved. The event's note is left out: it is the payment's own log, in
+    English, for staff and support."""
+
+    at: datetime
+    label: str
+    amount: int | None
+    note: str = ""
+    by: None = None
+
 
 # Statuses that still hold the payable: at most one such payment per payable (partial unique index).
 _NOT_CANCELLED = text("status <> 'cancelled'")
@@ -93,6 +111,7 @@ _NOT_CANCELLED = text("status <> 'cancelled'")
 
 class Payment(db.Model):
     __tablename__ = "payments"
+    statuses: ClassVar[type[Status]] = PaymentStatus
     __table_args__ = (
         Index(
             "uq_payments_open_payable",
@@ -145,9 +164,22 @@ class Payment(db.Model):
         """The last decline, in the reader's language (stored as Stripe's code)."""
         if not self.failure_code or self.state != PaymentStatus.FAILED:
             return None
-        from portal.payments.services import decline_message
-
         return str(decline_message(self.failure_code))
+
+    @property
+    def history(self) -> list[HistoryLine]:
+        """Each move once, oldest first. A note written beside a move (amount changed, refund
+        asked, a repeated decline) repeats the status it was written in and carries no amount:
+        it is left out, so a refunded payment does not read "Paid" twice."""
+        lines: list[HistoryLine] = []
+        last = None
+        for event in self.events:
+            if event.status == last and event.amount is None:
+                continue
+            last = event.status
+            amount = None if event.status == PaymentStatus.PENDING else event.amount
+            lines.append(HistoryLine(at=event.at, label=event.label, amount=amount))
+        return lines
 
     @property
     def refundable(self) -> int:
@@ -174,12 +206,6 @@ class PaymentEvent(EventMixin, db.Model):
     payment: Mapped[Payment] = relationship(back_populates="events")
 
 
-class RefundStatus(StrEnum):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
 class Refund(db.Model):
     """A refund asked of Stripe (or cash handed back). The key guards against refunding twice."""
 
@@ -197,6 +223,10 @@ class Refund(db.Model):
     settled_at: Mapped[datetime | None]
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+    @property
+    def state(self) -> RefundStatus:
+        return RefundStatus(self.status)
 
 
 class WebhookEvent(db.Model):

@@ -158,7 +158,6 @@ def test_a_changed_amount_after_a_timed_out_create_uses_a_new_idempotency_key(ap
             config["STRIPE_API_BASE"], config["STRIPE_SECRET_KEY"], timeout=5, transport=transport
         ),
     )
-    monkeypatch.setattr("portal.payments.services.client", client_module.client)
     transport.time_out_next_create = True
     with pytest.raises(PaymentError):
         start(customer, amount=25_000)

@@ -85,7 +85,7 @@ def test_a_refused_cancel_then_a_dead_server_is_a_payment_error(app, db, monkeyp
     ).raise_for_status()
     transport = DiesAfterOneAnswer()
     monkeypatch.setattr(
-        "portal.payments.services.client",
+        "portal.payments.client.client",
         lambda: client_module.StripeClient(
             config["STRIPE_API_BASE"], config["STRIPE_SECRET_KEY"], timeout=5, transport=transport
         ),
