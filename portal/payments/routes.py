@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
@@ -13,13 +14,14 @@ from flask_login import current_user, login_required
 from portal.accounts.access import ensure
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
+from portal.actions import act
+from portal.database import serialized
 from portal.extensions import csrf, db
 from portal.htmx import render
 from portal.payments import bp
 from portal.payments.client import MalformedEvent, SignatureError, check_event, verify
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import (
-    PaymentError,
     confirm_card,
     handle_event,
     pay_url,
@@ -126,12 +128,10 @@ def confirm(payment_id: int):
     if not wants_json and token is None:
         flash(_("Paying by card needs JavaScript. Please turn it on, or choose another way to pay."), "error")
         return redirect(url_for("payments.pay", payment_id=payment.id))
-    try:
+    with act(flash_error=False) as outcome:
         intent = confirm_card(payment, token)
-    except PaymentError as error:
-        db.session.rollback()
-        return jsonify(error=str(error)), 503
-    db.session.commit()
+    if outcome.error:
+        return jsonify(error=outcome.error), 503
     payment = db.session.get(Payment, payment_id)
     if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
         return jsonify(redirect=_safe_return(payment))
@@ -153,13 +153,10 @@ def try_card():
         abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with act() as outcome:
             payment = start_demo_payment(current_user)
-        except PaymentError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if not outcome.ok:
             return redirect(url_for("payments.try_card"))
-        db.session.commit()
         return redirect(pay_url(payment))
     return render("payments/try.html", form=form)
 
@@ -171,12 +168,7 @@ def receipt(payment_id: int):
     if payment.kind == PaymentMethod.CARD and payment.state.open:
         sync_payment(payment)
         db.session.commit()
-    return render(
-        "payments/receipt.html",
-        payment=payment,
-        what=payable_label(payment),
-        status_label=lambda status: PaymentStatus(status).label,
-    )
+    return render("payments/receipt.html", payment=payment, what=payable_label(payment))
 
 
 @bp.post("/webhooks/stripe")
@@ -207,10 +199,6 @@ def stripe_webhook():
 @click.option("--minutes", default=2, show_default=True, help="Only payments untouched for this long.")
 def reconcile_command(minutes: int) -> None:
     """Poll Stripe for payments and refunds whose webhook never came."""
-    from datetime import timedelta
-
-    from portal.database import serialized
-
     with serialized():
         counts = reconcile(older_than=timedelta(minutes=minutes))
         db.session.commit()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
-from portal.payments.services import start_payment
+from portal.payments.services import mark_cash_received, refund, start_payment
 from tests.factories import UserFactory
 from tests.payments.conftest import PAYABLE
-from tests.payments.helpers import DECLINED_CARD, card_token
+from tests.payments.helpers import DECLINED_CARD, card_token, start
 
 
 @pytest.fixture
@@ -112,6 +112,21 @@ def test_the_receipt_in_both_languages(app, db, client, auth, customer, payment)
     db.session.commit()
     html = client.get(f"/payments/{payment.id}").get_data(as_text=True)
     assert "Bukti pembayaran" in html and "Rp42.500" in html and "Lunas" in html
+
+
+def test_the_receipt_history_shows_each_move_once_with_its_amount(app, db, client, auth, customer):
+    payment = start(customer, PaymentMethod.CASH, payable_id=8)
+    mark_cash_received(payment, by=customer)
+    refund(payment, amount=5_000, reason="one dish sold out")
+    db.session.commit()
+    auth.login(customer)
+    html = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    history = html.split('<ol class="timeline">')[1].split("</ol>")[0]
+
+    assert history.count("<li>") == 3  # the note "refund of 5000 asked" (still at "Paid") is not a move
+    assert "Waiting for payment" in history and "Paid · Rp25.000" in history and "Partly refunded · Rp5.000" in history
+    assert history.count("Paid") == 1 and "refund of" not in history
+    assert "one dish sold out" in html  # the refund's reason is in the refunds list, in the customer's words
 
 
 def test_the_payment_shows_on_my_activity(app, client, auth, customer, payment):
