@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from portal.payments import client as client_module
 from portal.payments.models import Payment, PaymentStatus
 from portal.payments.services import (
     PaymentError,
@@ -147,7 +148,6 @@ class RecordingTransport(httpx.HTTPTransport):
 def test_a_changed_amount_after_a_timed_out_create_uses_a_new_idempotency_key(app, db, customer, monkeypatch):
     """Stripe answers a reused Idempotency-Key with other parameters with an error: the cart
     changed after a lost answer must still be payable, so the key follows the amount."""
-    from portal.payments import client as client_module
 
     transport = RecordingTransport()
     config = app.config

@@ -7,16 +7,21 @@ import threading
 
 import pytest
 
+from portal import create_app
+from portal.config import load
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import (
     PaymentError,
+    confirm_card,
     mark_cash_received,
+    reconcile,
     refund,
     subsidy_totals,
 )
 from tests.factories import UserFactory
 from tests.payments.conftest import PAYABLE, stripe_get
-from tests.payments.helpers import start
+from tests.payments.factories import PaymentFactory
+from tests.payments.helpers import card_token, start
 
 
 def test_cash_waits_for_the_courier_then_is_paid_once(db, customer, signal_log):
@@ -102,9 +107,6 @@ def test_a_slow_payment_server_times_out_with_the_same_message(app, db, customer
 
 
 def test_a_refund_while_the_payment_server_is_down_is_queued_and_sent_once_later(app, db, customer, signal_log):
-    from portal.payments.services import confirm_card, reconcile
-    from tests.payments.helpers import card_token
-
     payment = start(customer, PaymentMethod.CARD, amount=40_000)
     db.session.commit()
     confirm_card(payment, card_token(app))
@@ -132,9 +134,6 @@ def test_a_refund_while_the_payment_server_is_down_is_queued_and_sent_once_later
 
 
 def test_production_refuses_to_start_without_stripe_keys(monkeypatch):
-    from portal import create_app
-    from portal.config import load
-
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("DATA_KEY", "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ=")
     monkeypatch.setenv("PUBLIC_URL", "https://gancang.example")
@@ -149,8 +148,6 @@ def test_production_refuses_to_start_without_stripe_keys(monkeypatch):
 
 
 def test_the_factory_makes_a_cash_payment_the_courier_can_complete(db, signal_log):
-    from tests.payments.factories import PaymentFactory
-
     payment = PaymentFactory(payable_type=PAYABLE)
     mark_cash_received(payment, by=payment.customer)
     assert payment.status == PaymentStatus.SUCCEEDED and signal_log.count("succeeded") == 1

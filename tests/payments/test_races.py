@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from portal.accounts.models import User
 from portal.database import serialized
 from portal.extensions import db as _db
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
@@ -198,8 +199,6 @@ def test_two_checkouts_of_the_same_payable_at_once_make_one_payment_and_one_inte
         try:
             barrier.wait()
             with app.test_request_context("/", method="POST"):
-                from portal.accounts.models import User
-
                 payment = start_payment(
                     payable_type=PAYABLE,
                     payable_id=11,

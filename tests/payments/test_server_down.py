@@ -8,6 +8,7 @@ import socket
 import httpx
 import pytest
 
+from portal.payments import client as client_module
 from portal.payments.models import PaymentMethod, PaymentStatus
 from portal.payments.services import PaymentError, refund, start_payment
 from tests.factories import UserFactory
@@ -70,7 +71,6 @@ class DiesAfterOneAnswer(httpx.HTTPTransport):
 def test_a_refused_cancel_then_a_dead_server_is_a_payment_error(app, db, monkeypatch):
     """Stripe refuses the cancel (the intent was cancelled elsewhere: a 400, not an outage), and
     the follow-up read of the intent finds the server down: still a PaymentError."""
-    from portal.payments import client as client_module
 
     customer = UserFactory()
     db.session.commit()

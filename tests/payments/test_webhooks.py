@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import httpx
 import pytest
 
+from portal import notify
 from portal.database import utcnow
-from portal.payments.models import Payment, PaymentStatus, WebhookEvent
-from portal.payments.services import confirm_card, reconcile
+from portal.jobs import enqueue
+from portal.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
+from portal.payments.services import confirm_card, reconcile, reconcile_job
 from tests.factories import UserFactory
 from tests.payments.conftest import event_for, signed, stripe_get
 from tests.payments.helpers import DECLINED_CARD, card_token, start
@@ -24,8 +27,6 @@ def payment(db):
 
 def pay_at_stripe(app, payment, number="4242424242424242", *, expect=200):
     """The customer paid, but we heard nothing yet: confirm straight at localstripe."""
-    import httpx
-
     headers = {"Authorization": f"Bearer {app.config['STRIPE_SECRET_KEY']}"}
     base = app.config["STRIPE_API_BASE"]
     card = httpx.post(
@@ -161,8 +162,6 @@ def test_the_reconcile_command(app, db, payment):
 
 
 def test_a_failed_payment_reported_by_webhook_tells_the_customer(app, db, client, payment, signal_log):
-    from portal import notify
-
     notify.outbox.clear()
     pay_at_stripe(app, payment, number="4000000000000341", expect=402)  # saved fine, declined when charged
     event = event_for(app, payment.intent_id, "payment_intent.payment_failed")
@@ -177,9 +176,6 @@ def test_a_failed_payment_reported_by_webhook_tells_the_customer(app, db, client
 
 def test_the_reconcile_job_runs_through_the_job_queue(app, db, payment, signal_log):
     """`enqueue(reconcile_job)` (inline, or RQ when REDIS_URL is set) is what a scheduler calls."""
-    from portal.jobs import enqueue
-    from portal.payments.services import reconcile_job
-
     pay_at_stripe(app, payment)
     payment.updated_at = utcnow() - timedelta(minutes=10)
     enqueue(reconcile_job)
@@ -192,10 +188,6 @@ def test_the_reconcile_job_runs_through_the_job_queue(app, db, payment, signal_l
 
 def pending_refund(app, db, payment, amount):
     """A refund Stripe accepted as `pending` (real Stripe does, for some cards): our row waits."""
-    import httpx
-
-    from portal.payments.models import Refund
-
     answer = httpx.post(
         f"{app.config['STRIPE_API_BASE']}/v1/refunds",
         data={"payment_intent": payment.intent_id, "amount": amount * 100},
@@ -243,8 +235,6 @@ def test_a_charge_refunded_webhook_settles_the_refund_once(app, db, client, paym
 
 
 def test_a_refund_made_in_the_stripe_dashboard_is_recorded_once(app, db, client, payment, signal_log):
-    import httpx
-
     confirm_card(payment, card_token(app))
     db.session.commit()
     refund = httpx.post(
