@@ -12,7 +12,7 @@ from portal import notify
 from portal.database import utcnow
 from portal.jobs import enqueue
 from portal.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
-from portal.payments.services import confirm_card, reconcile, reconcile_job
+from portal.payments.services import confirm_card, reconcile, reconcile_job, refund
 from tests.factories import UserFactory
 from tests.payments.conftest import event_for, signed, stripe_get
 from tests.payments.helpers import DECLINED_CARD, card_token, start
@@ -108,6 +108,22 @@ def test_a_late_payment_failed_after_success_changes_nothing(app, db, client, pa
     db.session.refresh(payment)
     assert payment.status == PaymentStatus.SUCCEEDED
     assert signal_log.counter == {"failed": 1, "succeeded": 1}
+
+
+def test_a_late_succeeded_after_a_full_refund_changes_nothing(app, db, client, payment, signal_log):
+    """The flow has no way back from refunded: the late news is ignored, with no event and no signal."""
+    confirm_card(payment, card_token(app))
+    refund(payment, reason="warung closed")
+    db.session.commit()
+    events = len(payment.events)
+    late = event_for(app, payment.intent_id, "payment_intent.succeeded", event_id="evt_late_success")
+
+    assert deliver(client, late).status_code == 200
+
+    db.session.refresh(payment)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refunded_amount == payment.amount
+    assert len(payment.events) == events
+    assert signal_log.counter == {"succeeded": 1, "refunded": 1}
 
 
 def test_an_event_for_an_unknown_payment_is_kept_and_retried(app, db, client, payment, signal_log):
