@@ -13,6 +13,7 @@ from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import find_delivery, mark
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, DriverAvailability, RidePackage, RouteClosure
+from portal.workflow import IllegalMove
 from tests.factories import UserFactory
 from tests.rides import factories as f
 
@@ -171,3 +172,19 @@ def test_moves_made_in_the_courier_workspace_move_the_booking(app, db, blue_fire
     db.session.commit()
     assert booking.state == BookingStatus.COMPLETED
     assert [e.status for e in booking.events][-3:] == ["driver_on_the_way", "riding", "completed"]
+
+
+def test_a_step_out_of_order_is_refused_and_changes_nothing(app, auth, db, blue_fire):
+    night = rides.next_bookable_night() + timedelta(days=1)
+    driver = f.driver()
+    booking = f.paid_booking(app, blue_fire, night, driver_user=driver)
+    events = len(booking.events)
+    with pytest.raises(IllegalMove):
+        rides.driver_move(booking, BookingStatus.COMPLETED, by=driver, now=booking.pickup_at)
+    db.session.rollback()
+    auth.login(driver)
+    auth.post(f"/rides/driver/rides/{booking.id}/completed", page="/rides/driver")
+    assert "This is confirmed and cannot become completed" in auth.client.get("/rides/driver").get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.state == BookingStatus.CONFIRMED and len(booking.events) == events
+    assert find_delivery(Purpose.RIDE, booking.id).status == DeliveryStatus.DRIVER_ASSIGNED

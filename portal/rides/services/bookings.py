@@ -279,15 +279,22 @@ def end_delivery(booking: RideBooking, *, by: User | None, reason: str) -> None:
         couriers.cancel_delivery(delivery, by=by, reason=reason)
 
 
+# What the tourist may still cancel: once the driver set off, only the driver or the admin ends it.
+CANCELLABLE = (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED)
+
+
+def _check_cancellable(booking: RideBooking) -> None:
+    if booking.state not in CANCELLABLE:
+        raise RideError(_l("This booking is %(status)s and can no longer be cancelled.", status=booking.state.label))
+
+
 def cancel_booking(booking: RideBooking, *, by: User, now: datetime | None = None) -> int:
     """The tourist cancels; refunded by the policy. Returns the rupiah refunded."""
     now = now or utcnow()
-    if booking.state not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED):
-        raise RideError(_l("This booking is %(status)s and can no longer be cancelled.", status=booking.state.label))
+    _check_cancellable(booking)
     lock_night(booking.night)
-    db.session.refresh(booking)
-    if booking.state not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED):
-        raise RideError(_l("This booking is %(status)s and can no longer be cancelled.", status=booking.state.label))
+    db.session.refresh(booking)  # as it is now that we hold the night: the driver may have set off
+    _check_cancellable(booking)
     was_paid = booking.state == BookingStatus.CONFIRMED
     move(booking, BookingStatus.CANCELLED, by=by, note="cancelled by the tourist", now=now)
     refunded = refund_booking(
