@@ -152,3 +152,11 @@ def test_the_request_is_on_my_activity(signed_in, client, db, resident):
     db.session.commit()
     page = client.get("/my/activity").get_data(as_text=True)
     assert request.reference in page and "Document delivery" in page
+
+
+def test_the_questions_speak_indonesian_too(client, auth, db):
+    budi = UserFactory(locale="id")
+    db.session.commit()
+    auth.login(budi)
+    page = client.get("/documents/new").get_data(as_text=True)
+    assert "Dokumen apa yang perlu kami antar?" in page and "Kembali" in page
