@@ -15,11 +15,12 @@ from portal.couriers.models import DeliveryStatus
 from portal.documents import services as documents
 from portal.documents.models import DocumentRequest, DocumentStatus
 from portal.payments.models import PaymentMethod, PaymentStatus
-from portal.payments.services import payment_for
+from portal.payments.services import confirm_card, payment_for
 from portal.workflow import DomainError, IllegalMove
 from tests.couriers.factories import make_driver
 from tests.documents.conftest import FRIDAY, answers, submitted, walk
 from tests.factories import UserFactory
+from tests.payments.helpers import card_token
 
 S = DocumentStatus
 
@@ -354,3 +355,16 @@ def test_the_queue_etag_changes_only_when_the_queue_does(db, resident, clerk):
     assert documents.queue_etag(status=None, document_type=None, now=FRIDAY) == before
     documents.verify(request, by=clerk, now=FRIDAY + timedelta(minutes=5))
     assert documents.queue_etag(status=None, document_type=None, now=FRIDAY) != before
+
+
+def test_a_card_request_goes_out_once_paid(app, db, resident, clerk):
+    with pytest.raises(DomainError, match="not paid by card"):
+        documents.pay_by_card(submitted(resident), by=resident)  # the regency pays a KTP-el
+    request = walk(submitted(resident, document_type="akta_kematian", payment_method="card"), S.READY, clerk=clerk)
+    payment = documents.pay_by_card(request, by=resident)
+    assert payment.amount == request.fee and payment.state.open
+    confirm_card(payment, card_token(app))
+    assert payment.state == PaymentStatus.SUCCEEDED
+    documents.hand_to_courier(request, by=clerk)
+    db.session.commit()
+    assert couriers.find_delivery(Purpose.DOCUMENT, request.id).cash_to_collect == 0

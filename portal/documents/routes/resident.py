@@ -300,6 +300,11 @@ def request_page(request_id: int):
     if polling and (cached := not_modified(etag)) is not None:
         return cached
     payment = payments.payment_for(documents.PAYABLE, found.id)
+    if payment is not None and payment.kind == PaymentMethod.CARD and payment.state.open and not polling:
+        # Back from the card page (return_url): pull the payment's state; a refusal is not this
+        # page's news (the webhook or the next visit brings it).
+        with act(flash_error=False):
+            payments.sync_payment(payment)
     due = None
     if found.state == S.VERIFIED and found.verified_at:
         due = documents.workdays.ready_due(found.verified_at)
@@ -328,15 +333,7 @@ def pay(request_id: int):
     if not EmptyForm().validate_on_submit() or found.payment_method != PaymentMethod.CARD:
         return redirect(url_for("documents.request", request_id=found.id))
     with act() as outcome:
-        payment = payments.start_payment(
-            payable_type=documents.PAYABLE,
-            payable_id=found.id,
-            customer=current_user,
-            amount=found.fee,
-            method=PaymentMethod.CARD,
-            return_url=url_for("documents.request", request_id=found.id),
-            description=found.reference or "",
-        )
+        payment = documents.pay_by_card(found, by=current_user)
     if outcome.ok:
         return redirect(payments.pay_url(payment))
     return redirect(url_for("documents.request", request_id=found.id))

@@ -42,6 +42,7 @@ from portal.documents.services.requests import (
     find_by_key,
     for_resident,
     my_requests,
+    pay_by_card,
     resubmit,
     submit_request,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "my_requests",
     "open_delivery",
     "overdue_count",
+    "pay_by_card",
     "personal_data",
     "pin_for",
     "queue",

@@ -218,6 +218,23 @@ def cancel_request(request: DocumentRequest, *, by: User, now: datetime | None =
     release_payment(request, reason="request cancelled", by=by)
 
 
+def pay_by_card(request: DocumentRequest, *, by: User):
+    """The resident's card payment for the delivery fee (started when they choose to pay)."""
+    if request.payment_method != PaymentMethod.CARD:
+        raise DocumentError(_l("This delivery is not paid by card."))
+    if request.state.final:
+        raise DocumentError(_l("This request is closed: there is nothing to pay."))
+    return payments.start_payment(
+        payable_type=PAYABLE,
+        payable_id=request.id,
+        customer=by,
+        amount=request.fee,
+        method=PaymentMethod.CARD,
+        return_url=f"/documents/{request.id}",
+        description=request.reference or "",
+    )
+
+
 def my_requests(resident: User) -> list[DocumentRequest]:
     return list(
         db.session.scalars(
