@@ -1,0 +1,108 @@
+"""Both Gancang Aron hospitals with their real addresses, the demo pharmacist at RSUD Blambangan,
+and a few deliveries in every status (development only; idempotent: a hospital that exists by
+slug is left alone, and deliveries are made once, keyed by their demo form key)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.accounts.services import find_by_email
+from portal.database import utcnow
+from portal.extensions import db
+from portal.medicine import services as medicine
+from portal.medicine.models import HoldReason, Hospital
+
+# slug, name, address, post phone, lat, lng
+HOSPITALS = [
+    (
+        "rsud-blambangan",
+        "RSUD Blambangan",
+        "Jl. Letkol Istiqlah No. 42–49, Singonegaran, Banyuwangi",
+        "+62333421118",
+        -8.2107,
+        114.3626,
+    ),
+    (
+        "rsud-genteng",
+        "RSUD Genteng",
+        "Jl. Hasanudin No. 98, Genteng Wetan, Genteng, Banyuwangi",
+        "+62333845839",
+        -8.3655,
+        114.1523,
+    ),
+]
+
+# patient, phone, prescription, address, lat, lng, landmark, fare, bags, cold, compounded, where to take it
+PATIENTS = [
+    ("Ibu Sumarni", "081234500001", "RX-240101", "Jl. Kepiting No. 3, Kepatihan, Banyuwangi", -8.2135, 114.3701,
+     "pagar hijau", "free", 1, False, False, "registered"),
+    ("Pak Darmaji", "081234500002", "RX-240102", "Dusun Krajan RT 02, Kemiren, Glagah", -8.2110, 114.3260,
+     "depan masjid", "free", 2, True, True, "preparing"),
+    ("Mbah Tuminah", "081234500003", "RX-240103", "Jl. Ikan Tongkol 7, Kertosari, Banyuwangi", -8.2201, 114.3605,
+     "", "paid", 1, False, False, "on_hold"),
+    ("Bu Lastri", "081234500004", "RX-240104", "Jl. Brawijaya 21, Kebalenan, Banyuwangi", -8.2260, 114.3590,
+     "toko kelontong", "free", 1, False, True, "ready"),
+    ("Pak Sugeng", "081234500005", "RX-240105", "Jl. Sritanjung 5, Tukangkayu, Banyuwangi", -8.2180, 114.3660,
+     "", "paid", 1, False, False, "cancelled"),
+    ("Bu Wartini", "081234500006", "RX-240106", "Dusun Sukorejo, Olehsari, Glagah", -8.2000, 114.3300,
+     "rumah biru", "free", 1, False, False, "collect_at_hospital"),
+]  # fmt: skip
+
+
+def seed() -> None:
+    for slug, name, address, phone, lat, lng in HOSPITALS:
+        if db.session.scalar(select(Hospital.id).where(Hospital.slug == slug)) is None:
+            db.session.add(Hospital(slug=slug, name=name, address=address, post_phone=phone, lat=lat, lng=lng))
+    db.session.flush()
+    blambangan = db.session.scalar(select(Hospital).where(Hospital.slug == "rsud-blambangan"))
+    pharmacist = find_by_email("pharmacist@example.com")
+    admin = find_by_email("admin@example.com")
+    if pharmacist is None:
+        return
+    if medicine.hospital_of(pharmacist) is None:
+        medicine.assign_pharmacist(pharmacist, blambangan, by=admin or pharmacist)
+    start = utcnow() - timedelta(hours=2)
+    for index, row in enumerate(PATIENTS):
+        patient, phone, number, address, lat, lng, landmark, fare, bags, cold, racikan, target = row
+        key = f"demo-{number}"
+        if medicine.delivery_for_key(key) is not None:
+            continue
+        reg = medicine.Registration(
+            patient_name=patient,
+            phone=phone,
+            prescription_number=number,
+            address=address,
+            lat=lat,
+            lng=lng,
+            landmark=landmark,
+            receivers=[("Siti", "anak")] if index % 2 else [],
+            fare_class=fare,
+            card_checked_by="Apt. Rina" if fare == "free" else "",
+            bags=bags,
+            cold_chain=cold,
+            compounded=racikan,
+        )
+        now = start + timedelta(minutes=10 * index)
+        delivery = medicine.register(blambangan, reg, by=pharmacist, key=key, now=now)
+        _walk(delivery, target, pharmacist, now)
+    db.session.flush()
+
+
+def _walk(delivery, target: str, by, now) -> None:
+    later = now + timedelta(minutes=5)
+    if target == "registered":
+        return
+    if target == "cancelled":
+        medicine.cancel(delivery, by=by, reason="Pasien mengambil sendiri", now=later)
+        return
+    medicine.start_preparing(delivery, by=by, now=later)
+    if target == "preparing":
+        return
+    if target == "on_hold":
+        medicine.put_on_hold(delivery, by=by, reason=HoldReason.OUT_OF_STOCK, now=later)
+        return
+    medicine.mark_ready(delivery, by=by, now=later)
+    if target == "collect_at_hospital":
+        medicine.collect_at_hospital(delivery, by=by, now=later)

@@ -1,0 +1,1 @@
+from portal.medicine import services  # noqa: F401
