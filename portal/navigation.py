@@ -55,6 +55,7 @@ ADMIN = [
     Link("rides.admin_closures", _l("Ijen route closures")),
     Link("rides.admin_packages", _l("Ride packages")),
     Link("documents.admin_fees", _l("Document delivery fees")),
+    Link("medicine.admin_hospitals", _l("RSUD posts and pharmacists")),
 ]
 
 SERVICES = [

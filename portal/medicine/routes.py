@@ -1,1 +1,289 @@
-from portal.medicine import services  # noqa: F401
+"""HTTP for Gancang Aron: the post's queue and registration (pharmacists), the patient's link
+(no account), hospitals and pharmacists (admin). Each POST is form → one service verb → act()."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.access import ensure, role_required
+from portal.accounts.forms import EmptyForm
+from portal.accounts.models import Role
+from portal.accounts.services import find_by_email
+from portal.actions import act
+from portal.couriers import services as couriers
+from portal.database import utcnow
+from portal.extensions import db
+from portal.htmx import not_modified, render, with_etag
+from portal.medicine import bp
+from portal.medicine import services as medicine
+from portal.medicine.forms import CancelForm, ContractForm, HoldForm, PharmacistForm, RegistrationForm
+from portal.medicine.models import (
+    QUEUE,
+    FareClass,
+    Hospital,
+    HospitalPharmacist,
+    MedicineDelivery,
+    MedicineStatus,
+)
+from portal.payments.models import PaymentMethod
+from portal.payments.services import pay_url, payment_for
+
+M = MedicineStatus
+
+
+# --- public ------------------------------------------------------------------------------------
+
+
+@bp.get("/medicine")
+def about():
+    return render("medicine/about.html", hospitals=medicine.hospitals())
+
+
+def _patient_etag(delivery: MedicineDelivery, courier) -> str:
+    return f"ga-{delivery.id}-{delivery.status}-{delivery.updated_at.timestamp()}-" + "-".join(
+        (couriers.tracking_etag(courier), str(get_locale()))
+    )
+
+
+@bp.get("/medicine/<token>")
+def track(token: str):
+    """The patient's page: no account, the link is the key. Wrong and expired look the same (404)."""
+    delivery = medicine.by_token(token)
+    if delivery is None:
+        abort(404)
+    courier = medicine.courier_delivery(delivery)
+    etag = _patient_etag(delivery, courier)
+    polling = bool(request.headers.get("HX-Request"))
+    if polling and (cached := not_modified(etag)) is not None:
+        return cached
+    response = render(
+        "medicine/track.html",
+        "status",
+        delivery=delivery,
+        courier=courier,
+        courier_first_name=medicine.first_name(courier) if courier is not None and courier.courier_id else "",
+        expected=medicine.expected_at(delivery, courier),
+        token=token,
+        poll_etag=etag,
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    response.headers["X-Robots-Tag"] = "noindex"
+    return with_etag(response, etag) if polling else response
+
+
+# --- the post (pharmacists) --------------------------------------------------------------------
+
+
+def _my_hospital() -> Hospital | None:
+    return medicine.hospital_of(current_user)
+
+
+def _my_delivery(delivery_id: int) -> MedicineDelivery:
+    """Another hospital's delivery answers 404, as if it did not exist."""
+    delivery = db.session.get(MedicineDelivery, delivery_id)
+    ensure(delivery is not None and medicine.may_handle(current_user, delivery))
+    return delivery
+
+
+@bp.get("/rsud/deliveries")
+@role_required(Role.PHARMACIST)
+def rsud():
+    hospital = _my_hospital()
+    if hospital is None:
+        return render("medicine/no_hospital.html")
+    polling = bool(request.headers.get("HX-Request"))
+    etag = f"{medicine.queue_etag(hospital)}-{get_locale()}"
+    if polling and (cached := not_modified(etag)) is not None:
+        return cached
+    deliveries = medicine.queue(hospital)
+    now = utcnow()
+    response = render(
+        "medicine/queue.html",
+        "queue",
+        hospital=hospital,
+        deliveries=deliveries,
+        couriers=medicine.courier_deliveries(deliveries),
+        open_statuses=QUEUE,
+        now=now,
+        hold=HoldForm(),
+        cancel=CancelForm(),
+        poll_etag=etag,
+    )
+    return with_etag(response, etag) if polling else response
+
+
+def _registration(form: RegistrationForm) -> medicine.Registration:
+    choice = form.fare_class.data
+    return medicine.Registration(
+        patient_name=form.patient_name.data or "",
+        phone=form.phone.data or "",
+        prescription_number=form.prescription_number.data or "",
+        address=form.address.data or "",
+        lat=form.lat,
+        lng=form.lng,
+        landmark=form.landmark.data or "",
+        receivers=form.receivers(),
+        fare_class=FareClass.FREE if choice == FareClass.FREE else FareClass.PAID,
+        card_checked_by=form.card_checked_by.data or "",
+        payment_method=choice if choice in (PaymentMethod.CASH, PaymentMethod.CARD) else PaymentMethod.CASH,
+        bags=form.bags.data or 1,
+        cold_chain=form.cold_chain.data,
+        compounded=form.compounded.data,
+        restricted=form.restricted.data,
+        confirm_duplicate=form.confirm_duplicate.data,
+    )
+
+
+@bp.route("/rsud/deliveries/new", methods=["GET", "POST"])
+@role_required(Role.PHARMACIST)
+def new():
+    hospital = _my_hospital()
+    if hospital is None:
+        return redirect(url_for("medicine.rsud"))
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.key.data = secrets.token_urlsafe(16)
+    duplicate = False
+    error = None
+    if form.validate_on_submit():
+        if not form.key.data:
+            form.key.data = secrets.token_urlsafe(16)
+        with act(flash_error=False) as outcome:
+            try:
+                delivery = medicine.register(hospital, _registration(form), by=current_user, key=form.key.data)
+            except medicine.DuplicatePrescription:
+                duplicate = True  # the form now offers "register anyway"
+                raise
+        if outcome.ok:
+            flash(
+                _("%(ref)s registered for %(name)s. The patient gets the link by SMS.", ref=delivery.reference,
+                  name=delivery.patient_name),
+                "success",
+            )  # fmt: skip
+            return redirect(url_for("medicine.rsud") + f"#delivery-{delivery.id}")
+        error = outcome.error
+    status = 422 if request.method == "POST" else 200
+    return render("medicine/new.html", form=form, hospital=hospital, error=error, duplicate=duplicate, status=status)
+
+
+@bp.get("/rsud/deliveries/<int:delivery_id>")
+@role_required(Role.PHARMACIST)
+def detail(delivery_id: int):
+    delivery = _my_delivery(delivery_id)
+    with act():
+        medicine.view_personal(delivery, by=current_user)
+    payment = payment_for("medicine_delivery", delivery.id)
+    return render(
+        "medicine/detail.html",
+        delivery=delivery,
+        courier=medicine.courier_delivery(delivery),
+        payment=payment,
+        pay_link=pay_url(payment) if payment is not None and payment.kind == PaymentMethod.CARD else None,
+        hold=HoldForm(),
+        cancel=CancelForm(),
+    )
+
+
+# verb name in the URL -> (service verb, message once done)
+MOVES = {
+    "preparing": (medicine.start_preparing, lambda: _("%(ref)s: being prepared.")),
+    "ready": (medicine.mark_ready, lambda: _("%(ref)s is ready: a trained courier is called and the patient gets the PIN.")),
+    "resume": (medicine.resume, lambda: _("%(ref)s: being prepared again.")),
+    "returned": (medicine.confirm_returned, lambda: _("%(ref)s: bags back at the pharmacy.")),
+    "resend": (medicine.resend, lambda: _("%(ref)s is sent again with a new PIN.")),
+    "courier": (medicine.call_courier_again, lambda: _("%(ref)s: a courier is called again.")),
+    "collect": (medicine.collect_at_hospital, lambda: _("%(ref)s waits at the post; the patient is told.")),
+}  # fmt: skip
+
+
+def _back(delivery: MedicineDelivery):
+    target = request.form.get("next")
+    if target == "detail":
+        return redirect(url_for("medicine.detail", delivery_id=delivery.id))
+    return redirect(url_for("medicine.rsud") + f"#delivery-{delivery.id}")
+
+
+@bp.post("/rsud/deliveries/<int:delivery_id>/<verb>")
+@role_required(Role.PHARMACIST)
+def move(delivery_id: int, verb: str):
+    delivery = _my_delivery(delivery_id)
+    if verb == "hold":
+        form = HoldForm()
+        if form.validate_on_submit():
+            with act(success=_("%(ref)s is on hold.", ref=delivery.reference)):
+                medicine.put_on_hold(delivery, by=current_user, reason=form.reason.data)
+        return _back(delivery)
+    if verb == "cancel":
+        form = CancelForm()
+        if form.validate_on_submit():
+            with act(success=_("%(ref)s is cancelled; the patient is told.", ref=delivery.reference)):
+                medicine.cancel(delivery, by=current_user, reason=form.reason.data)
+        else:
+            flash(_("Say why %(ref)s is cancelled.", ref=delivery.reference), "error")
+        return _back(delivery)
+    if verb not in MOVES:
+        abort(404)
+    service_verb, message = MOVES[verb]
+    if EmptyForm().validate_on_submit():
+        with act(success=message() % {"ref": delivery.reference}):
+            service_verb(delivery, by=current_user)
+    return _back(delivery)
+
+
+# --- admin: hospitals and pharmacists ----------------------------------------------------------
+
+
+@bp.get("/admin/hospitals")
+@role_required(Role.ADMIN)
+def admin_hospitals():
+    hospitals = medicine.hospitals()
+    form = PharmacistForm()
+    form.hospital_id.choices = [(h.id, h.name) for h in hospitals]
+    contracts = {
+        h.id: ContractForm(gosend_trained_contract=h.gosend_trained_contract, prefix=f"h{h.id}") for h in hospitals
+    }
+    return render(
+        "medicine/admin_hospitals.html", hospitals=hospitals, form=form, contracts=contracts, remove=EmptyForm()
+    )
+
+
+@bp.post("/admin/hospitals/<int:hospital_id>/contract")
+@role_required(Role.ADMIN)
+def admin_contract(hospital_id: int):
+    hospital = db.get_or_404(Hospital, hospital_id)
+    form = ContractForm(prefix=f"h{hospital.id}")
+    if form.validate_on_submit():
+        with act(success=_("%(hospital)s saved.", hospital=hospital.name)):
+            medicine.set_gosend_contract(hospital, form.gosend_trained_contract.data, by=current_user)
+    return redirect(url_for("medicine.admin_hospitals"))
+
+
+@bp.post("/admin/hospitals/pharmacists")
+@role_required(Role.ADMIN)
+def admin_assign():
+    form = PharmacistForm()
+    form.hospital_id.choices = [(h.id, h.name) for h in medicine.hospitals()]
+    if form.validate_on_submit():
+        user = find_by_email(form.email.data)
+        hospital = db.session.get(Hospital, form.hospital_id.data)
+        if user is None or hospital is None:
+            flash(_("No account with that email. The pharmacist registers first."), "error")
+        else:
+            with act(success=_("%(name)s works at %(hospital)s now.", name=user.name, hospital=hospital.name)):
+                medicine.assign_pharmacist(user, hospital, by=current_user)
+    return redirect(url_for("medicine.admin_hospitals"))
+
+
+@bp.post("/admin/hospitals/pharmacists/<int:assignment_id>/remove")
+@role_required(Role.ADMIN)
+def admin_unassign(assignment_id: int):
+    row = db.get_or_404(HospitalPharmacist, assignment_id)
+    if EmptyForm().validate_on_submit():
+        with act(success=_("%(name)s is no longer a pharmacist here.", name=row.user.name)):
+            medicine.unassign_pharmacist(row.user, by=current_user)
+    return redirect(url_for("medicine.admin_hospitals"))

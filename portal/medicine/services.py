@@ -576,7 +576,7 @@ def collect_at_hospital(delivery: MedicineDelivery, *, by: User, now: datetime |
 # --- following the courier ---------------------------------------------------------------------
 
 
-def _first_name(courier: Delivery) -> str:
+def first_name(courier: Delivery) -> str:
     name = courier.driver_name or ""
     return name.split()[0] if name.split() else ""
 
@@ -595,7 +595,7 @@ def follow_courier(delivery: MedicineDelivery, courier: Delivery, new: str, *, n
     driver = courier.courier
     new = S(new)
     if new in (S.PICKED_UP, S.DELIVERING, S.DELIVERED) and delivery.state == M.READY:
-        _move(delivery, M.WITH_COURIER, by=driver, note=_first_name(courier), now=now)
+        _move(delivery, M.WITH_COURIER, by=driver, note=first_name(courier), now=now)
     if new == S.DELIVERED and delivery.state == M.WITH_COURIER:
         delivery.handed_over_at = now
         delivery.received_by = getattr(courier, "received_by", None) or None

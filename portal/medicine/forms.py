@@ -1,0 +1,98 @@
+"""The post's forms. Registration is one page a pharmacist fills in on a tablet in under a
+minute: the fields a patient can answer at once, defaults for the rest (one bag, free fare)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.accounts.forms import PhoneField
+from portal.forms import Form
+from portal.medicine.models import HOLD_LABELS, MAX_BAGS, FareClass
+
+_PIN = re.compile(r"^\s*(-?\d{1,2}(?:[.,]\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:[.,]\d+)?)\s*$")
+
+
+def parse_pin(text: str) -> tuple[float, float] | None:
+    """ "-8.2135, 114.3701" (as a maps app shares a pin; a decimal comma is fine) → (lat, lng)."""
+    text = (text or "").strip()
+    match = _PIN.match(text.replace(", ", ";", 1)) if text.count(",") == 3 else _PIN.match(text)
+    if match is None:
+        return None
+    return float(match.group(1).replace(",", ".")), float(match.group(2).replace(",", "."))
+
+
+class RegistrationForm(Form):
+    key = HiddenField()  # one per form shown: a double-clicked "register" makes one delivery
+    patient_name = StringField(_l("Patient's name"), validators=[DataRequired(), Length(max=120)])
+    phone = PhoneField(_l("Patient's phone (for SMS)"), validators=[DataRequired()])
+    prescription_number = StringField(_l("Prescription or visit number"), validators=[DataRequired(), Length(max=40)])
+    address = TextAreaField(_l("Delivery address"), validators=[DataRequired(), Length(max=500)])
+    pin = StringField(
+        _l("Map pin (latitude, longitude)"),
+        validators=[DataRequired(_l("Set the map pin: latitude, longitude, e.g. -8.2135, 114.3701."))],
+    )
+    landmark = StringField(_l("Landmark (optional)"), validators=[Optional(), Length(max=200)])
+    receiver_1 = StringField(_l("Family member who may receive it (optional)"), validators=[Length(max=120)])
+    relation_1 = StringField(_l("Relationship"), validators=[Length(max=60)])
+    receiver_2 = StringField(_l("Second family member (optional)"), validators=[Length(max=120)])
+    relation_2 = StringField(_l("Relationship"), validators=[Length(max=60)])
+    fare_class = RadioField(
+        _l("Fare"),
+        choices=lambda: [
+            SelectChoice(FareClass.FREE.value, _l("Free: PBI / DTSEN card checked")),
+            SelectChoice("cash", _l("Paid, cash on delivery")),
+            SelectChoice("card", _l("Paid by card at the post")),
+        ],
+        default=FareClass.FREE.value,
+        validators=[DataRequired(_l("Choose free (PBI / DTSEN) or paid."))],
+    )
+    card_checked_by = StringField(_l("PBI / DTSEN card checked by"), validators=[Length(max=120)])
+    bags = IntegerField(
+        _l("Bags"),
+        default=1,
+        validators=[InputRequired(), NumberRange(1, MAX_BAGS, message=_l("1 to %(max)s bags.", max=MAX_BAGS))],
+    )
+    cold_chain = BooleanField(_l("Needs the cold chain"))
+    compounded = BooleanField(_l("Compounded (racikan)"))
+    restricted = BooleanField(_l("Contains a restricted medicine (narcotic, psychotropic, injection…)"))
+    confirm_duplicate = BooleanField(_l("Register anyway: this is a new prescription"))
+
+    def validate_pin(self, field) -> None:
+        found = parse_pin(field.data)
+        if found is None:
+            raise ValidationError(_l("Write the pin as latitude, longitude, e.g. -8.2135, 114.3701."))
+        self.lat, self.lng = found
+
+    def validate_card_checked_by(self, field) -> None:
+        if self.fare_class.data == FareClass.FREE and not (field.data or "").strip():
+            raise ValidationError(_l("Who checked the PBI / DTSEN card?"))
+
+    def receivers(self) -> list[tuple[str, str]]:
+        return [
+            (self.receiver_1.data or "", self.relation_1.data or ""),
+            (self.receiver_2.data or "", self.relation_2.data or ""),
+        ]
+
+
+class HoldForm(Form):
+    reason = SelectField(
+        _l("Why it waits"), choices=lambda: [SelectChoice(code.value, label) for code, label in HOLD_LABELS.items()]
+    )
+
+
+class CancelForm(Form):
+    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Say why.")), Length(max=300)])
+
+
+class PharmacistForm(Form):
+    email = StringField(_l("Pharmacist's email"), validators=[DataRequired(), Length(max=254)])
+    hospital_id = SelectField(_l("Hospital"), coerce=int)
+
+
+class ContractForm(Form):
+    gosend_trained_contract = BooleanField(_l("GoSend trained-driver contract"))

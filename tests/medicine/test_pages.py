@@ -1,0 +1,156 @@
+"""The post's pages, the patient's link without an account, and the admin's hospitals page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from portal import notify
+from portal.audit import trail
+from portal.database import utcnow
+from portal.medicine import services as medicine
+from portal.medicine.models import MedicineDelivery
+from portal.medicine.models import MedicineStatus as M
+from tests.medicine.conftest import register
+
+FORM = {
+    "patient_name": "Pak Darmaji",
+    "phone": "0812-3456-7001",
+    "prescription_number": "RX-555",
+    "address": "Dusun Krajan RT 02, Kemiren, Glagah",
+    "pin": "-8.2110, 114.3260",
+    "landmark": "in front of the mosque",
+    "receiver_1": "Siti",
+    "relation_1": "daughter",
+    "fare_class": "free",
+    "card_checked_by": "Apt. Rina",
+    "bags": "2",
+    "compounded": "y",
+}
+
+
+def form_key(client) -> str:
+    html = client.get("/rsud/deliveries/new").get_data(as_text=True)
+    return re.search(r'name="key"[^>]*value="([^"]+)"', html).group(1)
+
+
+def test_the_pharmacist_registers_a_delivery_and_the_patient_follows_it_without_an_account(
+    app, client, auth, db, pharmacist
+):
+    auth.login(pharmacist)
+    key = form_key(client)
+    response = auth.post("/rsud/deliveries/new", {**FORM, "key": key}, page="/rsud/deliveries/new")
+    assert response.status_code == 302
+    again = auth.post("/rsud/deliveries/new", {**FORM, "key": key}, page="/rsud/deliveries/new")  # double click
+    assert again.status_code == 302
+    (delivery,) = db.session.scalars(db.select(MedicineDelivery)).all()
+    assert delivery.compounded and delivery.bags == 2 and delivery.receiver_names == ["Siti (daughter)"]
+    queue = client.get("/rsud/deliveries").get_data(as_text=True)
+    assert "Pak Darmaji" in queue and "compounded" in queue
+    assert "Kemiren" not in queue  # the address is on the detail page (which is audited), not the queue
+
+    (sms,) = [m for m in notify.outbox if m.phone == "+6281234567001"]
+    path = sms.url.removeprefix("http://localhost")
+    auth.logout()
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "RSUD Blambangan" in html and "Registered at the post" in html and "Call the post" in html
+    assert "Kemiren" not in html and "RX-555" not in html and "Siti" not in html
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_wrong_or_expired_link_is_the_same_404(app, client, db, pharmacist, blambangan):
+    delivery = register(blambangan, pharmacist)
+    token = delivery.issued_token
+    medicine.cancel(delivery, by=pharmacist, reason="test", now=utcnow() - timedelta(days=8))
+    db.session.commit()
+    wrong_token = "not-a-real-token-at-all-0000000000"
+    expired = client.get(f"/medicine/{token}")
+    wrong = client.get(f"/medicine/{wrong_token}")
+    assert expired.status_code == wrong.status_code == 404
+    # The same page, but for the address itself (the language switch comes back to it).
+    assert expired.get_data(as_text=True).replace(token, "T") == wrong.get_data(as_text=True).replace(wrong_token, "T")
+
+
+def test_the_patient_page_polls_with_304_until_something_changes(app, client, db, pharmacist, blambangan):
+    delivery = register(blambangan, pharmacist)
+    url = f"/medicine/{delivery.issued_token}"
+    first = client.get(url, headers={"HX-Request": "true"})
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"HX-Request": "true", "If-None-Match": etag}).status_code == 304
+    medicine.start_preparing(delivery, by=pharmacist)
+    db.session.commit()
+    changed = client.get(url, headers={"HX-Request": "true", "If-None-Match": etag})
+    assert changed.status_code == 200 and "Sedang disiapkan" in changed.get_data(as_text=True)  # Indonesian by default
+
+
+def test_the_queue_answers_304_when_nothing_moved(app, client, auth, db, pharmacist, blambangan):
+    register(blambangan, pharmacist)
+    auth.login(pharmacist)
+    first = client.get("/rsud/deliveries", headers={"HX-Request": "true"})
+    assert first.status_code == 200
+    again = client.get("/rsud/deliveries", headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_moves_from_the_queue(app, client, auth, db, pharmacist, blambangan):
+    delivery = register(blambangan, pharmacist)
+    auth.login(pharmacist)
+    auth.post(f"/rsud/deliveries/{delivery.id}/preparing", page="/rsud/deliveries")
+    auth.post(f"/rsud/deliveries/{delivery.id}/hold", {"reason": "prescription_unclear"}, page="/rsud/deliveries")
+    db.session.refresh(delivery)
+    assert delivery.state == M.ON_HOLD and delivery.hold_label == "Prescription unclear"
+    auth.post(f"/rsud/deliveries/{delivery.id}/resume", page="/rsud/deliveries")
+    response = auth.post(f"/rsud/deliveries/{delivery.id}/ready", page="/rsud/deliveries", follow_redirects=True)
+    assert "a trained courier is called" in response.get_data(as_text=True)
+    db.session.refresh(delivery)
+    assert delivery.state == M.READY
+
+
+def test_the_detail_page_is_audited_and_hidden_from_another_hospital(
+    app, client, auth, db, pharmacist, genteng_pharmacist, blambangan
+):
+    delivery = register(blambangan, pharmacist)
+    auth.login(genteng_pharmacist)
+    assert client.get(f"/rsud/deliveries/{delivery.id}").status_code == 404
+    assert auth.post(f"/rsud/deliveries/{delivery.id}/preparing", page="/rsud/deliveries").status_code == 404
+    assert "Ibu Sumarni" not in client.get("/rsud/deliveries").get_data(as_text=True)
+    assert trail(delivery) == []
+    auth.logout()
+    auth.login(pharmacist)
+    page = client.get(f"/rsud/deliveries/{delivery.id}")
+    assert page.status_code == 200 and "RX-1001" in page.get_data(as_text=True)
+    assert [entry.actor_id for entry in trail(delivery)] == [pharmacist.id]
+
+
+def test_a_refused_registration_keeps_what_was_typed(app, client, auth, db, pharmacist):
+    auth.login(pharmacist)
+    response = auth.post(
+        "/rsud/deliveries/new", {**FORM, "key": form_key(client), "restricted": "y"}, page="/rsud/deliveries/new"
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "BPOM Regulation 8/2020" in html and "Pak Darmaji" in html and "RX-555" in html
+
+
+def test_the_admin_assigns_a_pharmacist_and_sets_the_gosend_contract(app, client, auth, db, admin, blambangan, genteng):
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(email="yuli@example.com")
+    db.session.commit()
+    auth.login(admin)
+    auth.post(
+        "/admin/hospitals/pharmacists",
+        {"email": "yuli@example.com", "hospital_id": genteng.id},
+        page="/admin/hospitals",
+    )
+    assert medicine.hospital_of(newcomer) == genteng
+    auth.post(
+        f"/admin/hospitals/{genteng.id}/contract",
+        {f"h{genteng.id}-gosend_trained_contract": "y"},
+        page="/admin/hospitals",
+    )
+    db.session.refresh(genteng)
+    assert genteng.gosend_trained_contract
+    assert "yuli@example.com" in client.get("/admin/hospitals").get_data(as_text=True)
