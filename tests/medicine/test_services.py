@@ -115,7 +115,7 @@ def test_nobody_home_the_bags_come_back_and_are_sent_again(db, pharmacist, blamb
     db.session.commit()
     assert delivery.state == M.NOT_DELIVERED
     assert delivery.reason == "not home"
-    assert any("could not hand over" in text for text in sms_to(delivery.phone))
+    assert any("belum dapat diserahkan" in text for text in sms_to(delivery.phone))  # Indonesian by default
 
     with pytest.raises(medicine.MedicineError, match="bags are back"):
         medicine.resend(delivery, by=pharmacist)
@@ -140,7 +140,7 @@ def test_returned_bags_can_wait_at_the_hospital_and_the_patient_is_told(db, phar
     medicine.collect_at_hospital(delivery, by=pharmacist)
     db.session.commit()
     assert delivery.state == M.COLLECT_AT_HOSPITAL and delivery.ended_at is not None
-    assert any("please collect" in text for text in sms_to(delivery.phone))
+    assert any("silakan ambil" in text for text in sms_to(delivery.phone))
 
 
 def test_hold_needs_a_coded_reason_and_goes_back_to_preparing(db, pharmacist, blambangan):
@@ -167,7 +167,7 @@ def test_cancel_needs_a_reason_releases_the_courier_and_the_subsidy(db, pharmaci
     assert delivery.state == M.CANCELLED
     assert courier.status == DeliveryStatus.CANCELLED
     assert payment_for("medicine_delivery", delivery.id).status != PaymentStatus.SUCCEEDED
-    assert any("cancelled" in text for text in sms_to(delivery.phone))
+    assert any("dibatalkan" in text for text in sms_to(delivery.phone))
 
 
 def test_moves_out_of_order_are_refused(db, pharmacist, blambangan):
