@@ -121,6 +121,13 @@ class Config:
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0"))
         self.PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
         self.NOTIFY_BACKEND = env("NOTIFY_BACKEND", "log")
+        # NOTIFY_BACKEND=sms-http: the SMS gateway (Zenziva's shape, portal/notify.py).
+        self.SMS_URL = env("SMS_URL")
+        self.SMS_USERKEY = env("SMS_USERKEY")
+        self.SMS_PASSKEY = env("SMS_PASSKEY")
+        self.SMS_TIMEOUT = float(env("SMS_TIMEOUT", "5"))
+        self.SMS_RETRY_ATTEMPTS = int(env("SMS_RETRY_ATTEMPTS", "5"))
+        self.SMS_RETRY_BACKOFF = int(env("SMS_RETRY_BACKOFF", "30"))
         # `make bench` only: adds the bare /bench/baseline route the benchmark compares against.
         self.BENCH = env("BENCH") == "1"
         # Where dish and warung photos are stored (default: instance/uploads).

@@ -161,3 +161,13 @@ def test_the_admin_assigns_a_pharmacist_and_sets_the_gosend_contract(app, client
     db.session.refresh(genteng)
     assert genteng.gosend_trained_contract
     assert "yuli@example.com" in client.get("/admin/hospitals").get_data(as_text=True)
+
+
+def test_a_dead_sms_gateway_never_blocks_the_registration(app, client, auth, db, pharmacist):
+    app.config.update(
+        NOTIFY_BACKEND="sms-http", SMS_URL="http://127.0.0.1:9/sendsms/", SMS_RETRY_ATTEMPTS=2, SMS_RETRY_BACKOFF=0
+    )
+    auth.login(pharmacist)
+    response = auth.post("/rsud/deliveries/new", {**FORM, "key": form_key(client)}, page="/rsud/deliveries/new")
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(MedicineDelivery.id))) == 1
