@@ -96,6 +96,10 @@ def get_queue(app: Flask | None = None):
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    # SQLAlchemy 2.1 sends after_commit when a SAVEPOINT is released too (payments' begin_nested):
+    # the jobs wait for the real commit, or a job would read rows that are not committed yet.
+    if session.in_nested_transaction():
+        return
     jobs = session.info.pop(_PENDING, None)
     if jobs:
         # The session is done with SQL here; each job gets its own app context and session.
