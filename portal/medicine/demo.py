@@ -9,6 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.accounts.services import find_by_email
+from portal.couriers import services as couriers
+from portal.couriers.models import DeliveryStatus
 from portal.database import utcnow
 from portal.extensions import db
 from portal.medicine import services as medicine
@@ -48,6 +50,14 @@ PATIENTS = [
      "", "paid", 1, False, False, "cancelled"),
     ("Bu Wartini", "081234500006", "RX-240106", "Dusun Sukorejo, Olehsari, Glagah", -8.2000, 114.3300,
      "rumah biru", "free", 1, False, False, "collect_at_hospital"),
+    ("Pak Mulyono", "081234500007", "RX-240107", "Jl. Adi Sucipto 14, Sobo, Banyuwangi", -8.2010, 114.3550,
+     "", "free", 1, False, False, "with_courier"),
+    ("Bu Kasiyati", "081234500008", "RX-240108", "Jl. Gajah Mada 40, Penganjuran, Banyuwangi", -8.2230, 114.3530,
+     "warung kopi", "paid", 2, False, False, "delivered"),
+    ("Pak Rohim", "081234500009", "RX-240109", "Dusun Kopen, Kemiren, Glagah", -8.2140, 114.3210,
+     "", "free", 1, False, False, "not_delivered"),
+    ("Bu Sunarti", "081234500010", "RX-240110", "Jl. Letjen S. Parman 9, Pakis, Banyuwangi", -8.2290, 114.3580,
+     "", "free", 1, True, False, "returned_to_pharmacy"),
 ]  # fmt: skip
 
 
@@ -103,6 +113,28 @@ def _walk(delivery, target: str, by, now) -> None:
     if target == "on_hold":
         medicine.put_on_hold(delivery, by=by, reason=HoldReason.OUT_OF_STOCK, now=later)
         return
-    medicine.mark_ready(delivery, by=by, now=later)
+    courier = medicine.mark_ready(delivery, by=by, now=later)
     if target == "collect_at_hospital":
         medicine.collect_at_hospital(delivery, by=by, now=later)
+    elif target in ("with_courier", "delivered", "not_delivered", "returned_to_pharmacy"):
+        _courier_walk(delivery, courier, target, by, later)
+
+
+def _courier_walk(delivery, courier, target: str, by, now) -> None:
+    """The medicine-trained demo driver takes it; what happens at the door depends on `target`."""
+    driver = find_by_email("driver@example.com")
+    profile = couriers.verified_driver(driver) if driver else None
+    if profile is None or not profile.medicine_trained:
+        return
+    pin = courier.issued_pin
+    couriers.dispatch(courier.id, now=now)  # normally the job after the commit
+    online, profile.online = profile.online, True
+    couriers.accept_job(courier, driver=driver, now=now)
+    couriers.mark(courier, DeliveryStatus.PICKED_UP, by=driver, now=now)
+    if target == "delivered":
+        couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin, now=now + timedelta(minutes=20))
+    elif target in ("not_delivered", "returned_to_pharmacy"):
+        couriers.mark(courier, DeliveryStatus.FAILED, by=driver, note="nobody home", now=now + timedelta(minutes=20))
+        if target == "returned_to_pharmacy":
+            medicine.confirm_returned(delivery, by=by, now=now + timedelta(minutes=50))
+    profile.online = online
