@@ -61,18 +61,25 @@ PATIENTS = [
 ]  # fmt: skip
 
 
-def seed() -> None:
+def seed_hospitals() -> Hospital:
+    """Both hospitals, and pharmacist@example.com at RSUD Blambangan (which is returned)."""
     for slug, name, address, phone, lat, lng in HOSPITALS:
         if db.session.scalar(select(Hospital.id).where(Hospital.slug == slug)) is None:
             db.session.add(Hospital(slug=slug, name=name, address=address, post_phone=phone, lat=lat, lng=lng))
     db.session.flush()
     blambangan = db.session.scalar(select(Hospital).where(Hospital.slug == "rsud-blambangan"))
     pharmacist = find_by_email("pharmacist@example.com")
-    admin = find_by_email("admin@example.com")
+    if pharmacist is not None and medicine.hospital_of(pharmacist) is None:
+        admin = find_by_email("admin@example.com")
+        medicine.assign_pharmacist(pharmacist, blambangan, by=admin or pharmacist)
+    return blambangan
+
+
+def seed() -> None:
+    blambangan = seed_hospitals()
+    pharmacist = find_by_email("pharmacist@example.com")
     if pharmacist is None:
         return
-    if medicine.hospital_of(pharmacist) is None:
-        medicine.assign_pharmacist(pharmacist, blambangan, by=admin or pharmacist)
     start = utcnow() - timedelta(hours=2)
     for index, row in enumerate(PATIENTS):
         patient, phone, number, address, lat, lng, landmark, fare, bags, cold, racikan, target = row

@@ -1,0 +1,187 @@
+"""Gancang Aron end to end in Chromium: the pharmacist registers a free delivery on a tablet,
+prepares it and calls a courier; the medicine-trained demo driver accepts, is refused with a
+wrong PIN and hands over with the right one; the patient's link (no account) says delivered.
+And the way back: nobody home → bags back → sent again → delivered."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import expect
+
+from portal import notify
+from portal.accounts import demo as accounts_demo
+from portal.couriers import demo as couriers_demo
+from portal.couriers.models import Delivery
+from portal.medicine import demo
+from portal.medicine.models import MedicineDelivery
+from tests.browser.conftest import assert_accessible, login
+
+TABLET = {"width": 820, "height": 1180}
+PATIENT_PHONE = "+6281234567001"
+# Registration: what the pharmacist types or taps (the rest keeps its default: 1 bag, free fare).
+TYPED = {
+    "Patient's name": "Pak Darmaji",
+    "Patient's phone (for SMS)": "0812 3456 7001",
+    "Prescription or visit number": "RX-2026-0142",
+    "Delivery address": "Dusun Krajan RT 02, Kemiren, Glagah",
+    "Map pin (latitude, longitude)": "-8.2110, 114.3260",
+    "Family member who may receive it (optional)": "Siti",
+    "PBI / DTSEN card checked by": "Apt. Rina",
+}
+RELATIONSHIP = "daughter"  # the first of the two "Relationship" fields
+TIMINGS: dict[str, float] = {}
+
+
+def seeded(db) -> None:
+    accounts_demo.seed()
+    couriers_demo.seed()
+    demo.seed_hospitals()
+    db.session.commit()
+    notify.outbox.clear()
+
+
+def english(page, live_server) -> None:
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
+
+
+def latest_courier_job(db) -> int:
+    db.session.commit()  # end the test's read snapshot: see what the server committed
+    return db.session.scalar(db.select(db.func.max(Delivery.id)))
+
+
+def the_delivery(db) -> MedicineDelivery:
+    db.session.commit()
+    return db.session.scalars(db.select(MedicineDelivery)).one()
+
+
+def sms(kind: str) -> str:
+    """The newest SMS to the patient that contains `kind` ("PIN", a link)."""
+    texts = [f"{m.text} {m.url or ''}" for m in notify.outbox if m.phone == PATIENT_PHONE]
+    return next(text for text in reversed(texts) if kind in text)
+
+
+def register_at_the_post(page) -> tuple[float, int, int]:
+    """Fill the registration form like a pharmacist at the post; (seconds, fields, taps)."""
+    page.goto("/rsud/deliveries/new")
+    expect(page.get_by_role("heading", name="Register a delivery")).to_be_visible()
+    assert_accessible(page)
+    start = time.perf_counter()
+    taps = 0
+    for label, value in TYPED.items():
+        page.get_by_label(label, exact=True).fill(value)
+        taps += 1  # one tap into the field; typing is not a tap
+    page.get_by_label("Relationship", exact=True).first.fill(RELATIONSHIP)
+    taps += 1
+    page.get_by_label("Compounded (racikan)").check()
+    taps += 1
+    page.get_by_role("button", name="Register and send the SMS").click()
+    taps += 1
+    expect(page.get_by_text("registered for Pak Darmaji")).to_be_visible()
+    seconds = time.perf_counter() - start
+    return seconds, len(TYPED) + 2, taps
+
+
+def prepare_and_call_a_courier(page, reference: str) -> None:
+    queue = page.locator("#queue")
+    expect(queue).to_contain_text(reference)
+    expect(queue).to_contain_text("compounded")
+    page.get_by_role("button", name=f"Start preparing {reference}").click()
+    expect(page.get_by_text(f"{reference}: being prepared.")).to_be_visible()
+    page.get_by_role("button", name=f"Ready: call a courier {reference}").click()
+    expect(page.get_by_text(f"{reference} is ready")).to_be_visible()
+
+
+def courier_takes_it(page, delivery_id: int) -> None:
+    page.goto("/courier")
+    open_jobs = page.locator("#open-jobs")
+    expect(open_jobs).to_contain_text("Gancang Aron post, RSUD Blambangan")
+    expect(open_jobs).not_to_contain_text("Kemiren")  # drop-off hidden until accepted
+    open_jobs.get_by_role("button", name=f"Accept job {delivery_id}").click()
+    expect(page.get_by_text("The job is yours.")).to_be_visible()
+    page.get_by_role("button", name="Picked up").click()
+
+
+def test_a_free_delivery_from_the_post_to_the_door(page, browser, live_server, db):
+    seeded(db)
+    pharmacist = browser.new_context(viewport=TABLET, base_url=live_server.url, locale="en-US")
+    post = pharmacist.new_page()
+    english(post, live_server)
+    login(post, "pharmacist@example.com", accounts_demo.DEMO_PASSWORD)
+    seconds, fields, taps = register_at_the_post(post)
+    TIMINGS["registration"] = seconds
+    print(f"\nregistration: {fields} fields, {taps} taps, {seconds:.2f} s in Chromium")
+    assert seconds < 60
+    delivery = the_delivery(db)
+    reference, delivery_id = delivery.reference, delivery.id
+    assert delivery.compounded and delivery.receiver_names == ["Siti (daughter)"]
+    assert_accessible(post)
+
+    link = re.search(r"(/medicine/[\w-]+)", sms("/medicine/")).group(1)
+    prepare_and_call_a_courier(post, reference)
+    pin = re.search(r"(\d{6})", sms("PIN")).group(1)
+
+    # The patient follows it on their own phone, without an account.
+    patient = browser.new_context(base_url=live_server.url, locale="en-US").new_page()
+    patient.goto(link)  # Indonesian: the patient never chose a language
+    expect(patient.locator(".medicine-status")).to_have_attribute("data-status", "ready")
+    assert_accessible(patient)
+
+    english(page, live_server)
+    login(page, "driver@example.com", accounts_demo.DEMO_PASSWORD)
+    courier_takes_it(page, latest_courier_job(db))
+    expect(patient.locator(".medicine-status")).to_have_attribute("data-status", "with_courier", timeout=15_000)
+    expect(patient.locator(".medicine-courier")).to_contain_text("Pak", timeout=15_000)
+    page.get_by_label("Recipient's PIN").fill("000000" if pin != "000000" else "111111")
+    page.get_by_role("button", name="Delivered").click()
+    expect(page.get_by_text("Wrong PIN. 4 tries left.")).to_be_visible()
+    page.get_by_label("Recipient's PIN").fill(pin)
+    page.get_by_role("button", name="Delivered").click()
+    expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()
+
+    expect(patient.locator(".medicine-status")).to_have_attribute("data-status", "delivered", timeout=15_000)
+    assert_accessible(patient)
+    post.goto(f"/rsud/deliveries/{delivery_id}")
+    expect(post.locator("main")).to_contain_text("RX-2026-0142")
+    assert_accessible(post)
+    patient.context.close()
+    pharmacist.close()
+
+
+def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_server, db):
+    seeded(db)
+    pharmacist = browser.new_context(viewport=TABLET, base_url=live_server.url, locale="en-US")
+    post = pharmacist.new_page()
+    english(post, live_server)
+    login(post, "pharmacist@example.com", accounts_demo.DEMO_PASSWORD)
+    register_at_the_post(post)
+    delivery = the_delivery(db)
+    reference = delivery.reference
+    prepare_and_call_a_courier(post, reference)
+
+    english(page, live_server)
+    login(page, "driver@example.com", accounts_demo.DEMO_PASSWORD)
+    first_job = latest_courier_job(db)
+    courier_takes_it(page, first_job)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Could not deliver").click()
+    expect(page.get_by_text("Saved: Delivery failed.")).to_be_visible()
+
+    post.goto("/rsud/deliveries")
+    expect(post.locator(f"#delivery-{delivery.id}")).to_contain_text("Not delivered")
+    post.get_by_role("button", name=f"Bags are back {reference}").click()
+    expect(post.get_by_text(f"{reference}: bags back at the pharmacy.")).to_be_visible()
+    post.get_by_role("button", name=f"Send again {reference}").click()
+    expect(post.get_by_text(f"{reference} is sent again with a new PIN.")).to_be_visible()
+    pin = re.search(r"(\d{6})", sms("PIN")).group(1)
+
+    second_job = latest_courier_job(db)
+    assert second_job != first_job
+    courier_takes_it(page, second_job)
+    page.get_by_label("Recipient's PIN").fill(pin)
+    page.get_by_role("button", name="Delivered").click()
+    expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()
+    post.goto("/rsud/deliveries")
+    expect(post.locator(f"#delivery-{delivery.id}")).to_contain_text("Delivered")
+    pharmacist.close()
