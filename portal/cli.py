@@ -100,7 +100,8 @@ def worker(burst: bool) -> None:
     if current_app.config["JOBS_MODE"] != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed")
     queue = get_queue()
-    Worker([queue], connection=queue.connection).work(burst=burst)
+    # The scheduler runs what was queued for later (enqueue_in: SMS and courier retries).
+    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
 
 
 def register(app: Flask) -> None:
