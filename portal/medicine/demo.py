@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.services import find_by_email
 from portal.couriers import services as couriers
+from portal.couriers.contract import HandoverFailure
 from portal.couriers.models import DeliveryStatus
 from portal.database import utcnow
 from portal.extensions import db
@@ -139,9 +140,18 @@ def _courier_walk(delivery, courier, target: str, by, now) -> None:
     couriers.accept_job(courier, driver=driver, now=now)
     couriers.mark(courier, DeliveryStatus.PICKED_UP, by=driver, now=now)
     if target == "delivered":
-        couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin, now=now + timedelta(minutes=20))
+        couriers.mark(
+            courier,
+            DeliveryStatus.DELIVERED,
+            by=driver,
+            pin=pin,
+            receiver=courier.receivers[0],
+            now=now + timedelta(minutes=20),
+        )
     elif target in ("not_delivered", "returned_to_pharmacy"):
-        couriers.mark(courier, DeliveryStatus.FAILED, by=driver, note="nobody home", now=now + timedelta(minutes=20))
+        couriers.mark(
+            courier, DeliveryStatus.FAILED, by=driver, note=HandoverFailure.NOT_HOME, now=now + timedelta(minutes=20)
+        )
         if target == "returned_to_pharmacy":
             medicine.confirm_returned(delivery, by=by, now=now + timedelta(minutes=50))
     profile.online = online

@@ -317,7 +317,7 @@ def _pickup(hospital: Hospital, bags: int) -> Stop:
 
 
 def _job(hospital: Hospital, *, name: str, phone: str, address: str, lat: float, lng: float, landmark: str,
-         bags: int, cold_chain: bool, reference: str, cash: int = 0) -> Job:  # fmt: skip
+         bags: int, cold_chain: bool, reference: str, cash: int = 0, receivers: tuple[str, ...] = ()) -> Job:  # fmt: skip
     what = str(_l("%(n)s sealed bag(s) of medicine", n=bags))
     if cold_chain:
         what = str(_l("%(what)s. Cold chain: deliver this first, keep it cool", what=what))
@@ -329,6 +329,7 @@ def _job(hospital: Hospital, *, name: str, phone: str, address: str, lat: float,
         reference=reference,
         description=what,
         cash_to_collect=cash,
+        receivers=receivers,
     )
 
 
@@ -346,7 +347,14 @@ def _delivery_job(delivery: MedicineDelivery) -> Job:
         cold_chain=delivery.cold_chain,
         reference=f"medicine-{delivery.id}",
         cash=cash,
+        receivers=who_may_receive(delivery),
     )
+
+
+def who_may_receive(delivery: MedicineDelivery) -> tuple[str, ...]:
+    """The patient and the family members named at the post: the courier hands over to no one else."""
+    patient = str(_l("%(name)s (patient)", name=delivery.patient_name))
+    return (patient, *delivery.receiver_names)
 
 
 def register(

@@ -97,7 +97,7 @@ def courier_takes_it(page, delivery_id: int) -> None:
     page.goto("/courier")
     open_jobs = page.locator("#open-jobs")
     expect(open_jobs).to_contain_text("Gancang Aron post, RSUD Blambangan")
-    expect(open_jobs).not_to_contain_text("Kemiren")  # drop-off hidden until accepted
+    expect(open_jobs).not_to_contain_text("Dusun Krajan")  # the address is hidden until accepted
     open_jobs.get_by_role("button", name=f"Accept job {delivery_id}").click()
     expect(page.get_by_text("The job is yours.")).to_be_visible()
     page.get_by_role("button", name="Picked up").click()
@@ -133,9 +133,12 @@ def test_a_free_delivery_from_the_post_to_the_door(page, browser, live_server, d
     courier_takes_it(page, latest_courier_job(db))
     expect(patient.locator(".medicine-status")).to_have_attribute("data-status", "with_courier", timeout=15_000)
     expect(patient.locator(".medicine-courier")).to_contain_text("Pak", timeout=15_000)
+    expect(page.locator(".receivers")).to_contain_text("Pak Darmaji (patient), Siti (daughter)")
+    page.get_by_label("Who took it?").select_option("Siti (daughter)")
     page.get_by_label("Recipient's PIN").fill("000000" if pin != "000000" else "111111")
     page.get_by_role("button", name="Delivered").click()
     expect(page.get_by_text("Wrong PIN. 4 tries left.")).to_be_visible()
+    page.get_by_label("Who took it?").select_option("Siti (daughter)")
     page.get_by_label("Recipient's PIN").fill(pin)
     page.get_by_role("button", name="Delivered").click()
     expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()
@@ -164,6 +167,7 @@ def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_ser
     login(page, "driver@example.com", accounts_demo.DEMO_PASSWORD)
     first_job = latest_courier_job(db)
     courier_takes_it(page, first_job)
+    page.get_by_label("Nobody at home").check()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Could not deliver").click()
     expect(page.get_by_text("Saved: Delivery failed.")).to_be_visible()
@@ -179,6 +183,7 @@ def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_ser
     second_job = latest_courier_job(db)
     assert second_job != first_job
     courier_takes_it(page, second_job)
+    page.get_by_label("Who took it?").select_option("Pak Darmaji (patient)")
     page.get_by_label("Recipient's PIN").fill(pin)
     page.get_by_role("button", name="Delivered").click()
     expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()

@@ -10,6 +10,7 @@ import pytest
 from portal import notify
 from portal.audit import trail
 from portal.couriers import services as couriers
+from portal.couriers.contract import HandoverFailure
 from portal.couriers.models import DeliveryStatus
 from portal.medicine import services as medicine
 from portal.medicine.models import MedicineStatus as M
@@ -17,6 +18,8 @@ from portal.payments.models import PaymentStatus
 from portal.payments.services import payment_for
 from portal.workflow import IllegalMove
 from tests.medicine.conftest import MORNING, register, registration
+
+PATIENT = "Ibu Sumarni (patient)"
 
 
 def sms_to(phone: str) -> list[str]:
@@ -80,12 +83,16 @@ def test_the_whole_way_to_the_door_with_the_pin(db, pharmacist, blambangan, driv
 
     wrong = "000000" if pin != "000000" else "111111"
     with pytest.raises(couriers.CourierError, match="Wrong PIN"):
-        couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=wrong)
+        couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=wrong, receiver=PATIENT)
     db.session.commit()
     assert delivery.state == M.WITH_COURIER
-    couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin)
+    with pytest.raises(couriers.CourierError, match="only the people named"):
+        couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="a neighbour")
+    assert courier.receivers == ("Ibu Sumarni (patient)", "Siti (daughter)")
+    couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Siti (daughter)")
     db.session.commit()
     assert delivery.state == M.DELIVERED
+    assert delivery.received_by == "Siti (daughter)"
     assert delivery.handed_over_at >= delivery.prepared_at  # FHIR: whenHandedOver ≥ whenPrepared
     assert delivery.ended_at is not None
     assert [e.status for e in delivery.events] == [
@@ -96,6 +103,7 @@ def test_the_whole_way_to_the_door_with_the_pin(db, pharmacist, blambangan, driv
         "delivered",
     ]
     assert delivery.as_fhir()["status"] == "completed"
+    assert delivery.as_fhir()["receiver"] == [{"display": "Siti (daughter)"}]
 
 
 def test_cash_is_collected_by_the_courier(db, pharmacist, blambangan, driver):
@@ -103,7 +111,7 @@ def test_cash_is_collected_by_the_courier(db, pharmacist, blambangan, driver):
     assert payment_for("medicine_delivery", delivery.id).status == PaymentStatus.PENDING
     courier, pin = ready_with_courier(delivery, pharmacist, driver)
     assert courier.cash_to_collect == delivery.fee
-    couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin)
+    couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver=PATIENT)
     db.session.commit()
     assert payment_for("medicine_delivery", delivery.id).status == PaymentStatus.SUCCEEDED
 
@@ -111,7 +119,7 @@ def test_cash_is_collected_by_the_courier(db, pharmacist, blambangan, driver):
 def test_nobody_home_the_bags_come_back_and_are_sent_again(db, pharmacist, blambangan, driver):
     delivery = register(blambangan, pharmacist)
     courier, _pin = ready_with_courier(delivery, pharmacist, driver)
-    couriers.mark(courier, DeliveryStatus.FAILED, by=driver, note="not home")
+    couriers.mark(courier, DeliveryStatus.FAILED, by=driver, note=HandoverFailure.NOT_HOME)
     db.session.commit()
     assert delivery.state == M.NOT_DELIVERED
     assert delivery.reason == "not home"
@@ -127,7 +135,7 @@ def test_nobody_home_the_bags_come_back_and_are_sent_again(db, pharmacist, blamb
     assert second.id != courier.id and second.issued_pin  # a new job, a new PIN
     couriers.accept_job(second, driver=driver)
     couriers.mark(second, DeliveryStatus.PICKED_UP, by=driver)
-    couriers.mark(second, DeliveryStatus.DELIVERED, by=driver, pin=second.issued_pin)
+    couriers.mark(second, DeliveryStatus.DELIVERED, by=driver, pin=second.issued_pin, receiver=PATIENT)
     db.session.commit()
     assert delivery.state == M.DELIVERED
 
