@@ -55,8 +55,9 @@ class FakeSmsGateway:
         with self._lock:
             self.calls += 1
             fault = self.faults.popleft() if self.faults else None
-        if fault == "slow":
+        if fault == "slow":  # the client has given up by the time this answers: record nothing
             time.sleep(self.slow_seconds)
+            return Response("too late", status=504)(environ, start_response)
         if fault == "503":
             return Response("busy", status=503)(environ, start_response)
         form = request.form
