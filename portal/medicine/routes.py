@@ -248,7 +248,13 @@ def admin_hospitals():
         h.id: ContractForm(gosend_trained_contract=h.gosend_trained_contract, prefix=f"h{h.id}") for h in hospitals
     }
     return render(
-        "medicine/admin_hospitals.html", hospitals=hospitals, form=form, contracts=contracts, remove=EmptyForm()
+        "medicine/admin_hospitals.html",
+        hospitals=hospitals,
+        form=form,
+        contracts=contracts,
+        remove=EmptyForm(),
+        figures=medicine.figures(),
+        views=medicine.recent_views(),
     )
 
 

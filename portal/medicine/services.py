@@ -21,7 +21,7 @@ from portal import notify
 from portal.accounts.models import Role, User
 from portal.accounts.phone import InvalidPhone, to_e164
 from portal.accounts.services import grant_role, revoke_role
-from portal.audit import audit
+from portal.audit import AuditEntry, audit
 from portal.couriers import services as couriers
 from portal.couriers.contract import Job, Purpose, Requirements, Stop
 from portal.couriers.models import Delivery, DeliveryStatus
@@ -695,3 +695,83 @@ class _Message:
 
     def __str__(self) -> str:
         return str(self.message) % self.params
+
+
+# --- figures for the admin (and the dashboard) -------------------------------------------------
+
+
+@dataclass
+class Figures:
+    hospital: str
+    day: str  # WIB date, YYYY-MM-DD
+    registered: int = 0
+    free: int = 0
+    paid: int = 0
+    delivered: int = 0
+    failed_attempts: int = 0  # handovers that did not happen (not delivered)
+    minutes: list[int] = field(default_factory=list)  # registration → handover, per delivered one
+
+    @property
+    def median(self) -> int | None:
+        return _percentile(self.minutes, 50)
+
+    @property
+    def p90(self) -> int | None:
+        return _percentile(self.minutes, 90)
+
+    @property
+    def failed_rate(self) -> float | None:
+        attempts = self.delivered + self.failed_attempts
+        return self.failed_attempts / attempts if attempts else None
+
+
+def _percentile(values: list[int], pct: int) -> int | None:
+    """Nearest-rank percentile: the value at least pct % of the deliveries took no longer than."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-pct * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+def figures(*, days: int = 7, now: datetime | None = None) -> list[Figures]:
+    """Per hospital per day (WIB, by registration): free vs paid, delivered, median and 90th
+    percentile minutes from registration to handover, failed handovers. No personal data."""
+    now = now or utcnow()
+    since = _start_of_day(now) - timedelta(days=days - 1)
+    rows: dict[tuple[str, str], Figures] = {}
+    deliveries = db.session.scalars(
+        select(MedicineDelivery).where(MedicineDelivery.created_at >= since).order_by(MedicineDelivery.created_at)
+    )
+    failed = dict(
+        db.session.execute(
+            select(MedicineEvent.delivery_id, func.count(MedicineEvent.id))
+            .join(MedicineDelivery, MedicineDelivery.id == MedicineEvent.delivery_id)
+            .where(MedicineDelivery.created_at >= since, MedicineEvent.status == M.NOT_DELIVERED)
+            .group_by(MedicineEvent.delivery_id)
+        ).all()
+    )
+    names = {h.id: h.name for h in hospitals()}
+    for delivery in deliveries:
+        key = (names.get(delivery.hospital_id, "?"), to_wib(delivery.created_at).date().isoformat())
+        row = rows.setdefault(key, Figures(*key))
+        row.registered += 1
+        row.free += delivery.free
+        row.paid += not delivery.free
+        row.failed_attempts += failed.get(delivery.id, 0)
+        if delivery.state == M.DELIVERED and delivery.handed_over_at is not None:
+            row.delivered += 1
+            row.minutes.append(int((delivery.handed_over_at - delivery.created_at).total_seconds() // 60))
+    return sorted(rows.values(), key=lambda row: (row.day, row.hospital), reverse=True)
+
+
+def recent_views(limit: int = 50) -> list:
+    """The audit trail of medicine deliveries' personal data, newest first (admins read it)."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.subject_type == "medicine_delivery")
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

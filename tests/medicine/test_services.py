@@ -288,3 +288,33 @@ def test_registration_needs_a_pharmacist_of_that_hospital(db, blambangan):
     stranger = UserFactory()
     with pytest.raises(medicine.MedicineError, match="not a pharmacist"):
         register(blambangan, stranger)
+
+
+def test_figures_count_free_and_paid_times_to_the_door_and_failed_handovers(db, pharmacist, blambangan, driver):
+    from portal.database import utcnow
+
+    now = utcnow()
+    fast = register(blambangan, pharmacist, now=now - timedelta(minutes=50))
+    register(
+        blambangan,
+        pharmacist,
+        prescription_number="RX-2",
+        fare_class="paid",
+        card_checked_by="",
+        now=now - timedelta(minutes=40),
+    )
+    courier, _pin = ready_with_courier(fast, pharmacist, driver)
+    couriers.mark(courier, DeliveryStatus.FAILED, by=driver, note=HandoverFailure.NOT_HOME)
+    medicine.confirm_returned(fast, by=pharmacist)
+    again = medicine.resend(fast, by=pharmacist)
+    db.session.commit()
+    couriers.accept_job(again, driver=driver)
+    couriers.mark(again, DeliveryStatus.PICKED_UP, by=driver)
+    couriers.mark(again, DeliveryStatus.DELIVERED, by=driver, pin=again.issued_pin, receiver=PATIENT, now=now)
+    db.session.commit()
+    (row,) = medicine.figures(now=now)
+    assert (row.hospital, row.registered, row.free, row.paid, row.delivered) == ("RSUD Blambangan", 2, 1, 1, 1)
+    assert row.failed_attempts == 1 and row.failed_rate == 0.5
+    assert row.median == row.p90 == 50
+    medicine.view_personal(fast, by=pharmacist)
+    assert [entry.subject_id for entry in medicine.recent_views()] == [fast.id]
