@@ -5,22 +5,28 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 
 from portal.extensions import db as _db
 from portal.food import routes
 from portal.food import services as food
 from portal.food.models import CartItem
+from tests.factories import UserFactory
 from tests.food.factories import DishFactory, WarungFactory
 
 
 class QueryCounter:
     def __init__(self) -> None:
-        self.count = 0
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
 
     def __call__(self, conn, cursor, statement, *args) -> None:
         if not statement.startswith("BEGIN"):  # SQLite's transaction start, not a query
-            self.count += 1
+            self.statements.append(statement)
 
     def __enter__(self):
         event.listen(_db.engine, "before_cursor_execute", self)
@@ -213,3 +219,148 @@ def test_simultaneous_taps_each_count_and_the_cap_holds(app, db, dishes, custome
     assert statuses.count(200) == 50 and statuses.count(422) == 10, statuses
     db.session.rollback()
     assert db.session.query(CartItem).one().quantity == 50
+
+
+# ---- One add-to-cart, as every browser and session reaches it
+
+HX = {"HX-Request": "true"}
+
+
+def _add(client, token: str, dish_id: int, **headers):
+    return client.post("/cart/items", data={"dish_id": dish_id, "csrf_token": token}, headers=HX | headers)
+
+
+def _session(app, response) -> dict | None:
+    cookie = next((c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")), None)
+    if cookie is None:
+        return None
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    return serializer.loads(cookie.split(";")[0].removeprefix("session="))
+
+
+@pytest.mark.parametrize(
+    ("locale", "cookie", "expected"),
+    [("en", None, "1 in cart"), ("id", None, "1 di keranjang"), (None, "en", "1 in cart"), (None, "id", "1 di")],
+)
+def test_the_added_fragment_speaks_the_users_language_or_else_the_browsers(
+    client, auth, db, dishes, locale, cookie, expected
+):
+    customer = UserFactory(locale=locale)
+    db.session.commit()
+    if cookie:
+        client.set_cookie("lang", cookie)
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id)
+    assert response.status_code == 200 and expected in response.get_data(as_text=True)
+    assert "HX-Request" in response.headers["Vary"]
+    assert response.headers.getlist("Set-Cookie") == []
+    assert db.session.query(CartItem).one().quantity == 1
+
+
+def test_refused_adds_say_why_and_change_nothing(client, auth, db, dishes, customer):
+    food.set_sold_out(dishes[1], True)
+    food.add_to_cart(customer, dishes[0].id, food.MAX_QUANTITY)
+    db.session.commit()
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    sold_out = _add(client, token, dishes[1].id)
+    assert sold_out.status_code == 422 and "sold out today" in sold_out.get_data(as_text=True)
+    full = _add(client, token, dishes[0].id)
+    assert full.status_code == 422 and "At most 50" in full.get_data(as_text=True)
+    assert f"{food.MAX_QUANTITY} in cart" in full.get_data(as_text=True)  # what the cart holds now
+    db.session.expire_all()
+    assert [(line.dish_id, line.quantity) for line in db.session.query(CartItem)] == [(dishes[0].id, food.MAX_QUANTITY)]
+
+
+def test_another_browser_goes_through_flask_logins_session_protection(app, client, auth, db, dishes, customer):
+    """The session was signed in from another User-Agent: Flask-Login's "basic" protection marks
+    the session not fresh, as on any other page."""
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id, **{"User-Agent": "Another browser"})
+    assert response.status_code == 200
+    assert _session(app, response)["_fresh"] is False
+
+
+def test_strong_session_protection_signs_another_browser_out(app, client, auth, db, dishes, customer):
+    app.config["SESSION_PROTECTION"] = "strong"
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id, **{"User-Agent": "Another browser"})
+    assert response.status_code in (302, 401)
+    assert db.session.query(CartItem).count() == 0
+
+
+def test_a_session_signed_out_elsewhere_adds_nothing(client, auth, db, dishes, customer):
+    """Changing the password rotates the session token: an old cookie signs nobody in."""
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    customer.rotate_session_token()
+    db.session.commit()
+    response = _add(client, token, dishes[0].id)
+    assert response.status_code in (302, 401)
+    assert db.session.query(CartItem).count() == 0
+
+
+@pytest.mark.parametrize("quantity", ["2", ""])
+def test_a_typed_quantity_is_added(client, auth, db, dishes, customer, quantity):
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = client.post(
+        "/cart/items", data={"dish_id": dishes[0].id, "quantity": quantity, "csrf_token": token}, headers=HX
+    )
+    assert response.status_code == 200
+    assert db.session.query(CartItem).one().quantity == int(quantity or 1)
+
+
+def test_an_anonymous_add_is_asked_to_log_in(client, auth, db, dishes):
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id)
+    assert response.status_code in (302, 401)
+    assert db.session.query(CartItem).count() == 0
+
+
+def test_a_session_restored_from_remember_me_adds(client, auth, db, dishes, customer):
+    auth.login(customer, remember=True)
+    client.delete_cookie("session")
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    response = _add(client, token, dishes[0].id)
+    assert response.status_code == 200
+    assert db.session.query(CartItem).one().quantity == 1
+
+
+def test_with_login_disabled_the_signed_in_user_still_adds(app, client, auth, db, dishes, customer):
+    auth.login(customer)
+    token = auth.csrf_token(f"/warungs/{dishes[0].warung.slug}")
+    app.config["LOGIN_DISABLED"] = True
+    assert _add(client, token, dishes[0].id).status_code == 200
+
+
+@pytest.mark.parametrize("lines", [1, 30])
+def test_an_add_costs_the_same_queries_whatever_the_cart_and_menu_hold(client, auth, db, warung, customer, lines):
+    """The user, the upsert, the cart bar (one aggregate): flat in the dishes and cart lines."""
+    dishes = [DishFactory(warung=warung, price=10000) for _ in range(lines + 1)]
+    db.session.commit()
+    for dish in dishes[1:]:
+        food.add_to_cart(customer, dish.id, 2)
+    db.session.commit()
+    auth.login(customer)
+    token, dish_id = auth.csrf_token(f"/warungs/{warung.slug}"), dishes[0].id
+    with QueryCounter() as adding:
+        response = _add(client, token, dish_id)
+    assert response.status_code == 200
+    assert f"Cart: {2 * lines + 1} items" in response.get_data(as_text=True)
+    assert adding.count == 3, "\n".join(s[:60] for s in adding.statements)
+
+
+def test_the_cart_bar_reads_one_customers_cart_not_the_whole_warungs(db):
+    """Every add reads its cart bar by (user, warung). At a popular warung, an index on the
+    warung alone would walk every customer's lines to find one cart."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    compiled = food.cart_summary_query(1, 1).compile(dialect=db.engine.dialect)
+    args = tuple(compiled.params[name] for name in compiled.positiontup)
+    plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, args).all()
+    steps = " / ".join(row[-1] for row in plan)
+    assert "cart_items USING INDEX ix_cart_items_user_warung (user_id=? AND warung_id=?)" in steps, steps

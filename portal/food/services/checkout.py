@@ -1,0 +1,162 @@
+"""From a cart to an order: price it (with a fresh courier quote), then place it once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.food.models import Dish, FoodOrder, FoodOrderEvent, FoodOrderItem, OrderStatus, Warung, WarungStatus
+from portal.food.services.cart import cart_lines
+from portal.food.services.delivery import quote_fee
+from portal.food.services.errors import FoodError
+from portal.food.services.orders import PAYABLE, send_to_warung
+from portal.payments.models import PaymentMethod
+from portal.payments.services import PaymentError, start_payment
+
+
+@dataclass
+class Line:
+    dish: Dish
+    quantity: int
+    price: int
+
+    @property
+    def total(self) -> int:
+        return self.price * self.quantity
+
+
+@dataclass
+class Checkout:
+    warung: Warung
+    lines: list[Line]
+    subtotal: int
+    fee: int
+    total: int
+    eta_minutes: int | None = None
+    provider: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+class TotalChanged(FoodError):
+    """Prices or the delivery fare moved since the customer saw the total: show the new one first."""
+
+    def __init__(self, checkout: Checkout) -> None:
+        super().__init__(_l("The total changed since you last saw it. Check the new total and place the order again."))
+        self.checkout = checkout
+
+
+def price_checkout(
+    user: User,
+    warung_id: int,
+    *,
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    strict: bool = True,
+) -> Checkout:
+    """What the order would cost now. strict: refuse when the warung is closed or a dish is gone."""
+    lines = cart_lines(user, warung_id)
+    if not lines:
+        raise FoodError(_l("Your cart for this warung is empty."))
+    warung = lines[0].warung
+    problems: list[str] = []
+    if warung.status != WarungStatus.VERIFIED:
+        problems.append(str(_l("This warung is not taking orders.")))
+    elif not warung.is_open(now):
+        problems.append(str(_l("%(warung)s is closed now. You can order when it opens.", warung=warung.name)))
+    for line in lines:
+        if line.dish.sold_out(now):
+            problems.append(
+                str(_l("%(dish)s sold out since you added it. Remove it to continue.", dish=line.dish.name))
+            )
+    priced = [Line(dish=line.dish, quantity=line.quantity, price=line.dish.price) for line in lines]
+    subtotal = sum(line.total for line in priced)
+    fee, eta, provider = 0, None, ""
+    if lat is not None and lng is not None:
+        quote = quote_fee(warung, user, address, lat, lng, note, now=now)
+        fee, eta, provider = quote.fee, quote.eta_minutes, quote.provider
+    checkout = Checkout(warung, priced, subtotal, fee, subtotal + fee, eta, provider, problems)
+    if strict and problems:
+        raise FoodError(" ".join(problems))
+    return checkout
+
+
+def order_for_key(key: str) -> FoodOrder | None:
+    return db.session.scalar(select(FoodOrder).where(FoodOrder.idempotency_key == key))
+
+
+def place_order(
+    user: User,
+    warung_id: int,
+    *,
+    key: str,
+    address: str,
+    lat: float,
+    lng: float,
+    note: str,
+    payment_method: str,
+    expected_total: int | None,
+    now: datetime | None = None,
+) -> FoodOrder:
+    """Turn the cart for one warung into an order. The same `key` always yields the same order."""
+    existing = order_for_key(key)
+    if existing is not None:
+        if existing.customer_id != user.id:
+            raise FoodError(_l("This checkout form has expired. Please try again."))
+        return existing
+    if payment_method not in (PaymentMethod.CARD, PaymentMethod.CASH):
+        raise FoodError(_l("Choose card or cash."))
+    now = now or utcnow()
+    checkout = price_checkout(user, warung_id, address=address, lat=lat, lng=lng, note=note, now=now)
+    if expected_total != checkout.total:
+        raise TotalChanged(checkout)
+    order = FoodOrder(
+        idempotency_key=key,
+        customer_id=user.id,
+        warung_id=checkout.warung.id,
+        status=OrderStatus.AWAITING_PAYMENT,
+        address=address.strip(),
+        lat=lat,
+        lng=lng,
+        note=(note or "").strip(),
+        payment_method=payment_method,
+        subtotal=checkout.subtotal,
+        delivery_fee=checkout.fee,
+        total=checkout.total,
+        courier_provider=checkout.provider,
+        created_at=now,
+        updated_at=now,
+    )
+    order.items = [
+        FoodOrderItem(dish_id=line.dish.id, name=line.dish.name, price=line.price, quantity=line.quantity)
+        for line in checkout.lines
+    ]
+    order.events.append(FoodOrderEvent(status=OrderStatus.AWAITING_PAYMENT, at=now, by_id=user.id))
+    db.session.add(order)
+    db.session.flush()
+    for line in cart_lines(user, checkout.warung.id):
+        db.session.delete(line)
+    try:
+        start_payment(
+            payable_type=PAYABLE,
+            payable_id=order.id,
+            customer=user,
+            amount=order.total,
+            method=PaymentMethod(payment_method),
+            return_url=url_for("food.order", order_id=order.id),
+        )
+    except PaymentError as error:
+        raise FoodError(str(error)) from None
+    if payment_method == PaymentMethod.CASH:
+        send_to_warung(order, now=now)
+    db.session.flush()
+    return order

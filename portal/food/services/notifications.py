@@ -1,0 +1,42 @@
+"""What the customer and the warung are told (jobs: they take ids, and sending twice is harmless)."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from portal import notify
+from portal.extensions import db
+from portal.food.models import FoodOrder
+from portal.formatting import rupiah
+
+MESSAGES = {
+    "placed": lambda p: _l("Order %(n)s placed at %(warung)s. We will tell you when the warung accepts it.", **p),
+    "accepted": lambda p: _l("%(warung)s accepted your order %(n)s and is cooking it.", **p),
+    "ready": lambda p: _l(
+        "Your order %(n)s is ready; a courier is coming. Give the courier this PIN at the door: %(pin)s", **p
+    ),
+    "rejected": lambda p: _l(
+        "%(warung)s could not take your order %(n)s: %(reason)s. Your money is refunded if you paid.", **p
+    ),
+    "delivery_failed": lambda p: _l("The delivery of your order %(n)s failed. We will contact you.", **p),
+}
+
+
+def notify_order(order_id: int, kind: str) -> None:
+    order = db.session.get(FoodOrder, order_id)
+    if order is None:
+        return
+    params = {"n": order.id, "warung": order.warung.name, "pin": order.delivery_pin or "-", "reason": order.reason}
+    notify.send(MESSAGES[kind](params), user=order.customer, url=url_for("food.order", order_id=order.id))
+    if kind == "placed":
+        notify.send(
+            _l(
+                "New order %(n)s: %(count)s items, %(total)s. Open your orders page to accept it.",
+                n=order.id,
+                count=order.item_count,
+                total=rupiah(order.subtotal),
+            ),
+            user=order.warung.owner,
+            url=url_for("food.owner_orders"),
+        )
