@@ -304,6 +304,9 @@ def test_order_page_polls_with_etag_and_304(client, auth, db, customer, warung, 
     db.session.commit()
     moved = client.get(url, headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]})
     assert moved.status_code == 200 and "Being cooked" in moved.get_data(as_text=True)
+    # The shared timeline is in the polled fragment too: the status now, and the move in the list.
+    timeline = moved.get_data(as_text=True).split('class="timeline"', 1)[1]
+    assert "Placed" in timeline and "Being cooked" in timeline
 
 
 def test_strangers_and_other_owners_get_404_on_orders(app, client, auth, db, placed):
