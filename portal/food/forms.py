@@ -26,6 +26,7 @@ from wtforms.widgets import HiddenInput, TextInput
 
 from portal.accounts.forms import PhoneField
 from portal.food.models import MAX_QUANTITY, PRICE_CAP
+from portal.food.services import FoodError, parse_periods
 from portal.forms import BoundedIntegerField, Form
 
 WEEKDAYS = (
@@ -88,8 +89,6 @@ class WarungForm(Form):
         return [getattr(self, f"hours_{day}") for day in range(7)]
 
     def validate(self, extra_validators=None) -> bool:
-        from portal.food.services import FoodError, parse_periods
-
         ok = super().validate(extra_validators)
         self.periods = {}
         for day, hours in enumerate(self.hours_fields()):

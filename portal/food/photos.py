@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import warnings
+from io import BytesIO
 from pathlib import Path
 from typing import IO
 
@@ -47,8 +48,6 @@ def save_photo(stream: IO[bytes]) -> str:
         raise PhotoError(_l("The photo is too large: at most 5 MB."))
     if not data:
         raise PhotoError(_l("The photo file is empty."))
-    from io import BytesIO
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
