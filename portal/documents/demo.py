@@ -96,7 +96,15 @@ def _walk(request, goal: DocumentStatus, *, clerk, driver, at) -> None:
     pin = documents.pin_for(request)
     couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver, now=later)
     if goal == S.DELIVERED:
-        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, now=later)
+        couriers.mark(
+            delivery,
+            DeliveryStatus.DELIVERED,
+            by=driver,
+            pin=pin,
+            receiver=request.holder_name,
+            collected=True,
+            now=later,
+        )
     elif goal in (S.RETURNED, S.COLLECT_AT_COUNTER):
         couriers.mark(delivery, DeliveryStatus.RETURNED, by=driver, note="Tidak ada orang di rumah", now=later)
         if goal == S.COLLECT_AT_COUNTER:

@@ -117,12 +117,11 @@ class ReceiversForm(Form):
             SelectChoice(HOLDER, _l("Only the holder")),
             SelectChoice(FAMILY, _l("The holder or a family member on the same KK")),
         ],
-        default=HOLDER,
-        validators=[InputRequired()],
+        validators=[InputRequired(_l("Choose who may receive it."))],
     )
     family = TextAreaField(
         _l("Family members who may receive it (full names, one per line)"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Length(max=500)],  # not Optional(): it would skip validate_family when empty
         render_kw={"rows": 3},
     )
 

@@ -154,8 +154,11 @@ class DocumentRequest(db.Model):
 
     @property
     def receiver_names(self) -> list[str]:
-        """Everyone who may sign for it: the holder first."""
-        return [self.holder_name] + ([] if self.holder_only else list(self.receivers or []))
+        """Everyone who may sign for it: the holder first (never for a death certificate)."""
+        family = [] if self.holder_only else list(self.receivers or [])
+        if self.document_type == DocumentType.DEATH_CERTIFICATE:
+            return family
+        return [self.holder_name, *family]
 
 
 class DocumentTypeSetting(db.Model):

@@ -156,6 +156,7 @@ def test_a_ktp_el_from_request_to_the_door(page, browser, live_server, db):
     expect(driver.get_by_text("The job is yours.")).to_be_visible()
     driver.get_by_role("button", name="Picked up").click()
     expect(page.locator("#document-status")).to_have_text("On its way with the courier", timeout=15_000)
+    driver.get_by_label("Who took it?").select_option("Budi Santoso")  # a KTP-el: only the holder
     driver.get_by_label("Recipient's PIN").fill(pin)
     driver.get_by_role("button", name="Delivered").click()
     expect(driver.get_by_text("Delivered. Thank you!")).to_be_visible()

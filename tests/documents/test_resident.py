@@ -160,3 +160,29 @@ def test_the_questions_speak_indonesian_too(client, auth, db):
     auth.login(budi)
     page = client.get("/documents/new").get_data(as_text=True)
     assert "Dokumen apa yang perlu kami antar?" in page and "Kembali" in page
+
+
+def test_a_death_certificate_goes_only_to_named_family(signed_in, client, db, resident):
+    auth = signed_in
+    auth.post("/documents/new", {"document_type": "akta_kematian"}, page="/documents/new")
+    for path, data in ANSWERS[1:5]:
+        auth.post(path, data, page=path)
+    page = client.get("/documents/new/receivers").get_data(as_text=True)
+    assert "Only the holder" not in page
+    refused = auth.post("/documents/new/receivers", {"who": "holder", "family": ""}, page="/documents/new/receivers")
+    assert refused.status_code == 422 and "Name at least one family member" in refused.get_data(as_text=True)
+    auth.post("/documents/new/receivers", {"who": "family", "family": "Siti Aminah"}, page="/documents/new/receivers")
+    auth.post("/documents/new/payment", {"payment_method": "cash"}, page="/documents/new/payment")
+    check = client.get("/documents/new/check").get_data(as_text=True)
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', check).group(1)
+    auth.post("/documents/new/check", {"key": key}, page="/documents/new/check")
+    request = db.session.scalar(select(DocumentRequest))
+    assert request.receiver_names == ["Siti Aminah"]
+
+
+def test_family_chosen_without_a_name_is_refused(signed_in):
+    auth = signed_in
+    for path, data in ANSWERS[:5]:
+        auth.post(path, data, page=path)
+    refused = auth.post("/documents/new/receivers", {"who": "family", "family": " "}, page="/documents/new/receivers")
+    assert refused.status_code == 422 and "Name at least one family member" in refused.get_data(as_text=True)

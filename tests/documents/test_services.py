@@ -103,7 +103,8 @@ def test_the_admin_decides_which_types_are_free(db, resident):
     admin = UserFactory()
     documents.fees.set_free("akta_kematian", True, by=admin)
     documents.fees.set_free("kia", False, by=admin)
-    assert submitted(resident, document_type="akta_kematian").payment_method == "subsidy"
+    family = {"holder_only": False, "receivers": ("Siti Aminah",)}
+    assert submitted(resident, document_type="akta_kematian", **family).payment_method == "subsidy"
     assert submitted(resident, document_type="kia", payment_method="cash").payment_method == "cash"
 
 
@@ -241,17 +242,56 @@ def test_the_courier_picks_up_and_delivers_with_the_pin(db, resident, clerk):
     request = handed(db, resident, clerk)
     pin = documents.pin_for(request)
     delivery = couriers.find_delivery(Purpose.DOCUMENT, request.id)
+    assert delivery.receivers == ("Budi Santoso",)  # a KTP-el: the holder only
     couriers.accept_job(delivery, driver=driver)
     couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
     assert request.state == S.WITH_COURIER
     assert documents.pin_for(request) == pin  # still shown while on its way
+    wrong = "000000" if pin != "000000" else "111111"
     with pytest.raises(DomainError, match="Wrong PIN"):
-        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin="000000" if pin != "000000" else "111111")
+        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=wrong, receiver="Budi Santoso")
+    with pytest.raises(DomainError, match="only the people named"):
+        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="A neighbour")
     assert request.state == S.WITH_COURIER
-    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin)
+    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Budi Santoso")
     assert request.state == S.DELIVERED
+    assert request.received_by == "Budi Santoso"
     assert documents.pin_for(request) is None
     assert [e.status for e in request.events][-2:] == ["with_courier", "delivered"]
+
+
+def test_a_family_member_named_on_the_request_may_receive_it(db, resident, clerk):
+    driver = make_driver()
+    request = handed(db, resident, clerk, document_type="kk", holder_only=False, receivers=("Siti Aminah",))
+    delivery = couriers.find_delivery(Purpose.DOCUMENT, request.id)
+    assert delivery.receivers == ("Budi Santoso", "Siti Aminah")
+    couriers.accept_job(delivery, driver=driver)
+    couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=documents.pin_for(request), receiver="Siti Aminah")
+    assert request.state == S.DELIVERED and request.received_by == "Siti Aminah"
+
+
+def test_a_changed_ktp_el_comes_with_the_old_card_going_back(db, resident, clerk):
+    driver = make_driver()
+    request = walk(submitted(resident), S.READY, clerk=clerk)
+    documents.hand_to_courier(request, by=clerk, return_old_card=True, now=FRIDAY)
+    db.session.commit()
+    delivery = couriers.find_delivery(Purpose.DOCUMENT, request.id)
+    assert delivery.collect == "the old KTP-el card"
+    couriers.accept_job(delivery, driver=driver)
+    couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    pin = documents.pin_for(request)
+    with pytest.raises(DomainError, match="took back"):
+        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Budi Santoso")
+    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Budi Santoso", collected=True)
+    assert request.state == S.DELIVERED and request.old_card_collected is True
+
+
+def test_only_a_ktp_el_has_an_old_card_to_return(db, resident, clerk):
+    request = walk(submitted(resident, document_type="kk"), S.READY, clerk=clerk)
+    documents.hand_to_courier(request, by=clerk, return_old_card=True, now=FRIDAY)
+    assert not request.return_old_card
+    assert couriers.find_delivery(Purpose.DOCUMENT, request.id).collect == ""
 
 
 def test_cash_is_collected_at_the_door(db, resident, clerk):
@@ -261,12 +301,14 @@ def test_cash_is_collected_at_the_door(db, resident, clerk):
     assert delivery.cash_to_collect == request.fee
     couriers.accept_job(delivery, driver=driver)
     couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
-    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=documents.pin_for(request))
+    couriers.mark(
+        delivery, DeliveryStatus.DELIVERED, by=driver, pin=documents.pin_for(request), receiver="Budi Santoso"
+    )
     assert payment_for(documents.PAYABLE, request.id).state == PaymentStatus.SUCCEEDED
 
 
 def test_a_card_request_waits_for_its_payment_before_a_courier(db, resident, clerk):
-    request = walk(submitted(resident, document_type="akta_kematian", payment_method="card"), S.READY, clerk=clerk)
+    request = walk(submitted(resident, document_type="akta_kelahiran", payment_method="card"), S.READY, clerk=clerk)
     with pytest.raises(DomainError, match="not paid"):
         documents.hand_to_courier(request, by=clerk)
     assert couriers.find_delivery(Purpose.DOCUMENT, request.id) is None
@@ -360,7 +402,7 @@ def test_the_queue_etag_changes_only_when_the_queue_does(db, resident, clerk):
 def test_a_card_request_goes_out_once_paid(app, db, resident, clerk):
     with pytest.raises(DomainError, match="not paid by card"):
         documents.pay_by_card(submitted(resident), by=resident)  # the regency pays a KTP-el
-    request = walk(submitted(resident, document_type="akta_kematian", payment_method="card"), S.READY, clerk=clerk)
+    request = walk(submitted(resident, document_type="akta_kelahiran", payment_method="card"), S.READY, clerk=clerk)
     payment = documents.pay_by_card(request, by=resident)
     assert payment.amount == request.fee and payment.state.open
     confirm_card(payment, card_token(app))
@@ -368,3 +410,10 @@ def test_a_card_request_goes_out_once_paid(app, db, resident, clerk):
     documents.hand_to_courier(request, by=clerk)
     db.session.commit()
     assert couriers.find_delivery(Purpose.DOCUMENT, request.id).cash_to_collect == 0
+
+
+def test_nobody_signs_for_their_own_death_certificate(db, resident):
+    with pytest.raises(DomainError, match="family members who may receive the death certificate"):
+        submitted(resident, document_type="akta_kematian")
+    request = submitted(resident, document_type="akta_kematian", holder_only=False, receivers=("Siti Aminah",))
+    assert request.receiver_names == ["Siti Aminah"]

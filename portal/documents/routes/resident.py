@@ -100,8 +100,10 @@ def _initial(step: str, draft: dict) -> dict:
         return {"address": draft["address"], "latitude": draft["lat"], "longitude": draft["lng"]}
     if step == "phone":
         return {"phone": display_phone(draft.get("phone") or current_user.phone)}
-    if step == "receivers" and "who" in draft:
-        return {"who": draft["who"], "family": "\n".join(draft.get("family", []))}
+    if step == "receivers":
+        if "who" in draft:
+            return {"who": draft["who"], "family": "\n".join(draft.get("family", []))}
+        return {"who": HOLDER if draft.get("document_type") == DocumentType.KTP_EL else None}
     return {key: draft[key] for key in STEPS[step][2] if key in draft}
 
 
@@ -168,6 +170,8 @@ def _question(step: str):
     changing = bool(request.args.get("change"))
     form_class, heading, _keys = STEPS[step]
     form = form_class() if request.method == "POST" else form_class(data=_initial(step, draft))
+    if step == "receivers" and draft.get("document_type") == DocumentType.DEATH_CERTIFICATE:
+        form.who.data = FAMILY  # the holder of a death certificate cannot sign for it
     if form.validate_on_submit():
         draft.update(_answers(step, form))
         _save(draft)
@@ -195,6 +199,7 @@ def _question(step: str):
             total=len(steps) + 1,
             quote=quote,
             action=_url(step, change=1) if changing else _url(step),
+            death=draft.get("document_type") == DocumentType.DEATH_CERTIFICATE,
         ),
         422 if request.method == "POST" else 200,
     )
@@ -257,6 +262,7 @@ def check():
         kk_masked=nik.mask(nik.decrypt(draft["kk_number"])),
         phone=display_phone(draft["phone"]),
         change=lambda step: _url(step, change=1),
+        death=kind == DocumentType.DEATH_CERTIFICATE,
         back=_url(_steps(draft)[-1]),
     ), status
 

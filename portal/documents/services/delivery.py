@@ -41,6 +41,9 @@ MPP = Stop(
 )
 
 
+OLD_CARD = "the old KTP-el card"  # what the courier takes back for a changed or damaged KTP-el
+
+
 def mpp_stop() -> Stop:
     config = current_app.config
     return Stop(
@@ -56,10 +59,6 @@ def mpp_stop() -> Stop:
 def job_for(request: DocumentRequest, *, window: Window | None = None) -> Job:
     """What the courier carries, to whom, and that only a PIN releases it."""
     kind = DocumentType(request.document_type)
-    who = ", ".join(request.receiver_names)
-    note = f"Hanya untuk / only to: {who}"
-    if request.return_old_card:
-        note += ". Ambil KTP-el lama / collect the old KTP-el card"
     cash = request.fee if request.payment_method == PaymentMethod.CASH else 0
     return Job(
         purpose=Purpose.DOCUMENT,
@@ -70,13 +69,14 @@ def job_for(request: DocumentRequest, *, window: Window | None = None) -> Job:
             address=request.address,
             lat=request.lat,
             lng=request.lng,
-            note=note,
         ),
         window=window,
         requirements=Requirements(pin=True),
         reference=request.reference or f"document-request-{request.id}",
         description=str(kind.label),
         cash_to_collect=cash,
+        receivers=tuple(request.receiver_names),
+        collect=OLD_CARD if request.return_old_card else "",
     )
 
 
@@ -175,10 +175,9 @@ def follow_delivery(request: DocumentRequest, delivery, new: DeliveryStatus, *, 
     if target in (S.DELIVERED, S.RETURNED):
         request.pin_encrypted = None
     if target == S.DELIVERED:
-        request.received_by = getattr(delivery, "received_by", None) or request.received_by
-        collected = getattr(delivery, "collected", None)
-        if request.return_old_card and collected is not None:
-            request.old_card_collected = bool(collected)
+        request.received_by = delivery.received_by or None
+        if request.return_old_card:
+            request.old_card_collected = delivery.collected
         _cash_received(request, delivery)
     if target == S.RETURNED:
         notify.send(

@@ -159,6 +159,8 @@ def _checked(answers: Answers) -> Answers:
         raise DocumentError(_l("The phone number is not valid.")) from None
     receivers = tuple(" ".join(r.split()) for r in answers.receivers if r and r.strip())
     holder_only = answers.holder_only or not receivers
+    if kind == DocumentType.DEATH_CERTIFICATE and holder_only:
+        raise DocumentError(_l("Name the family members who may receive the death certificate."))
     if len(receivers) > MAX_RECEIVERS:
         raise DocumentError(_l("Name at most %(n)s family members.", n=MAX_RECEIVERS))
     method = answers.payment_method if answers.payment_method in ("card", "cash") else "cash"
