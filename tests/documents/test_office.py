@@ -8,6 +8,7 @@ from portal.accounts.models import Role
 from portal.audit import trail
 from portal.couriers import services as couriers
 from portal.couriers.contract import Purpose
+from portal.documents import services as documents
 from portal.documents.models import DocumentStatus
 from portal.documents.services import fees
 from tests.documents.conftest import submitted, walk
@@ -103,3 +104,14 @@ def test_the_admin_decides_who_pays(client, auth, db):
     response = auth.post("/admin/documents/fees", {"free": ["ktp_el", "akta_kematian"]}, page="/admin/documents/fees")
     assert response.status_code == 302
     assert fees.is_free("akta_kematian") and not fees.is_free("kk")
+
+
+def test_the_admin_sees_who_looked_at_personal_data(client, auth, db, resident, clerk):
+    request = submitted(resident)
+    documents.personal_data(request, by=clerk)
+    admin = UserFactory(roles=[Role.ADMIN], locale="en")
+    db.session.commit()
+    auth.login(admin)
+    page = client.get("/admin/documents/fees").get_data(as_text=True)
+    assert "Who looked at residents" in page
+    assert clerk.name in page and request.reference in page

@@ -1,4 +1,5 @@
-"""The admin's setting per document type: does the regency pay the delivery?"""
+"""The admin's page for documents: who pays the delivery per document type, and who looked at
+residents' personal data."""
 
 from __future__ import annotations
 
@@ -25,4 +26,10 @@ def admin_fees():
             for kind, _free in settings:
                 documents.fees.set_free(kind, kind.value in chosen, by=current_user)
         return redirect(url_for("documents.admin_fees"))
-    return render_template("documents/admin_fees.html", form=form, settings=settings)
+    return render_template(
+        "documents/admin_fees.html",
+        form=form,
+        settings=settings,
+        looks=documents.looks(),
+        overdue=documents.overdue_count(),
+    )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from portal import notify
 from portal.accounts import nik
 from portal.accounts.models import User
-from portal.audit import audit
+from portal.audit import AuditEntry, audit, subject_type
 from portal.documents.models import DocumentRequest, DocumentStatus, DocumentType
 from portal.documents.services import workdays
 from portal.documents.services.base import DocumentError, locked, now_or
@@ -106,6 +106,19 @@ def personal_data(request: DocumentRequest, *, by: User, now: datetime | None = 
         address=request.address,
         receivers=request.receiver_names,
     )
+
+
+def looks(*, limit: int = 100) -> list[tuple[AuditEntry, str | None]]:
+    """Who looked at residents' personal data, newest first, with each request's reference."""
+    rows = db.session.execute(
+        select(AuditEntry, DocumentRequest.reference)
+        .join(DocumentRequest, DocumentRequest.id == AuditEntry.subject_id)
+        .where(AuditEntry.subject_type == subject_type(DocumentRequest))
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return [(entry, reference) for entry, reference in rows]
 
 
 def _tell(request: DocumentRequest, message) -> None:
