@@ -85,6 +85,17 @@ class Config:
     # limit is looser): guessing one account's password is slow, a crowd can still log in.
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     LOGIN_ADDRESS_RATE_LIMIT = "60 per minute"
+    # Registration per address: 15 accounts in 2 s from one address were all accepted (60/min).
+    REGISTER_RATE_LIMIT = "5 per minute;20 per hour;60 per day"
+    # One-time codes (phone verification, password reset): sending costs an SMS, guessing is
+    # what an attacker does. Per address here (Flask-Limiter); per phone in portal/accounts/codes.py.
+    CODE_SEND_RATE_LIMIT = "5 per 15 minutes;20 per day"
+    CODE_CHECK_RATE_LIMIT = "10 per 15 minutes;40 per day"
+    PHONE_CODE_TTL_MINUTES = 10
+    PHONE_CODE_MAX_FAILURES = 5  # wrong answers before a code dies
+    PHONE_CODES_PER_PHONE = 3  # codes sent to one number per window …
+    PHONE_CODES_PER_ADDRESS = 10  # … and to any number asked from one address
+    PHONE_CODE_WINDOW_MINUTES = 60
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a KDF name, not a password
     JOBS_RAISE = False  # an inline job's failure is logged, never shown to the user who triggered it
 
@@ -183,6 +194,8 @@ class DevelopmentConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
+        # Every message on the console, one-time codes included: register on `make run`.
+        self.NOTIFY_BACKEND = env("NOTIFY_BACKEND", "console")
         self.SECRET_KEY = self.SECRET_KEY or "dev-only-not-secret"
         self.DATA_KEY = self.DATA_KEY or "ZGV2LW9ubHktZGF0YS1rZXktbm90LXNlY3JldC0hISE="
 
@@ -222,6 +235,8 @@ class ProductionConfig(Config):
         weak = weak_secrets(self.SECRET_KEY, self.DATA_KEY)
         if weak:
             raise RuntimeError("production refuses weak secrets: " + "; ".join(weak))
+        if self.NOTIFY_BACKEND in ("console", "memory"):  # they print or keep one-time codes
+            raise RuntimeError(f"NOTIFY_BACKEND={self.NOTIFY_BACKEND} is for development only")
         # Real Stripe; the keys have no defaults (portal/payments refuses to start without them).
         self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
         self.STRIPE_JS_URL = env("STRIPE_JS_URL", "https://js.stripe.com/v3/")

@@ -1,15 +1,19 @@
 """One pluggable sender for SMS/WhatsApp-style notifications.
 
 Messages are written with lazy_gettext and rendered in the recipient's language at send time.
-The default backend logs them; "memory" keeps them in `outbox` (tests, demos); "sms-http" sends
-them through an SMS gateway over HTTP (Zenziva's shape). A backend that talks to the network is
-`queued`: `send()` only enqueues the message, a job sends it after the commit and retries a
-failed gateway with backoff, so nobody waits for an SMS and a slow gateway loses nothing.
+The default backend logs them; "memory" keeps them in `outbox` (tests, demos); "console" (the
+development default) prints every message in full, so a developer can register on `make run`;
+"sms-http" sends them through an SMS gateway over HTTP (Zenziva's shape). A backend that talks
+to the network is `queued`: `send()` only enqueues the message, a job sends it after the commit
+and retries a failed gateway with backoff, so nobody waits for an SMS and a slow gateway loses
+nothing. A message marked `sensitive` (a one-time code) is never written to a log: the log
+backend says only that it was sent.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, ClassVar, Protocol
@@ -29,6 +33,7 @@ class Message:
     text: str
     url: str | None = None
     user_id: int | None = None
+    sensitive: bool = False  # holds a one-time code: never logged
 
 
 class Backend(Protocol):
@@ -37,7 +42,15 @@ class Backend(Protocol):
 
 class LogBackend:
     def send(self, message: Message) -> None:
-        log.info("notify %s: %s %s", message.phone, message.text, message.url or "")
+        text = "(a one-time code, not logged)" if message.sensitive else message.text
+        log.info("notify %s: %s %s", message.phone, text, message.url or "")
+
+
+class ConsoleBackend:
+    """Development only (production refuses it): the whole message on stderr, codes included."""
+
+    def send(self, message: Message) -> None:
+        print(f"[notify] to {message.phone}: {message.text} {message.url or ''}".rstrip(), file=sys.stderr)
 
 
 outbox: list[Message] = []
@@ -94,7 +107,13 @@ class SmsHttpBackend:
         log.info("sms to %s accepted: %s", message.phone, body.get("messageId", ""))
 
 
-BACKENDS: dict[str, type[Backend]] = {"log": LogBackend, "memory": MemoryBackend, "sms-http": SmsHttpBackend}
+BACKENDS: dict[str, type[Backend]] = {
+    "log": LogBackend,
+    "memory": MemoryBackend,
+    "console": ConsoleBackend,
+    "sms-http": SmsHttpBackend,
+}
+DEVELOPMENT_ONLY = frozenset({"memory", "console"})
 
 
 def deliver(message: dict[str, Any], attempt: int = 1) -> None:
@@ -135,15 +154,26 @@ def absolute(path: str | None) -> str | None:
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
-def send(text, *, user=None, phone: str | None = None, locale: str | None = None, url: str | None = None) -> Message:
-    """Send `text` (a lazy string) to a user, or to a bare phone number (a patient without an account)."""
+def send(
+    text,
+    *,
+    user=None,
+    phone: str | None = None,
+    locale: str | None = None,
+    url: str | None = None,
+    sensitive: bool = False,
+) -> Message:
+    """Send `text` (a lazy string) to a user, or to a bare phone number (a patient without an account).
+    `sensitive`: the text holds a secret (a one-time code) that no log may keep."""
     phone = phone or (user.phone if user is not None else None)
     if not phone:
         raise ValueError("a notification needs a user or a phone number")
     language = locale or (getattr(user, "locale", None)) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
         rendered = str(text)
-    message = Message(phone=phone, text=rendered, url=absolute(url), user_id=getattr(user, "id", None))
+    message = Message(
+        phone=phone, text=rendered, url=absolute(url), user_id=getattr(user, "id", None), sensitive=sensitive
+    )
     backend_class = BACKENDS[current_app.config.get("NOTIFY_BACKEND", "log")]
     if getattr(backend_class, "queued", False):
         jobs.enqueue(deliver, asdict(message))  # sent after the commit, retried if the gateway fails

@@ -6,6 +6,7 @@ import factory
 from werkzeug.security import generate_password_hash
 
 from portal.accounts.models import Role, User, UserRole
+from portal.database import utcnow
 from portal.extensions import db
 
 DEMO_PASSWORD = "correct horse battery"
@@ -28,6 +29,7 @@ class UserFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     phone = factory.Sequence(lambda n: f"+62812{n:08d}")
     password_hash = _HASH
+    phone_verified_at = factory.LazyFunction(utcnow)  # unverified users are made so explicitly
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[Role] | None, **kwargs) -> None:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from portal.accounts.models import Role, User
 from portal.accounts.phone import InvalidPhone, to_e164
@@ -68,6 +68,36 @@ class LanguageForm(Form):
 
 class GrantRoleForm(Form):
     role = SelectField(_l("Role"), choices=lambda: [SelectChoice(r.value, r.label) for r in Role])
+
+
+class PhoneCodeForm(Form):
+    code = StringField(
+        _l("Code from the SMS"),
+        validators=[
+            DataRequired(_l("Type the 6-digit code we sent.")),
+            Regexp(r"^\s*[0-9]{6}\s*$", message=_l("Type the 6-digit code we sent.")),
+        ],
+    )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    code = StringField(
+        _l("Code from the SMS"),
+        validators=[
+            DataRequired(_l("Type the 6-digit code we sent.")),
+            Regexp(r"^\s*[0-9]{6}\s*$", message=_l("Type the 6-digit code we sent.")),
+        ],
+    )
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    password_confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
 
 
 class EmptyForm(Form):

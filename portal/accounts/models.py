@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import utcnow
@@ -52,6 +52,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=_new_token)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the user typed back a code sent to `phone`; cleared when the phone changes.
+    # Ordering, booking and requesting need it (portal.accounts.access.phone_verified_required).
+    phone_verified_at: Mapped[datetime | None]
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="UserRole.user_id"
@@ -66,6 +69,10 @@ class User(UserMixin, db.Model):
     @property
     def role_names(self) -> list[Role]:
         return sorted((Role(r.role) for r in self.roles), key=list(Role).index)
+
+    @property
+    def phone_verified(self) -> bool:
+        return self.phone_verified_at is not None
 
     def rotate_session_token(self) -> None:
         self.session_token = _new_token()
@@ -85,3 +92,25 @@ class UserRole(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class PhoneCode(db.Model):
+    """A one-time code sent to a phone: to verify it, or to reset the password of its account.
+
+    Only an HMAC of the code is stored; a code is spent by its first right answer, dies after a
+    few wrong ones, and expires in minutes (portal/accounts/codes.py).
+    """
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (Index("ix_phone_codes_phone_created", "phone", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # verify | reset
+    phone: Mapped[str] = mapped_column(String(20))  # E.164, as sent
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(64))  # who asked (rate limit per address)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    failed_attempts: Mapped[int] = mapped_column(default=0)

@@ -43,6 +43,7 @@ def safe_next(target: str | None, default: str = "main.index") -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @login_limits[0]
 @login_limits[1]
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register_view():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -58,7 +59,8 @@ def register_view():
         db.session.commit()
         login_user(user)
         flash(_("Welcome to Gancang, %(name)s!", name=user.name), "success")
-        return redirect(url_for("main.index"))
+        send_verification_code()  # ordering, booking and requesting wait for the verified phone
+        return redirect(url_for("accounts.verify_phone"))
     return render("accounts/register.html", form=form, status=422 if form.errors else 200)
 
 
@@ -101,7 +103,8 @@ def account():
     password = ChangePasswordForm(prefix="password")
     if request.method == "POST" and "profile-submit" in request.form and profile.validate():
         current_user.name = profile.name.data.strip()
-        current_user.phone = profile.phone.e164
+        if current_user.phone != profile.phone.e164:  # a new number is verified anew
+            current_user.phone, current_user.phone_verified_at = profile.phone.e164, None
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.account"))
@@ -136,3 +139,4 @@ def language():
 
 
 from portal.accounts import cli  # noqa: E402, F401 - registers `flask accounts rotate-data-key` on the blueprint
+from portal.accounts.verification import send_verification_code  # noqa: E402 - its views need safe_next from here

@@ -20,6 +20,8 @@ PUBLIC = {
     "accounts.register_view",
     "accounts.logout",
     "accounts.language",
+    "accounts.forgot_password",
+    "accounts.reset_password",
     "food.warungs",
     "food.warung",
     "food.photo",

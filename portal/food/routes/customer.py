@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.access import ensure
+from portal.accounts.access import ensure, phone_verified_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.routes import safe_next
 from portal.actions import act
@@ -153,6 +153,7 @@ def cart():
 
 @bp.post("/checkout")
 @login_required
+@phone_verified_required
 def checkout():
     """Two steps on one URL: first the server prices the cart with a fresh courier quote and shows
     the total; placing the order sends that total back, and it must still be right."""

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
-from portal.accounts.access import ensure
+from portal.accounts.access import ensure, phone_verified_required
 from portal.accounts.forms import EmptyForm
 from portal.actions import act
 from portal.couriers import services as couriers
@@ -58,6 +58,7 @@ def _resolve(form: BookingForm | WaitlistForm) -> tuple[RidePackage, RideDepartu
 
 @bp.post("/bookings")
 @login_required
+@phone_verified_required
 def book():
     form = BookingForm()
     package = _posted_package(form)
@@ -179,6 +180,7 @@ def cancel(booking_id: int):
 
 @bp.post("/waitlist")
 @login_required
+@phone_verified_required
 def join_waitlist():
     form = WaitlistForm()
     package = _posted_package(form)
