@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from portal import notify
 from portal.accounts.models import Role
 from tests.browser.conftest import assert_accessible, login
 from tests.factories import DEMO_PASSWORD, UserFactory
@@ -26,6 +27,13 @@ def test_register_switch_language_and_log_in_again(page, db):
     page.get_by_label("Ulangi kata sandi").fill("ijen-blue-fire")
     page.get_by_role("main").get_by_role("button", name="Daftar").click()
     expect(page.get_by_text("Selamat datang di Gancang, Putu Wulandari!")).to_be_visible()
+    # Ordering waits for the phone: type back the code the SMS brought.
+    expect(page.get_by_role("heading", name="Verifikasi nomor telepon")).to_be_visible()
+    assert_accessible(page)
+    code = re.search(r"\b([0-9]{6})\b", notify.outbox[-1].text).group(1)
+    page.get_by_label("Kode dari SMS").fill(code)
+    page.get_by_role("main").get_by_role("button", name="Verifikasi", exact=True).click()
+    expect(page.get_by_text("Nomor telepon Anda terverifikasi. Terima kasih!")).to_be_visible()
 
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
