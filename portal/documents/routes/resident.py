@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import nik
-from portal.accounts.access import ensure
+from portal.accounts.access import ensure, phone_verified_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.phone import display as display_phone
 from portal.actions import act
@@ -145,6 +145,7 @@ def _to_answers(draft: dict) -> documents.Answers:
 
 @bp.route("/documents/new", methods=["GET", "POST"])
 @login_required
+@phone_verified_required
 def new_request():
     if request.method == "GET" and request.args.get("restart"):
         session.pop(DRAFT, None)
@@ -226,6 +227,7 @@ def _quote(draft: dict) -> int | None:
 
 @bp.route("/documents/new/check", methods=["GET", "POST"])
 @login_required
+@phone_verified_required
 def check():
     draft = _draft()
     if _gap(draft) != "check":
