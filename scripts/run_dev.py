@@ -115,5 +115,15 @@ def courier_sweep(env: dict) -> subprocess.Popen:
 
 SIDECARS.append(courier_sweep)
 
+
+def payments_reconcile(env: dict) -> subprocess.Popen:
+    """Payments: poll PaymentIntents whose webhook never came or whose answer was lost (cron's job
+    in production); a lost confirm answer is also looked up at once and by a job."""
+    command = [str(BIN / "flask"), "--app", "portal", "payments", "reconcile", "--every", "60"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+SIDECARS.append(payments_reconcile)
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -33,17 +33,36 @@ def from_minor(minor: int | str) -> int:
 
 
 class StripeError(Exception):
-    """The API refused (`status` 4xx, `code` e.g. "card_declined") or could not be reached (status 0)."""
+    """The API refused (`status` 4xx, `code` e.g. "card_declined") or could not be reached (status 0).
 
-    def __init__(self, message: str, *, status: int = 0, code: str | None = None, body: dict | None = None) -> None:
+    `sent` says whether the request may have reached the API: False only when the connection was
+    never made (refused, no route, connect timeout). A timeout or a reset after sending, or a 5xx,
+    leaves the outcome unknown: a confirm may have charged the card.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: str | None = None,
+        body: dict | None = None,
+        sent: bool = True,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.body = body or {}
+        self.sent = sent
 
     @property
     def unreachable(self) -> bool:
         return self.status == 0 or self.status >= 500
+
+    @property
+    def never_sent(self) -> bool:
+        """The API cannot have acted on it: only then may a customer hear "nothing was charged"."""
+        return self.status == 0 and not self.sent
 
     @property
     def declined(self) -> bool:
@@ -95,7 +114,10 @@ class StripeClient:
                     response = http.request(method, self.base + path, data=dict(pairs), headers=headers)
         except httpx.HTTPError as error:
             log.warning("stripe %s %s failed: %r", method, path, error)
-            raise StripeError(f"payment server unreachable: {error!r}") from error
+            # Connecting failed: nothing left this process. Anything later (a read timeout, the
+            # connection closed before the answer) may have reached the API and acted.
+            sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+            raise StripeError(f"payment server unreachable: {error!r}", sent=sent) from error
         try:
             body = response.json()
         except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from portal.payments.services import (
     start_demo_payment,
     sync_payment,
 )
+from portal.payments.services.card import CHECKING
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,14 @@ def confirm(payment_id: int):
         intent = confirm_card(payment, token)
     if outcome.error:
         return jsonify(error=outcome.error), 503
+    if intent.get("status") == CHECKING:
+        # The card may be charged: never "try again" here (a second charge), never "nothing was charged".
+        message = _(
+            "We did not hear back from the payment service in time. We are checking your payment; "
+            "this page shows the result in a moment. Please do not pay again."
+        )
+        flash(message, "info")
+        return jsonify(redirect=url_for("payments.receipt", payment_id=payment_id), checking=message)
     payment = db.session.get(Payment, payment_id)
     if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
         return jsonify(redirect=_safe_return(payment))
@@ -197,11 +207,24 @@ def stripe_webhook():
 
 @bp.cli.command("reconcile")
 @click.option("--minutes", default=2, show_default=True, help="Only payments untouched for this long.")
-def reconcile_command(minutes: int) -> None:
-    """Poll Stripe for payments and refunds whose webhook never came."""
-    with serialized():
-        counts = reconcile(older_than=timedelta(minutes=minutes))
-        db.session.commit()
-    click.echo(
-        f"reconciled {counts['payments']} payments, {counts['refunds']} refunds, {counts['events']} stored events"
-    )
+@click.option("--every", type=int, default=0, help="Keep reconciling every N seconds (`make run` uses 60).")
+def reconcile_command(minutes: int, every: int) -> None:
+    """Poll Stripe for payments and refunds whose webhook never came (or whose answer was lost)."""
+    while True:
+        try:
+            with serialized():
+                counts = reconcile(older_than=timedelta(minutes=minutes))
+                db.session.commit()
+        except Exception:
+            db.session.rollback()
+            if not every:
+                raise
+            click.echo("payments: reconcile failed; trying again", err=True)
+        else:
+            click.echo(
+                f"reconciled {counts['payments']} payments, {counts['refunds']} refunds, "
+                f"{counts['events']} stored events"
+            )
+        if not every:
+            return
+        time.sleep(every)

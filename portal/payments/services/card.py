@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
+from portal.jobs import enqueue
 from portal.payments import client as stripe_api
 from portal.payments.client import StripeError, to_minor
 from portal.payments.declines import decline_code, decline_message
@@ -51,12 +52,16 @@ def confirm_card(payment: Payment, token: str | None, *, now: datetime | None = 
             raise unreachable() from error
         apply_intent(payment, intent, source="checkout", now=now)
         return intent
+    confirming = False
     try:
         card = stripe.attach_card(payment.stripe_customer_id, token)
         stripe.update_intent(payment.intent_id, payment_method=card, amount=to_minor(payment.amount))
+        confirming = True
         intent = stripe.confirm_intent(payment.intent_id, key=f"confirm-{payment.intent_id}-{card}")
     except StripeError as error:
-        if error.unreachable:
+        if error.unreachable and confirming and not error.never_sent:
+            return _after_lost_answer(payment, stripe, error, now=now)
+        if error.unreachable:  # refused, or before the confirm: nothing can have been charged
             raise unreachable() from error
         if not error.declined:
             # e.g. the intent already succeeded in another tab: read its real state.
@@ -75,6 +80,34 @@ def confirm_card(payment: Payment, token: str | None, *, now: datetime | None = 
         return {"status": "requires_payment_method", "declined": True}
     apply_intent(payment, intent, source="checkout", now=now)
     return intent
+
+
+CHECKING = "checking"  # confirm_card's answer when the outcome is not known yet
+
+
+def _after_lost_answer(payment: Payment, stripe, error: StripeError, *, now: datetime | None) -> dict[str, Any]:
+    """The confirm went out and its answer was lost: the card may be charged. Never say it was
+    not; look the PaymentIntent up at once and settle on what it says. If that fails too, the
+    payment stays open, a settle job looks again after the commit (a worker, or inline), and
+    reconcile and the receipt page after that."""
+    log.warning("payment %s: the confirm's answer was lost (%s); looking the intent up", payment.id, error)
+    add_note(payment, "confirm sent, answer lost: looking the PaymentIntent up", source="checkout", now=now)
+    try:
+        intent = stripe.retrieve_intent(payment.intent_id)
+    except StripeError as lookup_error:
+        log.warning("payment %s: lookup after a lost answer failed too: %s", payment.id, lookup_error)
+        enqueue(settle_job, payment.id)
+        return {"status": CHECKING}
+    apply_intent(payment, intent, source="checkout", now=now)
+    return intent
+
+
+def settle_job(payment_id: int) -> None:
+    """After a lost answer: read the PaymentIntent again and settle the payment (idempotent; if the
+    API still does not answer, reconcile does it later)."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is not None:
+        sync_payment(payment)
 
 
 def sync_payment(payment: Payment, *, now: datetime | None = None, raise_errors: bool = False) -> Payment:
