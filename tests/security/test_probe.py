@@ -13,7 +13,6 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.extensions import csrf
 from tests.security.probe import (
     ANY_ID,
     COUNTS,
@@ -107,19 +106,6 @@ def test_every_post_without_a_csrf_token_is_refused(probed_app):
                 response = prober.open(url, "POST", rule, data={"x": "1"})
                 assert response.status_code == 400, f"{name} POST {url} without a token: {response.status}"
     _no_server_errors(probed_app)
-
-
-def test_exactly_the_two_webhooks_are_exempt_from_csrf(probed_app):
-    """A view added to the exempt list (or a whole blueprint) fails here: only the providers'
-    webhooks, which authenticate by signature or token, skip the check."""
-    exempt = {
-        endpoint
-        for endpoint, view in probed_app.view_functions.items()
-        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
-    }
-    assert exempt == WEBHOOKS
-    assert len(csrf._exempt_views) == len(WEBHOOKS)
-    assert not csrf._exempt_blueprints
 
 
 def test_every_get_each_identity_reaches_answers_a_real_status_line(probed_app):
