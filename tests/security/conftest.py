@@ -32,6 +32,7 @@ def probed_app(database_uri: str, localstripe) -> Iterator[Flask]:
         limiter.reset()
         _db.engine.dispose()
     app.logger.removeHandler(errors)
+    limiter.enabled = True  # init_app keeps the last app's setting for the next app: give it back
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -131,27 +131,35 @@ class Prober:
         self.app, self.name = app, name
         self.client: FlaskClient = app.test_client()
         COUNTS.identities.add(name)
+        self.token = self._token("/login")  # this session's CSRF token: valid for every form
         if name != "anonymous":
             self.login()
 
+    def _token(self, path: str) -> str:
+        match = TOKEN.search(self.client.get(path).get_data(as_text=True))
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
     def login(self) -> None:
-        page = self.client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
         password = FACTORY_PASSWORD if self.name == "stranger" else DEMO_PASSWORD
-        data = {"email": IDENTITIES[self.name], "password": password}
-        self.client.post("/login", data={**data, "csrf_token": token.group(1) if token else ""})
+        data = {"email": IDENTITIES[self.name], "password": password, "csrf_token": self.token}
+        self.client.post("/login", data=data)
         assert self.client.get("/account").status_code == 200, f"{self.name} could not log in"
 
-    def open(self, url: str, method: str, rule: Rule | None = None, **kwargs):
+    def open(self, url: str, method: str, rule: Rule | None = None, *, csrf: bool = True, data=None, **kwargs):
+        """A request as a browser makes it: a POST carries the session's CSRF token, unless `csrf=False`."""
         COUNTS.requests += 1
         if rule is not None:
             COUNTS.routes.add(f"{method} {rule.rule}")
-        response = self.client.open(url, method=method, **kwargs)
+        if method == "POST" and csrf:
+            data = {**(data or {}), "csrf_token": self.token}
+        response = self.client.open(url, method=method, data=data, **kwargs)
         if response.status_code >= 500:
             COUNTS.server_errors.append(f"{self.name} {method} {url} -> {response.status}")
         return response
 
 
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NAME = re.compile(r'<(?:input|select|textarea|button)\b[^>]*\bname="([^"]+)"')
 
 
