@@ -1,0 +1,49 @@
+"""SMS to the patient (jobs: ids and plain values). Never a medicine name, never the address."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal import notify
+from portal.extensions import db
+from portal.medicine.models import (
+    MedicineDelivery,
+)
+
+SMS = {
+    "registered": _l("%(hospital)s: we received your prescription for home delivery (%(ref)s). Follow it here:"),
+    "ready": _l(
+        "%(hospital)s: your medicine is ready and a courier is coming (%(ref)s). "
+        "Give the courier this PIN at the door, not before: %(pin)s"
+    ),
+    "not_delivered": _l(
+        "%(hospital)s: we could not hand over your medicine (%(ref)s). It goes back to the pharmacy "
+        "and the post will call you. Post: %(post)s"
+    ),
+    "collect": _l("%(hospital)s: please collect your medicine (%(ref)s) at the Gancang Aron post. Post: %(post)s"),
+    "cancelled": _l("%(hospital)s: the home delivery %(ref)s is cancelled. Questions? Call the post: %(post)s"),
+}
+
+
+def notify_patient(delivery_id: int, kind: str, *, token: str | None = None, pin: str | None = None) -> None:
+    """Job: one SMS to the patient's phone, in Indonesian (they have no account to choose)."""
+    delivery = db.session.get(MedicineDelivery, delivery_id)
+    if delivery is None:
+        return
+    hospital = delivery.hospital
+    params = {"hospital": hospital.name, "ref": delivery.reference, "pin": pin or "", "post": hospital.post_phone}
+    notify.send(
+        _Message(SMS[kind], params),
+        phone=delivery.phone,
+        url=f"/medicine/{token}" if token else None,
+    )
+
+
+class _Message:
+    """A lazy message with its parameters, rendered in the recipient's language at send time."""
+
+    def __init__(self, message, params: dict) -> None:
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params
