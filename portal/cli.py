@@ -99,9 +99,14 @@ def worker(burst: bool) -> None:
     """Run an RQ worker for the job queue (needs REDIS_URL)."""
     if current_app.config["JOBS_MODE"] != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed")
-    queue = get_queue()
     # The scheduler runs what was queued for later (enqueue_in: SMS and courier retries).
-    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    make_worker(get_queue()).work(burst=burst, with_scheduler=True)
+
+
+def make_worker(queue) -> Worker:
+    """A worker that logs job ids, not job descriptions: a description is the call with its
+    arguments, and an SMS job's arguments hold the message (a one-time code) and the phone."""
+    return Worker([queue], connection=queue.connection, log_job_description=False)
 
 
 def register(app: Flask) -> None:

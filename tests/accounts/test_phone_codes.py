@@ -4,15 +4,19 @@ code sent to the verified phone. Codes: minutes, single use, stored hashed, limi
 from __future__ import annotations
 
 import logging
+import os
 import re
 from datetime import timedelta
 
 import pytest
+from redis import Redis
+from rq import Queue
 from sqlalchemy import select
 
 from portal import notify
 from portal.accounts import codes, demo
 from portal.accounts.models import PhoneCode, User
+from portal.cli import make_worker
 from portal.config import load
 from portal.database import utcnow
 from tests.accounts.test_auth import register
@@ -210,3 +214,12 @@ def test_demo_accounts_are_seeded_verified(app, db):
         demo.seed()
         db.session.commit()
     assert db.session.scalar(select(User).where(User.email == "tourist@example.com")).phone_verified
+
+
+def test_the_job_worker_does_not_log_job_arguments(app):
+    """An SMS job's arguments hold the code: RQ would log them with every job it starts."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL not set: jobs run inline, no worker logs them")
+    with app.test_request_context("/"):
+        worker = make_worker(Queue("gancang-test", connection=Redis.from_url(os.environ["REDIS_URL"])))
+    assert worker.log_job_description is False
