@@ -1,7 +1,9 @@
-"""The one courier contract: what moves (Job), what a provider answers (Quote, Booking, Update).
+"""The one courier contract: what moves (Job), where it stands (DeliveryStatus), what a provider
+answers (Quote, Booking, Update).
 
 Food, rides, documents and medicine import these names and `portal.couriers.services` only,
 never a provider module. Every provider maps its own statuses onto DeliveryStatus in one table.
+This module imports nothing from the couriers' models: they build on it, not the other way.
 """
 
 from __future__ import annotations
@@ -9,10 +11,74 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from portal.couriers.models import DeliveryStatus
+from flask_babel import lazy_gettext as _l
+
+from portal.workflow import Status
+
+
+class DeliveryStatus(Status):
+    """Where a delivery stands (GoSend, Grab Express and Biteship use nearly the same)."""
+
+    REQUESTED = "requested", _l("Requested")
+    FINDING_DRIVER = "finding_driver", _l("Finding a courier")
+    DRIVER_ASSIGNED = "driver_assigned", _l("Courier assigned")
+    PICKING_UP = "picking_up", _l("Courier on the way to pick up")
+    PICKED_UP = "picked_up", _l("Picked up")
+    DELIVERING = "delivering", _l("On the way to you")
+    DELIVERED = "delivered", _l("Delivered")
+    NO_DRIVER = "no_driver", _l("No courier found")
+    CANCELLED = "cancelled", _l("Cancelled")
+    ON_HOLD = "on_hold", _l("On hold")
+    FAILED = "failed", _l("Delivery failed")
+    RETURNED = "returned", _l("Returned")
+
+    @property
+    def rank(self) -> int:
+        """Position on the happy path; off-path statuses rank by where they can happen."""
+        return RANK[self]
+
+
+S = DeliveryStatus
+# Every legal move. Anything else raises: a status never changes silently. Forward jumps on the
+# happy path are legal because an outside provider's webhooks may skip a step (or one got lost).
+DeliveryStatus.flow(
+    {
+        S.REQUESTED: {S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED},
+        S.FINDING_DRIVER: {S.DRIVER_ASSIGNED, S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
+        | {S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED},
+        S.DRIVER_ASSIGNED: {S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
+        | {S.FINDING_DRIVER, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED},
+        S.PICKING_UP: {S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FINDING_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED},
+        S.PICKED_UP: {S.DELIVERING, S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED},
+        S.DELIVERING: {S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED},
+        S.NO_DRIVER: {S.REQUESTED, S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.CANCELLED},
+        S.ON_HOLD: {S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
+        | {S.CANCELLED, S.FAILED, S.RETURNED},
+        S.DELIVERED: (),
+        S.CANCELLED: (),
+        S.FAILED: (),
+        S.RETURNED: (),
+    }
+)
+
+# Outside providers' reports never move a delivery backwards on this scale (ON_HOLD and
+# NO_DRIVER excepted: a provider may pause a job or lose its driver at any point).
+RANK = {
+    S.REQUESTED: 0,
+    S.FINDING_DRIVER: 1,
+    S.NO_DRIVER: 1,
+    S.DRIVER_ASSIGNED: 2,
+    S.PICKING_UP: 3,
+    S.ON_HOLD: 3,
+    S.PICKED_UP: 4,
+    S.DELIVERING: 5,
+    S.DELIVERED: 6,
+    S.CANCELLED: 6,
+    S.FAILED: 6,
+    S.RETURNED: 6,
+}
 
 
 class Purpose(StrEnum):

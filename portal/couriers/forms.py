@@ -89,6 +89,7 @@ class RejectForm(Form):
     reason = TextAreaField(
         _l("Reason (the applicant reads this)"), validators=[DataRequired(), Length(max=500)], render_kw={"rows": 2}
     )
+    for_good = BooleanField(_l("Bar for good: no new application is taken"))
 
 
 class PinForm(Form):

@@ -4,86 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from portal.accounts import nik
 from portal.accounts.models import User
 from portal.couriers.areas import area_of
-from portal.couriers.contract import HandoverFailure, Job, Purpose, Requirements, Stop, Vehicle, Window
+from portal.couriers.contract import DeliveryStatus, HandoverFailure, Job, Purpose, Requirements, Stop, Vehicle, Window
 from portal.database import utcnow
 from portal.extensions import db
-from portal.workflow import EventMixin
+from portal.workflow import EventMixin, Status
 
-
-class DeliveryStatus(StrEnum):
-    REQUESTED = "requested"
-    FINDING_DRIVER = "finding_driver"
-    DRIVER_ASSIGNED = "driver_assigned"
-    PICKING_UP = "picking_up"
-    PICKED_UP = "picked_up"
-    DELIVERING = "delivering"
-    DELIVERED = "delivered"
-    NO_DRIVER = "no_driver"
-    CANCELLED = "cancelled"
-    ON_HOLD = "on_hold"
-    FAILED = "failed"
-    RETURNED = "returned"
-
-    @property
-    def final(self) -> bool:
-        return self in FINAL
-
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
-
-    @property
-    def rank(self) -> int:
-        """Position on the happy path; off-path statuses rank by where they can happen."""
-        return RANK[self]
+__all__ = ["Delivery", "DeliveryEvent", "DeliveryStatus", "DriverEvent", "DriverProfile", "DriverStatus", "NikView"]
 
 
 S = DeliveryStatus
-FINAL = frozenset({S.DELIVERED, S.CANCELLED, S.FAILED, S.RETURNED})
-# Courier is on the way with the goods: cancelling now means bringing them back instead.
-CARRYING = frozenset({S.PICKED_UP, S.DELIVERING})
-OPEN_FOR_DRIVERS = frozenset({S.FINDING_DRIVER})
 
-# Every legal move. Anything else raises: a status never changes silently. Forward jumps on the
-# happy path are legal because an outside provider's webhooks may skip a step (or one got lost).
-TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
-    S.REQUESTED: frozenset({S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}),
-    S.FINDING_DRIVER: frozenset(
-        {S.DRIVER_ASSIGNED, S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
-        | {S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
-    ),
-    S.DRIVER_ASSIGNED: frozenset(
-        {S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
-        | {S.FINDING_DRIVER, S.NO_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
-    ),
-    S.PICKING_UP: frozenset(
-        {S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FINDING_DRIVER, S.CANCELLED, S.ON_HOLD, S.FAILED}
-    ),
-    S.PICKED_UP: frozenset({S.DELIVERING, S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED}),
-    S.DELIVERING: frozenset({S.DELIVERED, S.ON_HOLD, S.FAILED, S.RETURNED}),
-    S.NO_DRIVER: frozenset({S.REQUESTED, S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.CANCELLED}),
-    S.ON_HOLD: frozenset(
-        {S.FINDING_DRIVER, S.DRIVER_ASSIGNED, S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED}
-        | {S.CANCELLED, S.FAILED, S.RETURNED}
-    ),
-    S.DELIVERED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.FAILED: frozenset(),
-    S.RETURNED: frozenset(),
-}
-
-# What a local courier may do by hand: one step at a time on the road. (TRANSITIONS allows
-# forward jumps for outside providers' webhooks; a courier pressing "delivered" on a job they
-# never picked up is a mistake or a fraud, not a lost message.)
+# What a local courier may do by hand: one step at a time on the road. (The flow allows forward
+# jumps for outside providers' webhooks; a courier pressing "delivered" on a job they never
+# picked up is a mistake or a fraud, not a lost message.)
 COURIER_TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     # FAILED before pick-up: nothing to collect (a rider who never came, a shop that stayed shut).
     S.DRIVER_ASSIGNED: frozenset({S.PICKING_UP, S.PICKED_UP, S.FAILED}),
@@ -91,36 +34,6 @@ COURIER_TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     S.PICKED_UP: frozenset({S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED}),
     S.DELIVERING: frozenset({S.DELIVERED, S.FAILED, S.RETURNED}),
     S.ON_HOLD: frozenset({S.PICKING_UP, S.PICKED_UP, S.DELIVERING, S.DELIVERED, S.FAILED, S.RETURNED}),
-}
-
-RANK = {
-    S.REQUESTED: 0,
-    S.FINDING_DRIVER: 1,
-    S.NO_DRIVER: 1,
-    S.DRIVER_ASSIGNED: 2,
-    S.PICKING_UP: 3,
-    S.ON_HOLD: 3,
-    S.PICKED_UP: 4,
-    S.DELIVERING: 5,
-    S.DELIVERED: 6,
-    S.CANCELLED: 6,
-    S.FAILED: 6,
-    S.RETURNED: 6,
-}
-
-STATUS_LABELS = {
-    S.REQUESTED: _l("Requested"),
-    S.FINDING_DRIVER: _l("Finding a courier"),
-    S.DRIVER_ASSIGNED: _l("Courier assigned"),
-    S.PICKING_UP: _l("Courier on the way to pick up"),
-    S.PICKED_UP: _l("Picked up"),
-    S.DELIVERING: _l("On the way to you"),
-    S.DELIVERED: _l("Delivered"),
-    S.NO_DRIVER: _l("No courier found"),
-    S.CANCELLED: _l("Cancelled"),
-    S.ON_HOLD: _l("On hold"),
-    S.FAILED: _l("Delivery failed"),
-    S.RETURNED: _l("Returned"),
 }
 
 PURPOSE_LABELS = {
@@ -169,6 +82,7 @@ def _stop_to_dict(stop: Stop) -> dict[str, Any]:
 
 class Delivery(db.Model):
     __tablename__ = "deliveries"
+    statuses: ClassVar[type[Status]] = DeliveryStatus
     __table_args__ = (
         Index("ix_deliveries_purpose_origin", "purpose", "origin_id"),
         Index("ix_deliveries_status_provider", "status", "provider"),
@@ -225,16 +139,8 @@ class Delivery(db.Model):
         return f"<Delivery {self.id} {self.purpose}:{self.origin_id} {self.status}>"
 
     @property
-    def status_enum(self) -> DeliveryStatus:
-        return DeliveryStatus(self.status)
-
-    @property
     def final(self) -> bool:
-        return self.status_enum.final
-
-    @property
-    def status_label(self) -> str:
-        return self.status_enum.label
+        return DeliveryStatus(self.status).final
 
     @property
     def purpose_label(self) -> str:
@@ -350,32 +256,31 @@ class DeliveryEvent(EventMixin, db.Model):
 
     delivery: Mapped[Delivery] = relationship(back_populates="events")
 
-    @property
-    def status_label(self) -> str:
-        return self.label
+
+class DriverStatus(Status):
+    """An admin's decision on a driver: only a verified one sees and takes jobs."""
+
+    PENDING = "pending", _l("Waiting for verification")
+    VERIFIED = "verified", _l("Verified")
+    REJECTED = "rejected", _l("Rejected")  # not accepted, or withdrawn: may apply again
+    BARRED = "barred", _l("Barred")  # for good: no new application is taken
 
 
-class DriverStatus(StrEnum):
-    PENDING = "pending"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return str(DRIVER_STATUS_LABELS[self])
-
-
-DRIVER_STATUS_LABELS = {
-    DriverStatus.PENDING: _l("Waiting for verification"),
-    DriverStatus.VERIFIED: _l("Verified"),
-    DriverStatus.REJECTED: _l("Rejected"),
-}
+DriverStatus.flow(
+    {
+        DriverStatus.PENDING: {DriverStatus.VERIFIED, DriverStatus.REJECTED, DriverStatus.BARRED},
+        DriverStatus.VERIFIED: {DriverStatus.REJECTED, DriverStatus.BARRED},
+        DriverStatus.REJECTED: {DriverStatus.PENDING, DriverStatus.VERIFIED, DriverStatus.BARRED},
+        DriverStatus.BARRED: (),
+    }
+)
 
 LANGUAGE_LABELS = {"id": "Bahasa Indonesia", "en": "English", "jv": "Basa Jawa", "osing": "Basa Using", "md": "Madura"}
 
 
 class DriverProfile(db.Model):
     __tablename__ = "driver_profiles"
+    statuses: ClassVar[type[Status]] = DriverStatus
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -397,11 +302,12 @@ class DriverProfile(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    events: Mapped[list[DriverEvent]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", order_by="(DriverEvent.at, DriverEvent.id)"
+    )
 
     def set_nik(self, number: str) -> None:
         """Store a KTP number the only ways we keep it: encrypted, as a lookup hash, and masked."""
-        from portal.accounts import nik
-
         self.nik_encrypted = nik.encrypt(number)
         self.nik_hash = nik.lookup_hash(number)
         self.nik_masked = nik.mask(number)
@@ -409,10 +315,6 @@ class DriverProfile(db.Model):
     @property
     def verified(self) -> bool:
         return self.status == DriverStatus.VERIFIED
-
-    @property
-    def status_label(self) -> str:
-        return DriverStatus(self.status).label
 
     @property
     def vehicle_label(self) -> str:
@@ -431,6 +333,17 @@ class DriverProfile(db.Model):
         if delivery.vehicle == Vehicle.TRAIL and self.vehicle != Vehicle.TRAIL:
             return False
         return not (delivery.medicine_trained and not self.medicine_trained)
+
+
+class DriverEvent(EventMixin, db.Model):
+    """Every decision on a driver (verified, rejected, withdrawn, barred, re-applied) and who made it."""
+
+    __tablename__ = "driver_events"
+    statuses = DriverStatus
+
+    profile_id: Mapped[int] = mapped_column(ForeignKey("driver_profiles.id", ondelete="CASCADE"), index=True)
+
+    profile: Mapped[DriverProfile] = relationship(back_populates="events")
 
 
 class NikView(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import warnings
+from io import BytesIO
 from pathlib import Path
 from typing import IO
 
@@ -36,8 +37,6 @@ def save_photo(stream: IO[bytes]) -> str:
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise BadPhoto("too large")
-    from io import BytesIO
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -10,7 +10,11 @@ from PIL import Image
 
 from portal import notify
 from portal.accounts.models import Role
+from portal.couriers import services
+from portal.couriers.contract import DeliveryStatus
 from portal.couriers.models import DriverProfile, DriverStatus, NikView
+from portal.couriers.services import CourierError
+from tests.couriers.factories import make_driver, requested
 from tests.factories import UserFactory
 
 NIK = "3510015508900001"  # a woman born 15 Aug 1990 (day + 40), first issued in Banyuwangi
@@ -200,8 +204,6 @@ def test_a_decompression_bomb_photo_is_refused_before_decoding(db, client, auth,
 
 
 def test_a_fresh_application_replaces_the_old_photo_file(db, client, auth, applicant, photo_dir):
-    from portal.couriers import services
-
     auth.login(applicant)
     assert apply(auth, client, form()).status_code == 302
     profile = db.session.query(DriverProfile).one()
@@ -212,3 +214,77 @@ def test_a_fresh_application_replaces_the_old_photo_file(db, client, auth, appli
     assert apply(auth, client, form(photo=(io.BytesIO(photo_bytes("PNG")), "me.png"))).status_code == 302
     db.session.refresh(profile)
     assert profile.photo != first and [p.name for p in photo_dir.iterdir()] == [profile.photo]
+
+
+def profile_of(db, user) -> DriverProfile:
+    return db.session.query(DriverProfile).filter_by(user_id=user.id).one()
+
+
+def decisions(profile: DriverProfile) -> list[tuple[str | None, str, str | None, str]]:
+    return [(e.from_status, e.status, e.by.email if e.by else None, e.note) for e in profile.events]
+
+
+def test_verifying_and_rejecting_are_moves_that_name_the_admin(db, client, auth, applicant, admin):
+    review(auth, client, applicant, admin)
+    profile = profile_of(db, applicant)
+    page = f"/admin/drivers/{profile.id}"
+    auth.post(f"{page}/reject", {"reason": "Photo is blurred"}, page=page)
+    db.session.refresh(profile)
+    assert decisions(profile) == [("pending", "rejected", admin.email, "Photo is blurred")]
+    auth.logout()
+    auth.login(applicant)
+    apply(auth, client, form())  # a fresh try
+    auth.logout()
+    auth.login(admin)
+    auth.post(f"{page}/verify", page=page)
+    db.session.refresh(profile)
+    assert profile.status == DriverStatus.VERIFIED
+    assert decisions(profile)[1:] == [
+        ("rejected", "pending", applicant.email, "applied again"),
+        ("pending", "verified", admin.email, ""),
+    ]
+    shown = client.get(page).get_data(as_text=True)
+    assert "Decisions" in shown and admin.name in shown
+
+
+def test_withdrawing_and_barring_name_the_admin_and_barred_is_for_good(db, client, auth, applicant, admin):
+    review(auth, client, applicant, admin)
+    profile = profile_of(db, applicant)
+    page = f"/admin/drivers/{profile.id}"
+    auth.post(f"{page}/verify", page=page)
+    auth.post(f"{page}/reject", {"reason": "Complaints"}, page=page)  # withdraw
+    auth.post(f"{page}/reject", {"reason": "Fraud", "for_good": "y"}, page=page)
+    db.session.refresh(profile)
+    assert [(old, new, by) for old, new, by, _ in decisions(profile)] == [
+        ("pending", "verified", admin.email),
+        ("verified", "rejected", admin.email),
+        ("rejected", "barred", admin.email),
+    ]
+    assert profile.status == DriverStatus.BARRED and profile.reject_reason == "Fraud"
+    shown = client.get(page).get_data(as_text=True)
+    assert "Verify driver" not in shown and "Withdraw verification" not in shown  # nothing leaves barred
+    with pytest.raises(CourierError, match="cannot apply"):
+        services.apply_as_driver(
+            applicant,
+            nik_value="3510015508900001",
+            ktp_address="Jl. Ahmad Yani 12",
+            vehicle="trail",
+            plate="P 1 A",
+            photo=None,
+            languages=["id"],
+            medicine_trained=False,
+        )
+
+
+def test_removing_the_role_on_the_users_page_is_a_move_that_names_the_admin(db, client, auth, admin, customer):
+    driver = make_driver()
+    db.session.commit()
+    job = requested(customer)
+    auth.login(admin)
+    auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users")
+    profile = profile_of(db, driver)
+    db.session.refresh(profile)
+    assert profile.status == DriverStatus.REJECTED and not profile.online
+    assert decisions(profile) == [("verified", "rejected", admin.email, "driver role removed")]
+    db.session.refresh(job)
+    assert job.status == DeliveryStatus.FINDING_DRIVER  # nobody's job: nothing to hand back

@@ -3,13 +3,19 @@ deliver end to end, cancel. Each provider brings a `world` that plays its courie
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import portal.couriers.contract
 from portal.couriers import providers, services
-from portal.couriers.contract import Purpose, Vehicle
-from portal.couriers.models import Delivery, DeliveryStatus
+from portal.couriers.contract import DeliveryStatus, Purpose, Vehicle
+from portal.couriers.models import Delivery, DriverStatus
+from portal.couriers.models import DeliveryStatus as ReExported
 from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
+from portal.workflow import Status
 from tests.couriers.factories import make_driver, make_job
 from tests.couriers.gosend_server import CALLBACK_TOKEN
 
@@ -114,3 +120,17 @@ def test_cancel_before_pickup(world, db, customer):
     db.session.commit()
     assert delivery.status == S.CANCELLED
     assert providers.get(world.name).status(delivery.provider_ref).status == S.CANCELLED
+
+
+def test_the_contract_imports_nothing_from_the_models():
+    source = Path(portal.couriers.contract.__file__).read_text()
+    imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module}
+    assert not any(name.startswith("portal.couriers") for name in imported)
+    assert ReExported is DeliveryStatus and issubclass(DeliveryStatus, Status) and issubclass(DriverStatus, Status)
+
+
+def test_the_flow_says_what_is_final():
+    assert S.finals() == {S.DELIVERED, S.CANCELLED, S.FAILED, S.RETURNED}
+    assert S.DELIVERING.can_become(S.DELIVERED) and not S.DELIVERED.can_become(S.RETURNED)
+    assert S.FINDING_DRIVER.label == "Finding a courier"
+    assert DriverStatus.finals() == {DriverStatus.BARRED}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from portal.couriers.contract import Courier
+from portal.couriers.providers.gosend import GoSend
+from portal.couriers.providers.local import LocalFleet
 
 LOCAL = "local"
 
@@ -14,13 +16,9 @@ def _build(name: str) -> Courier:
     config = current_app.config
     cache: dict = current_app.extensions.setdefault("couriers", {})
     if name == LOCAL:
-        from portal.couriers.providers.local import LocalFleet
-
         key: tuple = (LOCAL,)
         factory = LocalFleet
     elif name == "gosend":
-        from portal.couriers.providers.gosend import GoSend
-
         key = ("gosend", *(config.get(k) for k in GOSEND_SETTINGS))
 
         def factory():

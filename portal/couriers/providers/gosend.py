@@ -15,6 +15,7 @@ import httpx
 
 from portal.couriers.contract import (
     Booking,
+    DeliveryStatus,
     Job,
     ProviderDeclined,
     ProviderUnavailable,
@@ -24,7 +25,6 @@ from portal.couriers.contract import (
     Vehicle,
     WebhookRejected,
 )
-from portal.couriers.models import DeliveryStatus
 from portal.database import utcnow
 
 log = logging.getLogger(__name__)

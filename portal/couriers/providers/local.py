@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from portal.couriers.contract import Booking, Job, Quote, Update, WebhookRejected
+from portal.couriers.contract import Booking, DeliveryStatus, Job, Quote, Update, WebhookRejected
 from portal.couriers.fare import tariff_quote
-from portal.couriers.models import Delivery, DeliveryStatus
+from portal.couriers.models import Delivery
 from portal.database import utcnow
 from portal.extensions import db
 

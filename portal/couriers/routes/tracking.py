@@ -1,0 +1,53 @@
+"""The customer's tracking page of one delivery, and the webhook outside providers push to."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, jsonify, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from portal.accounts.access import ensure
+from portal.actions import act
+from portal.couriers import bp, providers, services
+from portal.couriers.contract import WebhookRejected
+from portal.couriers.models import Delivery
+from portal.extensions import csrf, db
+from portal.htmx import not_modified, render, wants_fragment, with_etag
+from portal.jobs import enqueue
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/deliveries/<int:delivery_id>")
+@login_required
+def delivery(delivery_id: int):
+    """The customer's own view of one delivery; the tracking block polls this same URL."""
+    found = db.session.get(Delivery, delivery_id)
+    ensure(found is not None and found.customer_id == current_user.id)
+    # The page and its polled fragment are different bodies: never answer one with the other's 304.
+    poll_etag = services.tracking_etag(found, str(get_locale()), "fragment")
+    etag = poll_etag if wants_fragment() else services.tracking_etag(found, str(get_locale()), "page")
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    return with_etag(render("couriers/delivery.html", "tracking", delivery=found, poll_etag=poll_etag), etag)
+
+
+@bp.post("/webhooks/couriers/<provider>")
+@csrf.exempt
+def webhook(provider: str):
+    courier = providers.get(provider)
+    if courier is None:
+        abort(404)
+    try:
+        updates = courier.parse_webhook(request)
+    except WebhookRejected as exc:
+        log.info("courier webhook from %s rejected: %s", provider, exc)
+        return jsonify(error=str(exc)), exc.status
+    # Authenticated and readable: acknowledge now, apply in a job (after this commit, or on RQ).
+    with act():
+        if updates:
+            enqueue(services.apply_updates, courier.name, [services.update_to_dict(u) for u in updates])
+    return jsonify(received=len(updates)), 202
