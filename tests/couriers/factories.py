@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from portal.accounts.models import Role
+from portal.couriers import services
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle
 from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
 from portal.database import utcnow
@@ -69,8 +70,6 @@ def make_driver(
 
 def requested(customer, job: Job | None = None, origin_id: int = 1, **kwargs) -> Delivery:
     """A delivery the customer asked for through the real service, committed and reloaded."""
-    from portal.couriers import services
-
     delivery = services.request_delivery(job or make_job(), origin_id=origin_id, customer=customer, **kwargs)
     db.session.commit()
     db.session.refresh(delivery)
@@ -79,8 +78,6 @@ def requested(customer, job: Job | None = None, origin_id: int = 1, **kwargs) ->
 
 def picked_up_with_pin(customer, driver, origin_id: int = 1) -> tuple[Delivery, str]:
     """A document job that needs a PIN, taken and picked up by the driver; with a PIN that is wrong."""
-    from portal.couriers import services
-
     delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=origin_id, customer=customer)
     wrong = "000000" if delivery.issued_pin != "000000" else "111111"
     db.session.commit()

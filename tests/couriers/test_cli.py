@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from portal.accounts import demo as accounts_demo
+from portal.accounts.models import Role
 from portal.couriers import demo, services
 from portal.couriers.contract import Purpose, Vehicle
 from portal.couriers.models import Delivery, DeliveryStatus
+from portal.database import utcnow
 from tests.couriers.factories import make_job
 from tests.factories import UserFactory
 
@@ -34,11 +38,6 @@ def test_simulate_moves_local_deliveries_to_delivered_but_leaves_pin_handovers(a
 def test_sweep_command_sends_out_a_delivery_whose_dispatch_job_was_lost(app, db, client, auth):
     """A `requested` delivery with no retry planned (its dispatch job vanished with a worker or a
     flushed Redis) used to wait forever: staff see it, and the sweep dispatches it."""
-    from datetime import timedelta
-
-    from portal.accounts.models import Role
-    from portal.database import utcnow
-
     admin = UserFactory(roles=[Role.ADMIN], locale="en")
     job = make_job()
     old = utcnow() - timedelta(minutes=10)

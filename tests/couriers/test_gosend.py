@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from portal.couriers import providers, services
-from portal.couriers.contract import ProviderUnavailable, Purpose, Vehicle
+from portal.couriers.contract import ProviderUnavailable, Purpose, Vehicle, Window
 from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import CourierError
 from portal.database import utcnow
@@ -168,8 +168,6 @@ def test_the_sweep_pulls_quiet_bookings_so_a_lost_webhook_does_not_strand_them(g
 
 
 def test_pin_handovers_and_scheduled_jobs_stay_with_the_local_fleet(gosend, db, customer):
-    from portal.couriers.contract import Window
-
     now = utcnow()
     window = Window(now + timedelta(hours=3), now + timedelta(hours=4))
     for origin_id, job in enumerate([make_job(Purpose.DOCUMENT, pin=True), make_job(window=window)], start=1):

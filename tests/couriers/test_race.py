@@ -9,10 +9,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from portal.accounts.models import User
+from portal import notify
+from portal.accounts.models import Role, User
 from portal.couriers import services
 from portal.couriers.models import Delivery, DeliveryEvent, DeliveryStatus
 from portal.couriers.services import CourierError
+from portal.couriers.signals import delivery_changed
 from portal.database import serialized
 from portal.extensions import db as _db
 from tests.conftest import AuthActions
@@ -70,8 +72,6 @@ def test_a_double_delivered_submit_moves_the_job_once(app, db):
     """Two "Delivered" POSTs of the same job at once (a double tap on a slow phone): one move,
     one event, one delivery_changed. A slow signal receiver widens the window in which the
     second request, without a row lock, would read the job still 'delivering'."""
-    from portal.couriers.signals import delivery_changed
-
     customer = UserFactory()
     driver = make_driver()
     delivery = services.request_delivery(make_job(), origin_id=1, customer=customer)
@@ -113,9 +113,6 @@ def test_a_double_delivered_submit_moves_the_job_once(app, db):
 def test_parallel_wrong_pins_are_all_counted_and_lock_the_job(app, db):
     """Eight wrong PINs at the same instant (several phones, or a script): each is counted, so
     the lockout after five cannot be dodged by guessing in parallel; staff are alerted once."""
-    from portal import notify
-    from portal.accounts.models import Role
-
     admin = UserFactory(roles=[Role.ADMIN])
     customer = UserFactory()
     driver = make_driver()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import render_template_string
 from werkzeug.security import check_password_hash
 
 from portal import notify
+from portal.accounts import demo as accounts_demo
 from portal.accounts.models import Role
-from portal.couriers import services
+from portal.accounts.services import find_by_email
+from portal.couriers import demo, services
 from portal.couriers.contract import Purpose, Vehicle, Window
 from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
 from portal.couriers.services import CourierError
@@ -254,10 +257,6 @@ def test_tracking_etag_changes_with_what_the_fragment_shows(db, customer):
 
 
 def test_demo_drivers_are_verified_trail_riders_and_seeding_twice_changes_nothing(db):
-    from portal.accounts import demo as accounts_demo
-    from portal.accounts.services import find_by_email
-    from portal.couriers import demo
-
     accounts_demo.seed()
     demo.seed()
     demo.seed()
@@ -291,8 +290,6 @@ def test_a_booked_driver_must_fit_the_job(db, customer):
 
 
 def test_the_tracking_fragment_before_and_after_a_courier(app, db, customer):
-    from flask import render_template_string
-
     include = '{% include "couriers/_tracking.html" %}'
     assert "Waiting for a courier." in render_template_string(include, delivery=None)
     driver = make_driver()

@@ -11,7 +11,7 @@ from portal import notify
 from portal.accounts.models import Role
 from portal.couriers import services
 from portal.couriers.contract import Purpose, Vehicle
-from portal.couriers.models import Delivery, DeliveryStatus, DriverStatus
+from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
 from portal.database import utcnow
 from tests.couriers.factories import HOMESTAY, make_driver, make_job, picked_up_with_pin, requested
 from tests.factories import UserFactory
@@ -210,8 +210,6 @@ def test_a_job_cannot_be_delivered_before_it_is_picked_up(db, client, auth, cust
 
 def test_withdrawing_a_driver_hands_back_untouched_jobs_and_waits_for_carried_ones(db, client, auth, customer):
     """Rejecting a verified driver used to strand their jobs (403 for them, invisible to staff)."""
-    from portal.couriers.models import DriverProfile
-
     admin = UserFactory(roles=[Role.ADMIN], locale="en")
     driver = make_driver()
     db.session.commit()
