@@ -3,14 +3,20 @@ recipient's PIN, and the customer's tracking page (already open) turns to "Deliv
 
 from __future__ import annotations
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from portal.accounts import demo as accounts_demo
+from portal.accounts.models import Role
 from portal.accounts.services import find_by_email
 from portal.couriers import demo, services
 from portal.couriers.contract import Purpose
+from portal.couriers.models import Delivery
 from tests.browser.conftest import PHONE, assert_accessible, login
 from tests.couriers.factories import make_job
+from tests.factories import DEMO_PASSWORD, UserFactory
+
+OLD_CARD = "the old KTP-el card"
 
 
 def test_driver_accepts_picks_up_and_delivers_with_the_pin(page, browser, live_server, db):
@@ -20,7 +26,8 @@ def test_driver_accepts_picks_up_and_delivers_with_the_pin(page, browser, live_s
     customer = find_by_email("resident@example.com")
     driver.locale = customer.locale = "en"
     services.driver_profile(driver).online = False
-    delivery = services.request_delivery(make_job(Purpose.DOCUMENT, pin=True), origin_id=1, customer=customer)
+    job = make_job(Purpose.DOCUMENT, pin=True, receivers=("Siti Aminah (patient)", "Budi (son)"), collect=OLD_CARD)
+    delivery = services.request_delivery(job, origin_id=1, customer=customer)
     pin = delivery.issued_pin
     db.session.commit()
     delivery_id = delivery.id
@@ -41,22 +48,30 @@ def test_driver_accepts_picks_up_and_delivers_with_the_pin(page, browser, live_s
     open_jobs = page.locator("#open-jobs")
     expect(open_jobs).to_contain_text("Warung Bu Sri")
     expect(open_jobs).not_to_contain_text("Homestay Kemiren")  # drop-off hidden until accepted
+    expect(open_jobs.locator(".dropoff-area")).to_contain_text("near Glagah")  # only its area and distance
+    expect(open_jobs).not_to_contain_text("Budi (son)")
     assert_accessible(page)
 
     open_jobs.get_by_role("button", name=f"Accept job {delivery_id}").click()
     expect(page.get_by_text("The job is yours.")).to_be_visible()
     expect(page.locator(".dropoff")).to_contain_text("Homestay Kemiren")
+    expect(page.locator("#collect")).to_contain_text(OLD_CARD)
     assert_accessible(page)
     expect(watcher.locator(".tracking-courier")).to_contain_text("Pak Hasan", timeout=15_000)
 
     page.get_by_role("button", name="Picked up").click()
     page.get_by_label("Recipient's PIN").fill("0000" if pin != "0000" else "1111")
+    page.get_by_label("Who took it?").select_option("Budi (son)")
+    page.get_by_label(f"I took back {OLD_CARD}").check()
     page.get_by_role("button", name="Delivered").click()
     expect(page.get_by_text("Wrong PIN. 4 tries left.")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Recipient's PIN").fill(pin)
     page.get_by_role("button", name="Delivered").click()
     expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()
+    db.session.rollback()  # end this test's read snapshot: the server committed since
+    delivered = db.session.get(Delivery, delivery_id)
+    assert delivered.received_by == "Budi (son)" and delivered.collected is True
     expect(page.locator(".courier-earnings")).not_to_have_text("Rp0")
 
     expect(watcher.locator(".tracking-status")).to_contain_text("Delivered", timeout=15_000)
@@ -65,11 +80,6 @@ def test_driver_accepts_picks_up_and_delivers_with_the_pin(page, browser, live_s
 
 
 def test_a_resident_applies_and_the_admin_verifies_them(page, browser, live_server, db, app, tmp_path):
-    from PIL import Image
-
-    from portal.accounts.models import Role
-    from tests.factories import DEMO_PASSWORD, UserFactory
-
     app.config["COURIER_PHOTO_DIR"] = str(tmp_path / "drivers")
     applicant = UserFactory(name="Wayan Applicant", locale="en")
     UserFactory(email="boss@example.com", roles=[Role.ADMIN], locale="en")
