@@ -186,3 +186,12 @@ def test_family_chosen_without_a_name_is_refused(signed_in):
         auth.post(path, data, page=path)
     refused = auth.post("/documents/new/receivers", {"who": "family", "family": " "}, page="/documents/new/receivers")
     assert refused.status_code == 422 and "Name at least one family member" in refused.get_data(as_text=True)
+
+
+def test_an_unverified_phone_is_verified_before_a_request(client, auth, db):
+    newcomer = UserFactory(phone_verified_at=None)
+    db.session.commit()
+    auth.login(newcomer)
+    for path in ("/documents/new", "/documents/new/registration", "/documents/new/check"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/account/phone" in response.headers["Location"], path

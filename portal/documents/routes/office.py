@@ -3,7 +3,7 @@ audited), and the clerk's moves."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -173,8 +173,8 @@ def courier(request_id: int):
     window = None
     if form.when.data == "window":
         window = Window(
-            datetime.combine(form.day.data, form.start.data, WIB).astimezone(utcnow().tzinfo),
-            datetime.combine(form.day.data, form.end.data, WIB).astimezone(utcnow().tzinfo),
+            datetime.combine(form.day.data, form.start.data, WIB).astimezone(UTC),
+            datetime.combine(form.day.data, form.end.data, WIB).astimezone(UTC),
         )
     with act(success=_("%(ref)s handed to a courier; the resident has the PIN.", ref=found.reference)):
         documents.hand_to_courier(found, by=current_user, window=window, return_old_card=form.return_old_card.data)

@@ -144,7 +144,7 @@ def _to_answers(draft: dict) -> documents.Answers:
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])
-@login_required
+@phone_verified_required
 @phone_verified_required
 def new_request():
     if request.method == "GET" and request.args.get("restart"):
@@ -153,7 +153,7 @@ def new_request():
 
 
 @bp.route("/documents/new/<step>", methods=["GET", "POST"])
-@login_required
+@phone_verified_required
 def step(step: str):
     if step not in STEPS:
         abort(404)
@@ -226,7 +226,7 @@ def _quote(draft: dict) -> int | None:
 
 
 @bp.route("/documents/new/check", methods=["GET", "POST"])
-@login_required
+@phone_verified_required
 @phone_verified_required
 def check():
     draft = _draft()
