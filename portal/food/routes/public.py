@@ -18,6 +18,7 @@ from portal.food import services as food
 from portal.food.forms import WEEKDAYS
 from portal.food.models import CartItem, Dish, Warung, WarungStatus
 from portal.food.photos import upload_dir
+from portal.forms import INT_MAX
 from portal.htmx import render
 from portal.pagecache import PageCache, shell_key
 
@@ -42,8 +43,8 @@ def warungs():
     q = (request.args.get("q") or "").strip()[:80]
     lat, lng = _float(request.args.get("lat")), _float(request.args.get("lng"))
     stmt = food.search_warungs(q, lat=lat, lng=lng)
-    page = request.args.get("page", 1, type=int)
-    rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((max(page, 1) - 1) * PER_PAGE)).all()
+    page = min(max(request.args.get("page", 1, type=int), 1), INT_MAX // PER_PAGE)  # no OverflowError
+    rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     has_next = len(rows) > PER_PAGE
     rows = rows[:PER_PAGE]
     results = [
