@@ -145,7 +145,6 @@ def _to_answers(draft: dict) -> documents.Answers:
 
 @bp.route("/documents/new", methods=["GET", "POST"])
 @phone_verified_required
-@phone_verified_required
 def new_request():
     if request.method == "GET" and request.args.get("restart"):
         session.pop(DRAFT, None)
@@ -226,7 +225,6 @@ def _quote(draft: dict) -> int | None:
 
 
 @bp.route("/documents/new/check", methods=["GET", "POST"])
-@phone_verified_required
 @phone_verified_required
 def check():
     draft = _draft()
