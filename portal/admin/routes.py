@@ -10,17 +10,11 @@ from portal.accounts.forms import EmptyForm, GrantRoleForm
 from portal.accounts.models import Role, User
 from portal.accounts.services import grant_role, revoke_role
 from portal.admin import bp
+from portal.admin.dashboard import views as dashboard_views  # noqa: F401 - /admin, /admin/dashboard
 from portal.extensions import db
 from portal.htmx import render
 
 PER_PAGE = 25
-
-
-@bp.get("")
-@role_required(Role.ADMIN)
-def dashboard():
-    users = db.session.scalar(select(func.count(User.id)))
-    return render("admin/dashboard.html", users=users)
 
 
 @bp.get("/users")

@@ -11,6 +11,7 @@ from portal import activity
 from portal.extensions import db
 from portal.htmx import render
 from portal.main import bp
+from portal.main import figures as figures_page  # noqa: F401 - registers /figures
 
 
 @bp.get("/")
