@@ -7,11 +7,13 @@ import itertools
 from datetime import date, datetime, time, timedelta
 
 from portal.accounts import nik
+from portal.accounts.models import Role
 from portal.couriers.contract import Purpose
 from portal.couriers.models import Delivery, DeliveryEvent, DeliveryStatus
 from portal.documents.models import DocumentRequest, DocumentRequestEvent
 from portal.extensions import db
 from portal.food.models import FoodOrder, FoodOrderEvent
+from portal.medicine.models import Hospital, HospitalPharmacist, MedicineDelivery
 from portal.payments.models import Payment
 from portal.rides.models import DriverAvailability, RideBooking, RideDeparture, RideNight, RidePackage
 from tests.factories import UserFactory
@@ -171,3 +173,49 @@ def delivery(
 
 def warung(**kwargs):
     return WarungFactory(**kwargs)
+
+
+def hospital(name: str = "RSUD Blambangan"):
+    found = Hospital(
+        slug=f"rsud-{next(_seq)}",
+        name=name,
+        address="Jl. Letkol Istiqlah 49",
+        post_phone="+62333421118",
+        lat=-8.22,
+        lng=114.37,
+    )
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def medicine_delivery(hospital_, created_at: datetime, *, minutes: float | None = 90, fare: str = "free"):
+    n = next(_seq)
+    row = MedicineDelivery(
+        idempotency_key=f"dash-med-{n}",
+        hospital_id=hospital_.id,
+        status="delivered" if minutes is not None else "preparing",
+        patient_name="Siti Aminah",
+        phone="+6281234500001",
+        prescription_number=f"RX-{n}",
+        address="Dusun Krajan, Glagah",
+        lat=-8.2,
+        lng=114.3,
+        fare_class=fare,
+        payment_method="subsidy" if fare == "free" else "cash",
+        fee=15_000,
+        token_hash=f"{n:064d}",
+        created_at=created_at,
+        updated_at=created_at,
+        handed_over_at=created_at + timedelta(minutes=minutes) if minutes is not None else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def pharmacist_at(hospital_, **kwargs):
+    user = UserFactory(roles=[Role.PHARMACIST], **kwargs)
+    db.session.add(HospitalPharmacist(user_id=user.id, hospital_id=hospital_.id))
+    db.session.flush()
+    return user

@@ -318,14 +318,18 @@ def _medicine(period: Period, section: Section, hospital_id: int | None) -> None
     section.tables.append(
         Table(
             "medicine-hospitals",
-            _l("Minutes from registration to handover, per hospital"),
+            _l("Minutes from registration to handover, per hospital and day"),
             [
                 Column(_l("Hospital"), "text"),
+                Column(_l("Day (WIB)"), "day"),
                 Column(_l("Handed over")),
                 Column(_l("Median minutes"), "minutes"),
                 Column(_l("90th percentile minutes"), "minutes"),
             ],
-            [(name, t.n, t.median, t.p90) for name, t in queries.medicine_hospitals(period, hospital_id)],
+            [
+                (name, day if day is not None else _("Whole period"), t.n, t.median, t.p90)
+                for name, day, t in queries.medicine_hospitals(period, hospital_id)
+            ],
             empty=_l("Nothing was handed over in this period."),
         )
     )

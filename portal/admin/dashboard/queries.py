@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import Select, exists, func, literal_column, or_, select, union_all
 
 from portal.accounts.models import User
+from portal.admin.dashboard import indexes as _indexes  # noqa: F401 - the indexes these queries use
 from portal.admin.dashboard import services as svc
 from portal.admin.dashboard.period import Period
 from portal.admin.dashboard.services import Service
@@ -109,12 +110,23 @@ def _money(period: Period, services: list[Service], hospital_id: int | None) -> 
     return stmt
 
 
-def medicine_hospitals(period: Period, hospital_id: int | None = None) -> list[tuple[str, Times]]:
+def medicine_hospitals(period: Period, hospital_id: int | None = None) -> list[tuple[str, date | None, Times]]:
+    """(hospital, day, times) per hospital and WIB day, then (hospital, None, times) for the whole
+    period: two statements over the same durations."""
     stmt = svc.medicine_by_hospital(period, hospital_id)
     if stmt is None:
         return []
-    rows = db.session.execute(percentiles(stmt.subquery("by_hospital"), "seconds", ["hospital"], _dialect()))
-    return sorted(((row.hospital, Times(row.n, row.p50 / 60, row.p90 / 60)) for row in rows), key=lambda r: r[0])
+    durations = stmt.subquery("by_hospital")
+    dialect = _dialect()
+    rows = [
+        (row.hospital, row.day, Times(row.n, row.p50 / 60, row.p90 / 60))
+        for row in db.session.execute(percentiles(durations, "seconds", ["hospital", "day"], dialect))
+    ]
+    rows += [
+        (row.hospital, None, Times(row.n, row.p50 / 60, row.p90 / 60))
+        for row in db.session.execute(percentiles(durations, "seconds", ["hospital"], dialect))
+    ]
+    return sorted(rows, key=lambda r: (r[0], r[1] is None, r[1] or date.min))
 
 
 # --- food ----------------------------------------------------------------------------------------

@@ -174,12 +174,16 @@ def handovers(service: Service, period: Period, hospital_id: int | None = None) 
 
 
 def medicine_by_hospital(period: Period, hospital_id: int | None = None) -> Select | None:
-    """(hospital, seconds) for every medicine delivery of the period that was handed over."""
+    """(hospital, day, seconds) for every medicine delivery of the period that was handed over."""
     if not MEDICINE_INSTALLED:
         return None
     created = MedicineDelivery.created_at
     stmt = (
-        select(Hospital.name.label("hospital"), _seconds(created, MedicineDelivery.handed_over_at))
+        select(
+            Hospital.name.label("hospital"),
+            wib_day(created).label("day"),
+            _seconds(created, MedicineDelivery.handed_over_at),
+        )
         .join(Hospital, Hospital.id == MedicineDelivery.hospital_id)
         .where(_between(created, period), MedicineDelivery.handed_over_at.is_not(None))
     )
