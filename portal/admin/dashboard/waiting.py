@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 
 from portal.admin.dashboard.period import today_wib
 from portal.couriers import services as couriers
-from portal.couriers.models import FINAL, Delivery, DeliveryStatus, DriverProfile, DriverStatus
+from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
 from portal.database import utcnow
 from portal.documents import services as documents
 from portal.extensions import db
@@ -48,7 +48,7 @@ def needs_help():
             Delivery.retry_at.is_not(None),
             couriers.stuck_clause(),
         ),
-        Delivery.status.not_in(list(FINAL)),
+        Delivery.status.not_in(list(DeliveryStatus.finals())),
     )
 
 
@@ -75,7 +75,7 @@ def waiting(now: datetime | None = None) -> list[Waiting]:
             _count(select(Warung).where(Warung.status == WarungStatus.PENDING)).label("warungs"),
             _count(needs_help()).label("help"),
             _count(select(Delivery).where(Delivery.status == DeliveryStatus.NO_DRIVER)).label("no_driver"),
-            _count(select(Delivery).where(Delivery.pin_locked.is_(True), Delivery.status.not_in(list(FINAL)))).label(
+            _count(select(Delivery).where(Delivery.pin_locked.is_(True), Delivery.status.not_in(list(DeliveryStatus.finals())))).label(
                 "pin_locked"
             ),
             _count(
