@@ -23,29 +23,36 @@ def to_wib(moment: datetime) -> datetime:
     return moment.astimezone(WIB)
 
 
-def wib(moment: datetime | None, style: str = "medium") -> str:
+# One unambiguous, 24-hour form per language, everywhere a moment is shown (never 12/5/26 or
+# 6:41 AM, which read as 12 May or as the morning): "Sat 5 Dec 2026, 18:41 WIB" and
+# "Sab, 5 Des 2026, 18.41 WIB" (Indonesian writes hours and minutes with a dot).
+PATTERNS = {
+    "en": {"when": "EEE d MMM y, HH:mm", "time": "HH:mm", "day": "EEE d MMM y", "short_day": "EEE d MMM"},
+    "id": {"when": "EEE, d MMM y, HH.mm", "time": "HH.mm", "day": "EEE, d MMM y", "short_day": "EEE, d MMM"},
+}
+
+
+def _pattern(kind: str) -> str:
+    language = str(get_locale() or "id")[:2]
+    return PATTERNS.get(language, PATTERNS["id"])[kind]
+
+
+def wib(moment: datetime | None) -> str:
     """A UTC moment as Jakarta time, always saying WIB: tourists' phones are often on UTC+8."""
     if moment is None:
         return ""
-    return f"{format_datetime(moment, style)} WIB"
+    return f"{format_datetime(moment, _pattern('when'))} WIB"
 
 
 def wib_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return f"{format_time(moment, 'short')} WIB"
+    return f"{format_time(moment, _pattern('time'))} WIB"
 
 
-# One unambiguous, 24-hour form per language (never 12/5/26 or 6:41 AM): "Sat 5 Dec 2026, 18:41 WIB",
-# "Sab, 5 Des 2026, 18.41 WIB" (Indonesian writes hours and minutes with a dot).
-WHEN = {"en": "EEE d MMM y, HH:mm", "id": "EEE, d MMM y, HH.mm"}
-
-
-def wib_when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    locale = str(get_locale() or "id")
-    return f"{format_datetime(moment, WHEN.get(locale[:2], WHEN['id']))} WIB"
+def short_day(day: date | None) -> str:
+    """ "Sat 12 Dec" / "Sab, 12 Des": a night or a due day in a sentence, without the year."""
+    return "" if day is None else format_date(day, _pattern("short_day"))
 
 
 def long_date(day: date | None) -> str:
@@ -56,5 +63,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(rupiah)
     app.add_template_filter(wib)
     app.add_template_filter(wib_time)
-    app.add_template_filter(wib_when)
     app.add_template_filter(long_date)
+    app.add_template_filter(short_day)

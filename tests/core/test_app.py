@@ -124,7 +124,23 @@ def test_times_render_in_wib(app: Flask):
     moment = datetime(2026, 12, 14, 17, 30, tzinfo=UTC)  # 00:30 on the 15th in Jakarta
     with app.test_request_context("/"):
         assert wib_time(moment) == "00.30 WIB"
-        assert "15" in wib(moment) and wib(moment).endswith("WIB")
+        assert wib(moment) == "Sel, 15 Des 2026, 00.30 WIB"
+
+
+@pytest.mark.parametrize(
+    ("language", "when", "time"),
+    [("en", "Tue 15 Dec 2026, 00:30 WIB", "00:30 WIB"), ("id", "Sel, 15 Des 2026, 00.30 WIB", "00.30 WIB")],
+)
+def test_one_unambiguous_24_hour_form_per_language(app: Flask, language, when, time):
+    """Never 12/15/26 or 12:30 AM: a tourist must not come on the wrong night."""
+    from flask_babel import force_locale
+
+    from portal.formatting import wib, wib_time
+
+    moment = datetime(2026, 12, 14, 17, 30, tzinfo=UTC)
+    with app.test_request_context("/"), force_locale(language):
+        assert wib(moment) == when
+        assert wib_time(moment) == time
 
 
 def test_production_refuses_to_start_without_secrets(monkeypatch):

@@ -26,7 +26,7 @@ def _activity(user: User, limit: int, before: datetime | None) -> list[activity.
         activity.ActivityItem(
             when=b.created_at,
             kind=_("Ijen ride"),
-            title=_("%(package)s, pick-up %(time)s", package=b.package.name, time=wib(b.pickup_at, "short")),
+            title=_("%(package)s, pick-up %(time)s", package=b.package.name, time=wib(b.pickup_at)),
             status=b.state.label,
             url=booking_path(b),
             amount=b.price,
