@@ -16,33 +16,16 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from portal.accounts.demo import DEMO_PASSWORD
+from portal.accounts.models import Role
 from portal.cli import seed_all
 from portal.extensions import db
+from tests.core.test_access import PUBLIC as ACCESS_PUBLIC
 from tests.factories import DEMO_PASSWORD as FACTORY_PASSWORD
 from tests.factories import UserFactory
+from tests.food.factories import WarungFactory
 
-# Endpoints anyone may open (webhooks authenticate by signature, the medicine link by its token).
-PUBLIC = {
-    "static",
-    "main.index",
-    "main.healthz",
-    "accounts.login",
-    "accounts.register_view",
-    "accounts.logout",
-    "accounts.language",
-    "accounts.forgot_password",
-    "accounts.reset_password",
-    "food.warungs",
-    "food.warung",
-    "food.photo",
-    "rides.packages",
-    "rides.package",
-    "medicine.track",
-    "medicine.about",
-    "payments.stripe_webhook",
-    "couriers.webhook",
-    "payments.stripe_js_config",
-}
+# Endpoints anyone may open: one list, kept with the core access walk (tests/core/test_access.py).
+PUBLIC = ACCESS_PUBLIC
 WEBHOOKS = {"payments.stripe_webhook", "couriers.webhook"}
 # Object routes that a signed-in user may call with any id, and why.
 ANY_ID = {
@@ -58,7 +41,9 @@ IDENTITIES = {
     "pharmacist": "pharmacist@example.com",
     "customer": "tourist@example.com",
     "stranger": "stranger@example.com",
+    "other_owner": "other-owner@example.com",
 }
+MADE_HERE = {"stranger", "other_owner"}  # made by the factories, with their password
 SAMPLE_IDS = (1, 2)
 
 
@@ -94,6 +79,8 @@ def seeded(app: Flask) -> None:
     with app.test_request_context("/"):
         seed_all()
         UserFactory(email=IDENTITIES["stranger"], name="Stranger", locale="en")
+        # An owner with a warung of their own: none of the demo warung's dishes or orders.
+        WarungFactory(owner=UserFactory(email=IDENTITIES["other_owner"], roles=[Role.OWNER], locale="en"))
         db.session.commit()
 
 
@@ -141,7 +128,7 @@ class Prober:
         return match.group(1)
 
     def login(self) -> None:
-        password = FACTORY_PASSWORD if self.name == "stranger" else DEMO_PASSWORD
+        password = FACTORY_PASSWORD if self.name in MADE_HERE else DEMO_PASSWORD
         data = {"email": IDENTITIES[self.name], "password": password, "csrf_token": self.token}
         self.client.post("/login", data=data)
         assert self.client.get("/account").status_code == 200, f"{self.name} could not log in"

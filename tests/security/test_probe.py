@@ -31,7 +31,7 @@ from tests.security.probe import (
 )
 
 ROLE_OF = {"admin": "admin", "owner": "owner", "driver": "driver", "other_driver": "driver", "clerk": "clerk"}
-ROLE_OF |= {"pharmacist": "pharmacist"}
+ROLE_OF |= {"pharmacist": "pharmacist", "other_owner": "owner"}
 SEEN_NAMES: set[str] = set()
 # An open job is every verified driver's to see and to take (a taken one answers with a message).
 OPEN_TO_EVERY_DRIVER = {
@@ -73,17 +73,18 @@ def test_a_role_a_rule_does_not_name_is_refused(probed_app):
     _no_server_errors(probed_app)
 
 
-@pytest.mark.parametrize("name", ["stranger", "other_driver"])
+@pytest.mark.parametrize("name", ["stranger", "other_driver", "other_owner"])
 def test_someone_elses_object_is_not_found(probed_app, name):
     """Every object the demo data made belongs to someone else: the stranger owns nothing, the
-    second driver none of the first driver's jobs and rides."""
+    second driver none of the first driver's jobs and rides, the second owner none of the demo
+    warung's dishes and orders."""
     prober = Prober(probed_app, name)
     role = ROLE_OF.get(name)
     for rule in rules(probed_app):
         needed = required_roles(probed_app, rule)
         if not int_args(rule) or rule.endpoint in PUBLIC | set(ANY_ID) or (needed and role not in needed):
             continue
-        if name == "other_driver" and not needed:
+        if name != "stranger" and not needed:
             continue  # a customer's objects: the stranger's walk
         for method in methods(rule):
             for url in urls(probed_app, rule):
