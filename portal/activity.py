@@ -25,12 +25,24 @@ class ActivityItem:
 # source(user, limit, before) -> that user's items older than `before` (all if None), newest first.
 Source = Callable[[object, int, datetime | None], list[ActivityItem]]
 _sources: list[Source] = []
+# Payments whose payable is already an item of its own domain (a food order shows its total):
+# "my activity" lists each thing once, not once as the order and again as its payment.
+_covered_payables: set[str] = set()
 
 
 def register_source(source: Source) -> Source:
     if source not in _sources:
         _sources.append(source)
     return source
+
+
+def covers_payments(*payable_types: str) -> None:
+    """Declare that a domain's own items stand for its payments of these payable types."""
+    _covered_payables.update(payable_types)
+
+
+def covered_payables() -> frozenset[str]:
+    return frozenset(_covered_payables)
 
 
 def page_for(user, *, limit: int = 20, before: datetime | None = None) -> tuple[list[ActivityItem], datetime | None]:

@@ -387,6 +387,15 @@ def test_activity_lists_the_order(client, auth, customer, placed):
     assert f"Order {placed.id} from" in html
 
 
+def test_activity_lists_a_card_order_once_not_again_as_its_payment(client, auth, customer, warung, cart):
+    """The walkthrough found every order twice: as the order and as its payment."""
+    order = place(customer, warung, method="card")
+    auth.login(customer)
+    html = client.get("/my/activity").get_data(as_text=True)
+    assert html.count(f"Order {order.id} from") == 1
+    assert "/payments/" not in html
+
+
 def test_the_fast_poll_and_the_full_render_agree_on_the_etag_through_a_delivery(
     client, auth, db, customer, warung, placed
 ):

@@ -75,9 +75,11 @@ def waiting(now: datetime | None = None) -> list[Waiting]:
             _count(select(Warung).where(Warung.status == WarungStatus.PENDING)).label("warungs"),
             _count(needs_help()).label("help"),
             _count(select(Delivery).where(Delivery.status == DeliveryStatus.NO_DRIVER)).label("no_driver"),
-            _count(select(Delivery).where(Delivery.pin_locked.is_(True), Delivery.status.not_in(list(DeliveryStatus.finals())))).label(
-                "pin_locked"
-            ),
+            _count(
+                select(Delivery).where(
+                    Delivery.pin_locked.is_(True), Delivery.status.not_in(list(DeliveryStatus.finals()))
+                )
+            ).label("pin_locked"),
             _count(
                 select(Delivery).where(
                     Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.RETURNED]),

@@ -86,6 +86,9 @@ __all__ = [
 ]
 
 
+activity.covers_payments(PAYABLE)
+
+
 @activity.register_source
 def _activity(user, limit: int, before: datetime | None) -> list[activity.ActivityItem]:
     stmt = (
@@ -103,7 +106,7 @@ def _activity(user, limit: int, before: datetime | None) -> list[activity.Activi
             title=f"{DocumentType(request.document_type).label} · {request.reference}",
             status=request.state.label,
             url=url_for("documents.request", request_id=request.id),
-            amount=request.fee,
+            amount=0 if request.payment_method == "subsidy" else request.fee,  # what the resident pays
             final=request.state.final,
         )
         for request in db.session.scalars(stmt)

@@ -36,6 +36,9 @@ def _on_delivery_changed(delivery, old=None, new=None, **_kwargs) -> None:
         on_delivery_moved(order, str(new), courier=delivery.courier)
 
 
+activity.covers_payments(PAYABLE)
+
+
 @activity.register_source
 def _activity(user, limit: int, before: datetime | None) -> list[activity.ActivityItem]:
     stmt = (

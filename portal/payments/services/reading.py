@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.activity import ActivityItem, register_source
+from portal.activity import ActivityItem, covered_payables, register_source
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 
@@ -86,7 +86,12 @@ def subsidy_totals() -> list[tuple[str, int, int]]:
 
 @register_source
 def _activity(user, limit: int, before: datetime | None) -> list[ActivityItem]:
-    query = select(Payment).where(Payment.customer_id == user.id).order_by(Payment.created_at.desc()).limit(limit)
+    query = (
+        select(Payment)
+        .where(Payment.customer_id == user.id, Payment.payable_type.not_in(covered_payables()))
+        .order_by(Payment.created_at.desc())
+        .limit(limit)
+    )
     if before is not None:
         query = query.where(Payment.created_at < before)
     return [

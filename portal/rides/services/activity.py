@@ -13,7 +13,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.formatting import wib
 from portal.rides.models import RideBooking, WaitlistEntry
-from portal.rides.services.bookings import booking_path
+from portal.rides.services.bookings import PAYABLE, booking_path
 
 
 def _activity(user: User, limit: int, before: datetime | None) -> list[activity.ActivityItem]:
@@ -49,3 +49,4 @@ def _activity(user: User, limit: int, before: datetime | None) -> list[activity.
 
 
 activity.register_source(_activity)
+activity.covers_payments(PAYABLE)
