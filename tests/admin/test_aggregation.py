@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.admin.dashboard import period, queries
+from portal.admin.dashboard import charts, period, queries
 from portal.admin.dashboard import services as svc
 from tests.admin import factories as f
 
@@ -99,3 +99,10 @@ def test_money_is_split_by_method_and_refunds_are_counted(db, orders, request_co
     assert december.paid["cash"] == 0  # the cancelled cash order never paid
     assert december.refunds == 20_000
     assert december.refunded == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 1), (1, 1), (3, 5), (10, 10), (11, 20), (230, 250), (1_234_567, 2_000_000)]
+)
+def test_a_charts_axis_ends_at_a_round_number_just_above_the_largest_value(value, top):
+    assert charts.nice_max(value) == top

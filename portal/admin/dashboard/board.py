@@ -376,8 +376,15 @@ def _couriers(period: Period) -> Section:
                 Column(_l("Delivered")),
                 Column(_l("Taken over after another provider failed")),
             ],
-            [(p.provider, p.jobs, 100 * p.jobs / jobs, p.delivered, p.fallbacks) for p in shares],
+            [(_provider(p.provider), p.jobs, 100 * p.jobs / jobs, p.delivered, p.fallbacks) for p in shares],
             empty=_l("No delivery jobs in this period."),
         )
     )
     return section
+
+
+PROVIDERS = {"local": _l("Local fleet"), "gosend": "GoSend", "–": _l("Not booked yet")}
+
+
+def _provider(name: str) -> str:
+    return str(PROVIDERS.get(name, name))

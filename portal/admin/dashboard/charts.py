@@ -6,6 +6,7 @@ title and a one-sentence summary, and the same figures are in the table beside i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,14 +49,12 @@ class Chart:
     empty: bool = False
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
+    """The top of the axis: the first of 1, 2, 2.5 or 5 times a power of ten at or above `value`."""
     if value <= 0:
         return 1
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500):
-        for scale in (1, 1_000, 1_000_000, 1_000_000_000):
-            if step * scale >= value:
-                return step * scale
-    return value
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in (1, 2, 2.5, 5, 10) if step * magnitude >= value)
 
 
 def columns(
@@ -71,7 +70,7 @@ def columns(
     chart = Chart(key, title, summary)
     values = [v for _, vs in series for v in vs if v is not None]
     chart.empty = not values or max(values) <= 0
-    top = _nice_max(max(values, default=0))
+    top = nice_max(max(values, default=0))
     chart.top = fmt(top)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group_w = plot_w / max(len(labels), 1)
