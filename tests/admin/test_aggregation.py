@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.admin.dashboard import charts, period, queries
+from portal.admin.dashboard import charts, figures, period, queries
 from portal.admin.dashboard import services as svc
 from tests.admin import factories as f
 
@@ -106,3 +106,18 @@ def test_money_is_split_by_method_and_refunds_are_counted(db, orders, request_co
 )
 def test_a_charts_axis_ends_at_a_round_number_just_above_the_largest_value(value, top):
     assert charts.nice_max(value) == top
+
+
+def test_public_figures_count_each_month_in_wib_with_free_medicine(db, orders):
+    rsud = f.hospital()
+    f.medicine_delivery(rsud, LAST_MINUTE_OF_NOVEMBER, minutes=40)  # free: handed over in November's last hour
+    f.medicine_delivery(rsud, FIRST_MINUTE_OF_DECEMBER, minutes=60, fare="paid")
+    db.session.commit()
+    result = figures.public_figures(now=datetime(2026, 12, 15, 5, 0, tzinfo=UTC))
+    months = {m.month: m for m in result.months}
+    assert [m.month for m in result.months][::11] == ["2026-01", "2026-12"]
+    assert months["2026-11"].delivered == {"food": 1, "medicine": 1}
+    assert months["2026-12"].delivered == {"food": 4, "medicine": 1}
+    assert months["2026-11"].free_medicine == 1 and months["2026-12"].free_medicine == 0
+    assert months["2026-12"].median["food"] == pytest.approx(25, abs=0.01)
+    assert months["2026-11"].median["medicine"] == pytest.approx(40, abs=0.01)
