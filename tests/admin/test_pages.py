@@ -13,6 +13,7 @@ from portal.accounts.models import Role
 from portal.couriers.models import DriverStatus
 from portal.database import utcnow
 from portal.food.models import WarungStatus
+from portal.payments.models import Payment, Refund, WebhookEvent
 from portal.rides.models import RouteClosure
 from tests.admin import factories as f
 from tests.admin.conftest import Statements
@@ -175,3 +176,36 @@ def test_the_public_figures_answer_304_until_they_change(client, db):
     db.session.commit()
     changed = client.get("/figures", headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200
+
+
+def test_payments_the_reconcile_could_not_settle_are_counted_and_listed(client, db, admin_in):
+    order = f.food_order(f.warung(), utcnow() - timedelta(days=3))
+    payment = db.session.query(Payment).filter_by(payable_id=order.id).one()
+    db.session.add(
+        Refund(
+            payment=payment,
+            amount=20_000,
+            reason="Warung closed",
+            status="failed",
+            idempotency_key="dash-refund-1",
+            created_at=utcnow() - timedelta(days=2),
+        )
+    )
+    db.session.add(
+        Refund(
+            payment=payment,
+            amount=5_000,
+            reason="Late",
+            status="pending",
+            idempotency_key="dash-refund-2",
+            created_at=utcnow() - timedelta(minutes=5),
+        )
+    )
+    db.session.add(WebhookEvent(event_id="evt_lost", type="payment_intent.succeeded", payload={}, attempts=20))
+    db.session.commit()
+    home = client.get("/admin").get_data(as_text=True)
+    assert '<a href="/admin/payments/unsettled"><span class="count">2</span> Payments the reconcile' in home
+    listed = client.get("/admin/payments/unsettled").get_data(as_text=True)
+    assert "Warung closed" in listed and "Rp20.000" in listed
+    assert "Late" not in listed  # a refund on its way for minutes is not stuck
+    assert "evt_lost" in listed
