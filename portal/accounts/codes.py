@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from portal import notify
 from portal.accounts.models import PhoneCode, User
 from portal.accounts.services import AccountError, find_by_email, hash_password
+from portal.accounts.sessions import end_sessions
 from portal.database import utcnow
 from portal.extensions import db
 
@@ -159,7 +160,7 @@ def reset_password(email: str, code: str, new_password: str, *, now: datetime | 
         raise CodeError(WRONG_CODE)
     redeem(user, Purpose.RESET, code, now=now)
     user.password_hash = hash_password(new_password)
-    user.rotate_session_token()  # every session and remember-me cookie signed with the old one ends
+    end_sessions(user, now=now)  # every session, and every copy of its cookies, ends
     db.session.flush()
     log.info("user %s reset their password", user.id)
     return user

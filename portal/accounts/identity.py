@@ -1,26 +1,62 @@
-"""The signed-in user, as Flask-Login loads it: one query for the user and their roles."""
+"""The signed-in user, as Flask-Login loads it: the session row, the user and their roles in
+one query (see portal.accounts.sessions for what a session is)."""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app, g, session
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.accounts.models import User
-from portal.database import HotConnection, HotStatement
+from portal.accounts.models import User, UserSession
+from portal.accounts.sessions import SEEN_EVERY, idle_limit, token_hash
+from portal.database import HotConnection, HotStatement, serialized, utcnow
 from portal.extensions import db, login_manager
 
+log = logging.getLogger(__name__)
 
-def load_user(session_token: str) -> User | None:
-    """Flask-Login's user loader: the user whose session token this is, with their roles
-    (joined into the same query, since every page asks for them), or None."""
-    return (
-        db.session.scalars(select(User).options(joinedload(User.roles)).where(User.session_token == session_token))
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: the user of the open session whose token this is, with their
+    roles (every page asks for them), or None when it was ended or has been idle too long."""
+    now = utcnow()
+    row = (
+        db.session.execute(
+            select(UserSession)
+            .options(joinedload(UserSession.user, innerjoin=True).joinedload(User.roles))
+            .where(
+                UserSession.id == token_hash(token),
+                UserSession.revoked_at.is_(None),
+                UserSession.last_seen_at > now - idle_limit(),
+            )
+        )
         .unique()
-        .one_or_none()
+        .scalar_one_or_none()
     )
+    if row is None:
+        return None
+    if now - row.last_seen_at >= SEEN_EVERY:
+        _seen(row, now)
+    user = row.user
+    user.current_session, user.session_key = row, token
+    return user
+
+
+def _seen(row: UserSession, now: datetime) -> None:
+    """Record the visit in a short transaction of its own: the page may write nothing else, or
+    roll back what it wrote. Best effort: a busy database only delays it by a minute."""
+    try:
+        with serialized(), db.engine.begin() as connection:
+            connection.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    except OperationalError:
+        log.warning("last_seen_at of a session of user %s not written", row.user_id)
+        return
+    set_committed_value(row, "last_seen_at", now)
 
 
 # TODO(core, issue 15): plain_session_token and signed_in_as go when food's quick add does.
@@ -29,7 +65,13 @@ class SignedIn(NamedTuple):
     locale: str | None
 
 
-_SIGNED_IN = HotStatement(lambda: select(User.id, User.locale).where(User.session_token == bindparam("token")))
+_SIGNED_IN = HotStatement(
+    lambda: (
+        select(User.id, User.locale)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id == bindparam("session_id"), UserSession.revoked_at.is_(None))
+    )
+)
 
 
 def plain_session_token() -> str | None:
@@ -43,5 +85,5 @@ def plain_session_token() -> str | None:
 
 
 def signed_in_as(hot: HotConnection, token: str) -> SignedIn | None:
-    rows = hot.run(_SIGNED_IN, token=token)
+    rows = hot.run(_SIGNED_IN, session_id=token_hash(token))
     return SignedIn(rows[0]["id"], rows[0]["locale"]) if rows else None

@@ -60,8 +60,16 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="UserRole.user_id"
     )
 
+    # The session this request is signed in through, and its token (Flask-Login keeps the token
+    # in the cookie as the user's id). Set by `sessions.start_session` and by the user loader;
+    # not columns: a user has one session per browser.
+    current_session = None
+    session_key = None
+
     def get_id(self) -> str:
-        return self.session_token
+        if self.session_key is None:
+            raise RuntimeError("start a session (portal.accounts.sessions.start_session) before login_user")
+        return self.session_key
 
     def has_role(self, role: Role | str) -> bool:
         return any(r.role == role for r in self.roles)
@@ -114,3 +122,56 @@ class PhoneCode(db.Model):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     failed_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a
+    copy of this table signs nobody in. Logout, a password change and an admin end rows."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)  # updated at most once a minute
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def device(self) -> str:
+        return device_name(self.user_agent)
+
+
+# What a user agent says, checked in this order: Edge and Opera also say "Chrome", Chrome also
+# says "Safari", iPhones also say "like Mac OS X".
+_BROWSERS = (
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("FxiOS", "Firefox"),
+    ("Firefox/", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_name(user_agent: str) -> str:
+    """A name a person recognises their browser by: "Chrome on Android"."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return str(_l("%(browser)s on %(system)s", browser=browser, system=system))
+    return browser or system or str(_l("Unknown device"))

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts import bp
 from portal.accounts.forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, ProfileForm, RegisterForm
+from portal.accounts.models import User
 from portal.accounts.services import AccountError, authenticate, change_password, register
+from portal.accounts.sessions import active_sessions, end_session, end_sessions, own_session, start_session
 from portal.extensions import db, limiter
 from portal.htmx import render
 from portal.i18n import LANG_COOKIE, remember_language
@@ -21,13 +23,21 @@ def _address_and_account() -> str:
 
 
 def _address_and_user() -> str:
-    return f"{get_remote_address()}|user:{current_user.get_id() if current_user.is_authenticated else '-'}"
+    return f"{get_remote_address()}|user:{current_user.id if current_user.is_authenticated else '-'}"
 
 
 login_limits = [
     limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_address_and_account),
     limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], methods=["POST"]),
 ]
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """A session row for this browser, committed with whatever the view changed, then
+    Flask-Login's cookie carrying its token."""
+    start_session(user, user_agent=request.user_agent.string, ip=get_remote_address() or "")
+    db.session.commit()
+    login_user(user, remember=remember)
 
 
 def safe_next(target: str | None, default: str = "main.index") -> str:
@@ -56,8 +66,7 @@ def register_view():
             password=form.password.data,
             locale=lang if (lang := request.cookies.get(LANG_COOKIE)) in current_app.config["LANGUAGES"] else None,
         )
-        db.session.commit()
-        login_user(user)
+        sign_in(user)
         flash(_("Welcome to Gancang, %(name)s!", name=user.name), "success")
         send_verification_code()  # ordering, booking and requesting wait for the verified phone
         return redirect(url_for("accounts.verify_phone"))
@@ -74,7 +83,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             response = redirect(safe_next(form.next.data))
             if user.locale:
                 remember_language(response, user.locale)
@@ -90,6 +99,9 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_session(current_user.current_session)  # a copy of the cookie opens nothing now
+            db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
@@ -115,14 +127,44 @@ def account():
             password.current_password.errors = [_("Your current password is not right.")]
         else:
             db.session.commit()
-            # The session token changed; log in again with it so this device stays signed in,
-            # remembered only if it was before (a shared phone stays a shared phone).
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.account"))
     failed = request.method == "POST"
-    return render("accounts/account.html", profile=profile, password=password, status=422 if failed else 200)
+    return render(
+        "accounts/account.html",
+        profile=profile,
+        password=password,
+        sessions=active_sessions(current_user),
+        status=422 if failed else 200,
+    )
+
+
+@bp.post("/account/sessions/<session_id>/end")
+@login_required
+def end_device_session(session_id: str):
+    """The "Sign out" beside one of the user's sessions; anyone else's is not found."""
+    row = own_session(current_user, session_id)
+    if row is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        end_session(row)
+        db.session.commit()
+        if row.id == current_user.current_session.id:
+            logout_user()
+            flash(_("You are logged out."), "success")
+            return redirect(url_for("main.index"))
+        flash(_("%(device)s is signed out.", device=row.device), "success")
+    return redirect(url_for("accounts.account", _anchor="sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if EmptyForm().validate_on_submit():
+        end_sessions(current_user, keep=current_user.current_session)
+        db.session.commit()
+        flash(_("Every other device is signed out."), "success")
+    return redirect(url_for("accounts.account", _anchor="sessions"))
 
 
 @bp.post("/language")

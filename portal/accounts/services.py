@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Role, User, UserRole
+from portal.accounts.sessions import end_sessions
 from portal.extensions import db
 from portal.workflow import DomainError
 
@@ -60,7 +61,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         raise AccountError("wrong password")
     user.password_hash = hash_password(new)
-    user.rotate_session_token()
+    end_sessions(user, keep=user.current_session)  # this browser stays signed in, every other one is out
     db.session.flush()
     log.info("user %s changed password", user.id)
 

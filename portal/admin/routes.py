@@ -9,6 +9,7 @@ from portal.accounts.access import role_required
 from portal.accounts.forms import EmptyForm, GrantRoleForm
 from portal.accounts.models import Role, User
 from portal.accounts.services import grant_role, revoke_role
+from portal.accounts.sessions import end_sessions
 from portal.admin import bp
 from portal.admin.dashboard import views as dashboard_views  # noqa: F401 - /admin, /admin/dashboard
 from portal.extensions import db
@@ -56,4 +57,16 @@ def revoke(user_id: int, role: str):
     if EmptyForm().validate_on_submit() and revoke_role(user, Role(role), by=current_user):
         db.session.commit()
         flash(_("%(role)s removed from %(name)s.", name=user.name, role=Role(role).label), "success")
+    return redirect(url_for("admin.users", q=user.email))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@role_required(Role.ADMIN)
+def end_user_sessions(user_id: int):
+    """Sign a user out on every device (a lost phone, a shared password)."""
+    user = db.get_or_404(User, user_id)
+    if EmptyForm().validate_on_submit():
+        end_sessions(user)
+        db.session.commit()
+        flash(_("%(name)s is signed out on every device.", name=user.name), "success")
     return redirect(url_for("admin.users", q=user.email))

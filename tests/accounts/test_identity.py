@@ -1,4 +1,5 @@
-"""Flask-Login loads the signed-in user with an ordinary ORM query, roles joined in."""
+"""Flask-Login loads the signed-in user with an ordinary ORM query: the session row, the user
+and the roles in one statement."""
 
 from __future__ import annotations
 
@@ -6,14 +7,22 @@ from sqlalchemy import event, select
 
 from portal.accounts.identity import load_user
 from portal.accounts.models import Role, User
+from portal.accounts.sessions import start_session
 from tests.factories import UserFactory
 
 
-def test_the_signed_in_user_and_roles_load_in_one_query(app, db):
+def signed_in(user) -> str:
+    """A session for `user`, as a login starts one; answers its token (what the cookie holds)."""
+    start_session(user)
+    token = user.get_id()
+    return token
+
+
+def test_the_session_the_user_and_roles_load_in_one_query(app, db):
     driver = UserFactory(roles=[Role.DRIVER, Role.OWNER])
     UserFactory(roles=[Role.ADMIN])  # someone else's roles never come along
+    token = signed_in(driver)
     db.session.commit()
-    token = driver.session_token
     db.session.expunge_all()
     statements: list[str] = []
 
@@ -25,6 +34,7 @@ def test_the_signed_in_user_and_roles_load_in_one_query(app, db):
     try:
         loaded = load_user(token)
         assert loaded.role_names == [Role.OWNER, Role.DRIVER]
+        assert loaded.get_id() == token and loaded.current_session.user_id == loaded.id
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1
@@ -34,8 +44,8 @@ def test_the_signed_in_user_and_roles_load_in_one_query(app, db):
 def test_the_loaded_user_changes_and_loses_roles_like_any_other(app, db):
     plain = UserFactory()
     owner = UserFactory(roles=[Role.OWNER])
+    plain_token, owner_token, owner_id = signed_in(plain), signed_in(owner), owner.id
     db.session.commit()
-    plain_token, owner_token, owner_id = plain.session_token, owner.session_token, owner.id
     db.session.expunge_all()
 
     loaded = load_user(owner_token)
