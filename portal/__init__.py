@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import assets, audit, converters, formatting, i18n, jobs, navigation, security  # noqa: F401 - audit's table joins the metadata; jobs registers its after-commit listeners
 from portal import config as config_module
-from portal.accounts.identity import load_user
+from portal.accounts import identity
 from portal.cli import register as register_cli
 from portal.domains import DOMAINS, installed_domains
 from portal.errors import render_error
@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     login_manager.login_message = _l("Please log in to continue.")
-    login_manager.user_loader(load_user)
+    identity.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     formatting.init_app(app)

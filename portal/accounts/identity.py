@@ -4,14 +4,12 @@ one query (see portal.accounts.sessions for what a session is)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import NamedTuple
 
-from flask import current_app, g, session
+from flask import Flask, current_app, g, session
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User, UserSession
 from portal.accounts.sessions import SEEN_EVERY, idle_limit, token_hash
@@ -41,22 +39,32 @@ def load_user(token: str) -> User | None:
     if row is None:
         return None
     if now - row.last_seen_at >= SEEN_EVERY:
-        _seen(row, now)
+        g.session_seen = (row.id, now)  # written when the request is over: _record_seen
     user = row.user
     user.current_session, user.session_key = row, token
     return user
 
 
-def _seen(row: UserSession, now: datetime) -> None:
-    """Record the visit in a short transaction of its own: the page may write nothing else, or
-    roll back what it wrote. Best effort: a busy database only delays it by a minute."""
+def _record_seen(error: BaseException | None = None) -> None:
+    """Write last_seen_at after the request, in a short transaction of its own. Not during it: a
+    page view commits nothing, and on SQLite a request that reads (or holds the write lock) while
+    another connection commits would be refused its own write. Best effort: a busy database only
+    delays it to a later request."""
+    seen = g.pop("session_seen", None)
+    if seen is None:
+        return
+    db.session.remove()  # the request is over; its transaction ends before this one begins
+    session_id, now = seen
     try:
         with serialized(), db.engine.begin() as connection:
-            connection.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+            connection.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     except OperationalError:
-        log.warning("last_seen_at of a session of user %s not written", row.user_id)
-        return
-    set_committed_value(row, "last_seen_at", now)
+        log.warning("last_seen_at of a session not written: the database is busy")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.user_loader(load_user)
+    app.teardown_request(_record_seen)
 
 
 # TODO(core, issue 15): plain_session_token and signed_in_as go when food's quick add does.
