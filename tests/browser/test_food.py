@@ -126,8 +126,9 @@ def place_cash_order(app, email: str):
         order = food.place_order(
             customer, warung.id, key=f"board-{email}", payment_method="cash", expected_total=total, **place
         )
+        order_id = order.id  # read before the commit: a read after it would hold a snapshot open
         _db.session.commit()
-        return order.id
+        return order_id
 
 
 def test_the_board_keeps_a_half_typed_rejection_while_it_refreshes(app, page, demo):
