@@ -11,7 +11,6 @@ from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import CourierError
 from portal.couriers.signals import delivery_changed
 from tests.couriers.factories import HOMESTAY, make_driver, make_job, requested
-from tests.factories import UserFactory
 
 S = DeliveryStatus
 FAMILY = ("Siti Aminah (patient)", "Budi (son)")
@@ -19,10 +18,11 @@ OLD_CARD = "the old KTP-el card"
 
 
 @pytest.fixture
-def customer(db):
-    user = UserFactory(locale="en")
+def customer(customer, db):
+    """This file reads the customer's pages in English."""
+    customer.locale = "en"
     db.session.commit()
-    return user
+    return customer
 
 
 @pytest.fixture

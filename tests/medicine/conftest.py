@@ -48,11 +48,6 @@ def genteng(db):
 
 
 @pytest.fixture
-def admin(db):
-    return UserFactory(roles=[Role.ADMIN], locale="en")
-
-
-@pytest.fixture
 def pharmacist(db, blambangan, admin):
     user = UserFactory(name="Apt. Rina", roles=[Role.PHARMACIST], locale="en")
     medicine.assign_pharmacist(user, blambangan, by=admin)

@@ -8,17 +8,9 @@ from flask import Flask
 
 from portal.accounts.models import Role
 from portal.forms import INT_MAX, BoundedIntegerField, Form
-from tests.factories import UserFactory
 from tests.food.factories import DishFactory, WarungFactory
 
 HUGE = "99999999999999999999"
-
-
-@pytest.fixture
-def customer(db):
-    user = UserFactory(locale="en")
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

@@ -7,17 +7,8 @@ from __future__ import annotations
 import pytest
 from flask import make_response
 
-from portal.accounts.models import Role
 from portal.htmx import render
 from tests.conftest import assert_valid_status_line
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def admin(db):
-    user = UserFactory(roles=[Role.ADMIN])
-    db.session.commit()
-    return user
 
 
 @pytest.mark.parametrize(
