@@ -120,7 +120,6 @@ def seed(app, fresh: bool) -> dict:
                 "email": f"owner{i}@bench.example",
                 "phone": f"+62811{i:08d}",
                 "password_hash": password_hash,
-                "session_token": f"bench-owner-{i}",
                 "created_at": now,
             }
             for i in range(WARUNGS)
@@ -130,7 +129,6 @@ def seed(app, fresh: bool) -> dict:
                 "email": f"customer{i}@bench.example",
                 "phone": f"+62812{i:08d}",
                 "password_hash": password_hash,
-                "session_token": f"bench-customer-{i}",
                 "locale": "en",
                 "created_at": now,
             }

@@ -38,20 +38,6 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
     return response
 
 
-def render_html(template: str, **context: Any) -> str:
-    """A small template that uses only the names it is given and Jinja's globals (url_for, _,
-    filters), rendered without Flask's context processors, which cost twice the render of a
-    one-line fragment (Flask-Login's alone loads the signed-in user for every template)."""
-    return current_app.jinja_env.get_template(template).render(context)
-
-
-def render_fragment(template: str, **context: Any) -> Response:
-    """`render_html` as a response, for the hottest fragment (add-to-cart). `Vary: HX-Request`."""
-    response = make_response(render_html(template, **context))
-    response.vary.add("HX-Request")
-    return response
-
-
 def not_modified(etag: str) -> Response | None:
     """For polling: a 304 (no body, no template) when the client already has this state.
 

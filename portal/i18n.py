@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-from babel import Locale
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_login import current_user
 
@@ -28,12 +26,6 @@ def choose_locale(user_locale: str | None) -> str:
     if cookie in languages:
         return cookie
     return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-@cache
-def babel_locale(code: str) -> Locale:
-    """`code` parsed once: Babel's parse looks for the locale's data file on disk every time."""
-    return Locale.parse(code)
 
 
 def remember_language(response: Response, lang: str) -> None:

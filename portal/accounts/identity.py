@@ -4,16 +4,15 @@ one query (see portal.accounts.sessions for what a session is)."""
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
 
-from flask import Flask, current_app, g, session
-from sqlalchemy import bindparam, select, update
+from flask import Flask, g
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User, UserSession
 from portal.accounts.sessions import SEEN_EVERY, idle_limit, token_hash
-from portal.database import HotConnection, HotStatement, serialized, utcnow
+from portal.database import serialized, utcnow
 from portal.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -65,33 +64,3 @@ def _record_seen(error: BaseException | None = None) -> None:
 def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     app.teardown_request(_record_seen)
-
-
-# TODO(core, issue 15): plain_session_token and signed_in_as go when food's quick add does.
-class SignedIn(NamedTuple):
-    id: int
-    locale: str | None
-
-
-_SIGNED_IN = HotStatement(
-    lambda: (
-        select(User.id, User.locale)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.id == bindparam("session_id"), UserSession.revoked_at.is_(None))
-    )
-)
-
-
-def plain_session_token() -> str | None:
-    token = session.get("_user_id")
-    if token is None or "_login_user" in g or current_app.config.get("LOGIN_DISABLED"):
-        return None
-    protection = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection)
-    if protection in ("basic", "strong") and session.get("_id") != login_manager._session_identifier_generator():
-        return None
-    return token
-
-
-def signed_in_as(hot: HotConnection, token: str) -> SignedIn | None:
-    rows = hot.run(_SIGNED_IN, session_id=token_hash(token))
-    return SignedIn(rows[0]["id"], rows[0]["locale"]) if rows else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -36,10 +35,6 @@ ROLE_LABELS = {
 }
 
 
-def _new_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -48,8 +43,6 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     phone: Mapped[str] = mapped_column(String(20))  # E.164
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Rotated when the password changes, so every other session and remember-me cookie ends.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=_new_token)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the user typed back a code sent to `phone`; cleared when the phone changes.
@@ -81,9 +74,6 @@ class User(UserMixin, db.Model):
     @property
     def phone_verified(self) -> bool:
         return self.phone_verified_at is not None
-
-    def rotate_session_token(self) -> None:
-        self.session_token = _new_token()
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
