@@ -82,7 +82,7 @@ def test_the_account_lists_the_devices_in_both_languages(app, db, user):
 
     page = phone.get("/account").get_data(as_text=True)  # Indonesian, the default
     assert "Chrome di Android" in page and "Perangkat ini" in page
-    assert "Safari di iPhone" in page and f"{to_wib(seen):%H.%M.%S} WIB" in page
+    assert "Safari di iPhone" in page and f"{to_wib(seen):%H.%M} WIB" in page
     assert "Keluar dari semua perangkat lain" in page
     phone.set_cookie("lang", "en")
     page = phone.get("/account").get_data(as_text=True)
