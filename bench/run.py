@@ -4,7 +4,8 @@
    20,000 dishes (one warung has exactly 60), 100,000 past orders with their items and events,
    written with bulk inserts. `--fresh` rebuilds it.
 2. Prepares live state through the app itself: signed-in customers (session cookies + CSRF
-   tokens), one order that a courier is bringing (for the tracking poll).
+   tokens), one order that a courier is bringing (for the tracking poll), and a signed-in admin
+   for the regency dashboard over the last 30 WIB days (issue 21; no target ratio).
 3. Starts gunicorn (BENCH=1 adds /bench/baseline) and drives each route with wrk, each right
    after the baseline so both see the same machine, and prints req/s, p50/p95/p99 and the ratio.
    Results go to bench/results.json.
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,8 +48,21 @@ MENU_SLUG = "bench-menu-60"
 # compares it (with the address) on every request: were wrk's differ from the login's, every
 # request would mark the session not fresh and re-sign a cookie, which no real visitor pays.
 USER_AGENT = "gancang-bench/1"
-TARGETS = {"warung_list": None, "menu_60": 0.30, "menu_60_cart": None, "add_to_cart": 0.50, "tracking_304": 0.70}
+TARGETS = {
+    "warung_list": None,
+    "menu_60": 0.30,
+    "menu_60_cart": None,
+    "add_to_cart": 0.50,
+    "tracking_304": 0.70,
+    "dashboard_30d": None,
+}
+# A page that takes seconds, not milliseconds: one connection per worker (16 would queue each
+# request behind seven others, past wrk's timeout, and the abandoned ones would keep the workers
+# busy into the next baseline run) and a wrk timeout it cannot reach.
+HEAVY = {"dashboard_30d": {"connections": 2, "timeout": 60}}
 SHOPPER = f"customer{SESSIONS}@bench.example"  # browses the menu with 3 dishes in the cart
+ADMIN = "admin@bench.example"  # opens the regency dashboard
+DASHBOARD_30D = "/admin/dashboard?period=30d"
 
 ENV = {
     "GANCANG_ENV": "production",
@@ -308,15 +323,29 @@ def signed_in(app, email: str) -> tuple[str, str]:
 
 def prepare(app) -> dict:
     from sqlalchemy import delete, select
+    from werkzeug.security import generate_password_hash
 
-    from portal.accounts.models import User
+    from portal.accounts.models import Role, User, UserRole
     from portal.extensions import db
     from portal.food import services as food
     from portal.food.models import CartItem, Dish, FoodOrder, Warung
 
+    with app.app_context():  # the admin is live state, not seed: a database seeded before it gets one too
+        if db.session.scalar(select(User.id).where(User.email == ADMIN)) is None:
+            admin = User(
+                name="Admin Bench",
+                email=ADMIN,
+                phone="+6281399999999",
+                password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
+                locale="en",
+            )
+            admin.roles.append(UserRole(role=Role.ADMIN.value))
+            db.session.add(admin)
+            db.session.commit()
     # Outside any app context: each request gets its own, as on the server.
     sessions = [signed_in(app, f"customer{i}@bench.example") for i in range(SESSIONS)]
     shopper = signed_in(app, SHOPPER)
+    admin_session = signed_in(app, ADMIN)
     with app.app_context():
         db.session.execute(delete(CartItem))
         db.session.commit()
@@ -352,7 +381,17 @@ def prepare(app) -> dict:
         etag = poll.headers["ETag"]
         check = client.get(f"/orders/{order_id}", headers={"HX-Request": "true", "If-None-Match": etag})
         assert check.status_code == 304, f"the unchanged poll answered {check.status_code}"
-        return {"sessions": sessions, "shopper": shopper[0], "dish_ids": dish_ids, "order_id": order_id, "etag": etag}
+        client.set_cookie("session", admin_session[0].removeprefix("session="))
+        board = client.get(DASHBOARD_30D)
+        assert board.status_code == 200, f"the admin's dashboard answered {board.status_code}"
+        return {
+            "sessions": sessions,
+            "shopper": shopper[0],
+            "admin": admin_session[0],
+            "dish_ids": dish_ids,
+            "order_id": order_id,
+            "etag": etag,
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,23 +465,27 @@ def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    # The master listens before its workers have imported the app, which takes seconds on a busy
+    # machine: wrk's first runs then counted 0 requests. Wait until the bare route answers.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process, url
+            with urllib.request.urlopen(url + "/bench/baseline", timeout=30) as answer:  # noqa: S310 - our loopback server
+                if answer.status == 200:
+                    return process, url
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.terminate()
     raise SystemExit("gunicorn did not start")
 
 
-def wrk(url: str, path: str, script: str, *, duration: int, connections: int) -> dict:
+def wrk(url: str, path: str, script: str, *, duration: int, connections: int, timeout: int = 2) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(script)
         name = fh.name
     try:
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", name, url + path],
+            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout}s", "-s", name, url + path],
             capture_output=True,
             text=True,
             check=True,
@@ -482,6 +525,7 @@ def run(args) -> int:
             f"/orders/{state['order_id']}",
             lua_get({**common, "HX-Request": "true", "If-None-Match": state["etag"]}),
         ),
+        "dashboard_30d": (DASHBOARD_30D, lua_get({**common, "Cookie": state["admin"]})),
     }
     if args.only:
         unknown = set(args.only) - set(scenarios)
@@ -492,8 +536,8 @@ def run(args) -> int:
     results: dict[str, dict] = {}
     try:
         # Warm every worker up (imports, template compilation, connection pools).
-        for path, script in [("/bench/baseline", baseline_script), *scenarios.values()]:
-            wrk(url, path, script, duration=1, connections=4)
+        for name, (path, script) in [("baseline", ("/bench/baseline", baseline_script)), *scenarios.items()]:
+            wrk(url, path, script, duration=1, **HEAVY.get(name, {"connections": 4}))
         with app.app_context():  # the add-to-cart runs start from empty carts; the shopper keeps theirs
             from sqlalchemy import delete, select
 
@@ -512,7 +556,9 @@ def run(args) -> int:
                 base = wrk(
                     url, "/bench/baseline", baseline_script, duration=args.duration, connections=args.connections
                 )
-                measured = wrk(url, path, script, duration=args.duration, connections=args.connections)
+                measured = wrk(
+                    url, path, script, duration=args.duration, **HEAVY.get(name, {"connections": args.connections})
+                )
                 ratio = round(measured["rps"] / base["rps"], 3) if base["rps"] else 0.0
                 rounds.append((ratio, measured, base))
             rounds.sort(key=lambda r: r[0])
@@ -538,6 +584,7 @@ def run(args) -> int:
         "dataset": dataset,
         "gunicorn_workers": workers,
         "wrk": {"threads": 2, "connections": args.connections, "duration_s": args.duration, "rounds": args.rounds},
+        "heavy_routes": {name: HEAVY[name] for name in results if name in HEAVY},
         "load_average_1min_at_end": os.getloadavg()[0],
         "cpus": os.cpu_count(),
         "routes": results,
