@@ -212,6 +212,8 @@ class TestingConfig(Config):
         self.DATA_KEY = "dGVzdGluZy1kYXRhLWtleS1ub3Qtc2VjcmV0LTEyMzQ="
         self.SQLALCHEMY_DATABASE_URI = database_url(env("TEST_DATABASE_URL", "sqlite://"))
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Counters of this run only: another test run on the same Redis resets its own, not ours.
+        self.RATELIMIT_STORAGE_OPTIONS = {"key_prefix": f"LIMITS-test-{os.getpid()}"}
         self.PUBLIC_URL = "http://localhost"
         self.NOTIFY_BACKEND = "memory"
 
