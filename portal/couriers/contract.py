@@ -114,6 +114,10 @@ class Requirements:
     vehicle: Vehicle = Vehicle.MOTORBIKE
     medicine_trained: bool = False
     pin: bool = False
+    # Outside providers whose drivers hold the credential under a contract with this pickup
+    # (a hospital's agreement for GoSend drivers trained by its pharmacists): {"gosend"}. A
+    # provider takes a `medicine_trained` job only when its name is here.
+    contracted_providers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,7 +226,10 @@ class Delivery(db.Model):
             dropoff=self.dropoff,
             window=window,
             requirements=Requirements(
-                vehicle=Vehicle(self.vehicle), medicine_trained=self.medicine_trained, pin=self.needs_pin
+                vehicle=Vehicle(self.vehicle),
+                medicine_trained=self.medicine_trained,
+                pin=self.needs_pin,
+                contracted_providers=frozenset(self.job_data.get("contracted_providers", ())),
             ),
             reference=self.reference,
             description=self.description,
@@ -245,6 +248,7 @@ class Delivery(db.Model):
             "cash_to_collect": job.cash_to_collect,
             "receivers": list(job.receivers),
             "collect": job.collect,
+            "contracted_providers": sorted(job.requirements.contracted_providers),
         }
 
 

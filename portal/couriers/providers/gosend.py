@@ -1,7 +1,10 @@
 """GoSend (Gojek's courier API) over httpx: estimate, booking, status by order number, cancel, webhook.
 
-Parcels only: it declines rides (people on trail bikes) and jobs that need the hospital's
-medicine-handling credential, so the dispatcher falls back to the local fleet for those.
+Parcels only: it declines rides (people on trail bikes), and jobs that need the hospital's
+medicine-handling credential unless the pickup has a contract for trained GoSend drivers
+(`Requirements.contracted_providers`). It declines every PIN handover: GoSend's API has no
+way to check our PIN at the door (no field for it, no answer that says it was given), so a
+medicine job, which always needs the PIN, still falls back to the local fleet.
 """
 
 from __future__ import annotations
@@ -116,9 +119,10 @@ class GoSend:
     def supports(self, job: Job) -> bool:
         # Our PIN handover cannot be enforced on GoSend's drivers, so those jobs stay local too.
         requirements = job.requirements
+        trained = not requirements.medicine_trained or self.name in requirements.contracted_providers
         return (
             job.purpose != Purpose.RIDE
-            and not requirements.medicine_trained
+            and trained
             and not requirements.pin
             and requirements.vehicle == Vehicle.MOTORBIKE
             and job.window is None
