@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,8 +30,9 @@ from portal.medicine.models import (
     MedicineDelivery,
     MedicineStatus,
 )
-from portal.payments.models import PaymentMethod
-from portal.payments.services import pay_url, payment_for
+from portal.payments.models import PaymentMethod, PaymentStatus
+from portal.payments.pages import card_page, confirm_answer
+from portal.payments.services import payment_for, sync_payment
 
 M = MedicineStatus
 
@@ -50,30 +51,91 @@ def _patient_etag(delivery: MedicineDelivery, courier) -> str:
     )
 
 
-@bp.get("/medicine/<token>")
-def track(token: str):
-    """The patient's page: no account, the link is the key. Wrong and expired look the same (404)."""
+def _patient_delivery(token: str) -> MedicineDelivery:
+    """The link is the key: a wrong and an expired token look the same (404)."""
     delivery = medicine.by_token(token)
     if delivery is None:
         abort(404)
+    return delivery
+
+
+def _private(response):
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/medicine/<token>")
+def track(token: str):
+    """The patient's page: no account, the link is the key."""
+    delivery = _patient_delivery(token)
     courier = medicine.courier_delivery(delivery)
-    etag = _patient_etag(delivery, courier)
+    payment = medicine.card_payment(delivery)
+    etag = _patient_etag(delivery, courier) + (f"-pay-{payment.status}" if payment is not None else "")
     polling = bool(request.headers.get("HX-Request"))
     if polling and (cached := not_modified(etag)) is not None:
         return cached
+    shown = medicine.courier_shown(delivery, courier)
     response = render(
         "medicine/track.html",
         "status",
         delivery=delivery,
         courier=courier,
-        courier_first_name=medicine.first_name(courier) if courier is not None and courier.courier_id else "",
+        courier_first_name=medicine.first_name(courier) if shown else "",
+        courier_photo=shown and medicine.courier_photo(delivery, courier) is not None,
         expected=medicine.expected_at(delivery, courier),
+        payment=payment,
         token=token,
         poll_etag=etag,
     )
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
-    response.headers["X-Robots-Tag"] = "noindex"
+    _private(response)
     return with_etag(response, etag) if polling else response
+
+
+@bp.get("/medicine/<token>/courier.jpg")
+def courier_photo(token: str):
+    """The assigned courier's photo, to the link's holder only, while the courier is on the way."""
+    delivery = _patient_delivery(token)
+    path = medicine.courier_photo(delivery, medicine.courier_delivery(delivery))
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return _private(response)
+
+
+def _fare_payment(token: str):
+    delivery = _patient_delivery(token)
+    payment = medicine.card_payment(delivery)
+    if payment is None:  # free, cash, already paid, or the delivery is over: back to the page
+        return delivery, None
+    return delivery, payment
+
+
+@bp.get("/medicine/<token>/pay")
+def pay(token: str):
+    """The delivery fare by card, paid by whoever holds the link (the patient has no account)."""
+    delivery, payment = _fare_payment(token)
+    if payment is not None:  # paid in another tab, webhook not here yet: never offer to pay twice
+        sync_payment(payment)
+        db.session.commit()
+        payment = medicine.card_payment(delivery)
+    if payment is None or payment.state == PaymentStatus.PROCESSING:
+        return _private(redirect(url_for("medicine.track", token=token)))
+    return _private(card_page(payment, confirm_url=url_for("medicine.pay_confirm", token=token), details_url=None))
+
+
+@bp.post("/medicine/<token>/pay")
+def pay_confirm(token: str):
+    """static/js/payments.js's submit for the link's card page."""
+    _, payment = _fare_payment(token)
+    back = url_for("medicine.track", token=token)
+    if payment is None:
+        return jsonify(redirect=back)
+    return _private(
+        confirm_answer(payment, done_url=back, checking_url=back, retry_url=url_for("medicine.pay", token=token))
+    )
 
 
 # --- the post (pharmacists) --------------------------------------------------------------------
@@ -183,7 +245,6 @@ def detail(delivery_id: int):
         delivery=delivery,
         courier=medicine.courier_delivery(delivery),
         payment=payment,
-        pay_link=pay_url(payment) if payment is not None and payment.kind == PaymentMethod.CARD else None,
         hold=HoldForm(),
         cancel=CancelForm(),
     )

@@ -126,7 +126,9 @@ class Payment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     payable_type: Mapped[str] = mapped_column(String(40))  # "food_order" | "ride_booking" | "delivery_fee"
     payable_id: Mapped[int]
-    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # None: a payer without an account (a medicine patient); the payable's own link authorises
+    # them, through the payable's pages (pages.py), never through /payments/<id>/pay.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     method: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int]  # whole rupiah
     status: Mapped[str] = mapped_column(String(24), default=PaymentStatus.PENDING.value, index=True)
@@ -143,7 +145,7 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    customer: Mapped[User] = relationship(foreign_keys=[customer_id])
+    customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
     events: Mapped[list[PaymentEvent]] = relationship(
         back_populates="payment", order_by="PaymentEvent.id", cascade="all, delete-orphan"
     )

@@ -8,8 +8,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.access import ensure
@@ -22,8 +21,8 @@ from portal.htmx import render
 from portal.payments import bp
 from portal.payments.client import MalformedEvent, SignatureError, check_event, verify
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
+from portal.payments.pages import card_page, confirm_answer
 from portal.payments.services import (
-    confirm_card,
     handle_event,
     pay_url,
     payable_label,
@@ -31,7 +30,6 @@ from portal.payments.services import (
     start_demo_payment,
     sync_payment,
 )
-from portal.payments.services.card import CHECKING
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +106,10 @@ def pay(payment_id: int):
         return redirect(_safe_return(payment))
     if not payment.state.open:  # cancelled: nothing to pay
         return redirect(url_for("payments.receipt", payment_id=payment.id))
-    return render(
-        "payments/pay.html",
-        payment=payment,
-        what=payable_label(payment),
-        stripe_js=current_app.config["STRIPE_JS_URL"],
-        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+    return card_page(
+        payment,
+        confirm_url=url_for("payments.confirm", payment_id=payment.id),
+        details_url=url_for("payments.receipt", payment_id=payment.id),
     )
 
 
@@ -123,36 +119,12 @@ def confirm(payment_id: int):
     """Called by static/js/payments.js with the Stripe.js card token (never the card number)."""
     payment = db.session.get(Payment, payment_id)
     ensure(payment is not None and payment.customer_id == current_user.id)
-    wants_json = request.accept_mimetypes.best == "application/json"
-    token = (request.form.get("token") or "").strip() or None
-    if token is not None and not token.startswith(("tok_", "pm_")):
-        token = None
-    if not wants_json and token is None:
-        flash(_("Paying by card needs JavaScript. Please turn it on, or choose another way to pay."), "error")
-        return redirect(url_for("payments.pay", payment_id=payment.id))
-    with act(flash_error=False) as outcome:
-        intent = confirm_card(payment, token)
-    if outcome.error:
-        return jsonify(error=outcome.error), 503
-    if intent.get("status") == CHECKING:
-        # The card may be charged: never "try again" here (a second charge), never "nothing was charged".
-        message = _(
-            "We did not hear back from the payment service in time. We are checking your payment; "
-            "this page shows the result in a moment. Please do not pay again."
-        )
-        flash(message, "info")
-        return jsonify(redirect=url_for("payments.receipt", payment_id=payment_id), checking=message)
-    payment = db.session.get(Payment, payment_id)
-    if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
-        return jsonify(redirect=_safe_return(payment))
-    if intent.get("status") == "requires_action":
-        return jsonify(action=payment.client_secret)
-    if payment.state == PaymentStatus.FAILED:
-        # A decline is an answer, not an error of this call: 200, and the page shows the message.
-        return jsonify(error=payment.failure_message or _("Your card was declined."), declined=True)
-    if payment.state == PaymentStatus.CANCELLED:
-        return jsonify(error=_("This payment was cancelled.")), 409
-    return jsonify(error=_("The payment is not complete yet. Please try again.")), 409
+    return confirm_answer(
+        payment,
+        done_url=_safe_return(payment),
+        checking_url=url_for("payments.receipt", payment_id=payment_id),
+        retry_url=url_for("payments.pay", payment_id=payment_id),
+    )
 
 
 @bp.route("/payments/try", methods=["GET", "POST"])

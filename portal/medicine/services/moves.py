@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
@@ -10,6 +11,7 @@ from portal.accounts.models import User
 from portal.couriers import services as couriers
 from portal.couriers.contract import Purpose
 from portal.couriers.models import Delivery, DeliveryStatus
+from portal.couriers.photos import photo_path
 from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
 from portal.extensions import db
@@ -160,6 +162,20 @@ def collect_at_hospital(delivery: MedicineDelivery, *, by: User, now: datetime |
 def first_name(courier: Delivery) -> str:
     name = courier.driver_name or ""
     return name.split()[0] if name.split() else ""
+
+
+def courier_shown(delivery: MedicineDelivery, courier: Delivery | None) -> bool:
+    """The patient's page names (and shows) the courier only while it is theirs to meet."""
+    return courier is not None and bool(courier.driver_name) and delivery.state in (M.READY, M.WITH_COURIER)
+
+
+def courier_photo(delivery: MedicineDelivery, courier: Delivery | None) -> Path | None:
+    """The assigned local driver's profile photo (stored outside /static), for the patient's
+    link while the courier is on the way; None for GoSend's drivers and drivers without one."""
+    if not courier_shown(delivery, courier) or courier.courier is None:
+        return None
+    profile = couriers.driver_profile(courier.courier)
+    return photo_path(profile.photo or "") if profile is not None else None
 
 
 def _courier_reason(courier: Delivery) -> str:

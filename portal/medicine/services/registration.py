@@ -32,8 +32,8 @@ from portal.medicine.models import (
 from portal.medicine.services.errors import DuplicatePrescription, MedicineError
 from portal.medicine.services.sms import notify_patient
 from portal.medicine.services.staff import hospital_of
-from portal.payments.models import PaymentMethod
-from portal.payments.services import PaymentError, start_payment
+from portal.payments.models import Payment, PaymentMethod
+from portal.payments.services import PaymentError, payment_for, start_payment
 
 log = logging.getLogger(__name__)
 M = MedicineStatus
@@ -84,6 +84,17 @@ def by_token(token: str, *, now: datetime | None = None) -> MedicineDelivery | N
     if delivery is None or not delivery.link_valid(now or utcnow()):
         return None
     return delivery
+
+
+def card_payment(delivery: MedicineDelivery) -> Payment | None:
+    """The fare the patient may pay by card through the link now: a paid fare, by card, still
+    open, for a delivery that is still on its way. None otherwise."""
+    if delivery.free or delivery.payment_method != PaymentMethod.CARD or delivery.state.final:
+        return None
+    payment = payment_for(PAYABLE, delivery.id)
+    if payment is None or payment.kind != PaymentMethod.CARD or not payment.state.open:
+        return None
+    return payment
 
 
 def indonesian_phone(raw: str) -> str:
@@ -174,7 +185,13 @@ def _job(hospital: Hospital, *, name: str, phone: str, address: str, lat: float,
         purpose=Purpose.MEDICINE,
         pickup=_pickup(hospital),
         dropoff=Stop(name=name, phone=phone, address=address, lat=lat, lng=lng, note=landmark),
-        requirements=Requirements(medicine_trained=True, pin=True),
+        # The hospital's contract for GoSend drivers it trained (admin setting): GoSend may take
+        # the job then, if it can also check the PIN at the door (today it cannot: local fleet).
+        requirements=Requirements(
+            medicine_trained=True,
+            pin=True,
+            contracted_providers=frozenset({"gosend"}) if hospital.gosend_trained_contract else frozenset(),
+        ),
         reference=reference,
         description=what,
         cash_to_collect=cash,
@@ -289,10 +306,12 @@ def register(
         start_payment(
             payable_type=PAYABLE,
             payable_id=delivery.id,
-            customer=by,  # the post registers it; the patient has no account
+            # The patient pays (cash to the courier, or by card through the link) and has no
+            # account: the link authorises them. The pharmacist is never the customer.
+            customer=None,
             amount=quote.fee,
             method=method,
-            return_url=f"/rsud/deliveries/{delivery.id}",
+            return_url="/medicine",  # never the link: its token is kept only as a hash
             payer=SUBSIDY_PAYER if free else None,
             description=delivery.reference,
             now=now,
@@ -301,6 +320,7 @@ def register(
         raise MedicineError(str(error)) from None
     db.session.flush()
     delivery.issued_token = token
-    enqueue(notify_patient, delivery.id, "registered", token=token)
+    kind = "registered_card" if method == PaymentMethod.CARD else "registered"
+    enqueue(notify_patient, delivery.id, kind, token=token)
     log.info("medicine delivery %s registered at %s by %s", delivery.id, hospital.slug, by.id)
     return delivery

@@ -6,12 +6,17 @@ from flask_babel import lazy_gettext as _l
 
 from portal import notify
 from portal.extensions import db
+from portal.formatting import rupiah
 from portal.medicine.models import (
     MedicineDelivery,
 )
 
 SMS = {
     "registered": _l("%(hospital)s: we received your prescription for home delivery (%(ref)s). Follow it here:"),
+    "registered_card": _l(
+        "%(hospital)s: we received your prescription for home delivery (%(ref)s). Follow it and pay "
+        "the delivery fare (%(fare)s) by card here:"
+    ),
     "ready": _l(
         "%(hospital)s: your medicine is ready and a courier is coming (%(ref)s). "
         "Give the courier this PIN at the door, not before: %(pin)s"
@@ -31,7 +36,13 @@ def notify_patient(delivery_id: int, kind: str, *, token: str | None = None, pin
     if delivery is None:
         return
     hospital = delivery.hospital
-    params = {"hospital": hospital.name, "ref": delivery.reference, "pin": pin or "", "post": hospital.post_phone}
+    params = {
+        "hospital": hospital.name,
+        "ref": delivery.reference,
+        "pin": pin or "",
+        "post": hospital.post_phone,
+        "fare": rupiah(delivery.patient_pays),
+    }
     notify.send(
         _Message(SMS[kind], params),
         phone=delivery.phone,

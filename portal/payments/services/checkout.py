@@ -37,7 +37,7 @@ def start_payment(
     *,
     payable_type: str,
     payable_id: int,
-    customer: User,
+    customer: User | None,
     amount: int,
     method: PaymentMethod,
     return_url: str,
@@ -50,7 +50,8 @@ def start_payment(
 
     card -> PaymentIntent created (PaymentError if the payment service is down: the Payment stays,
     retry later); cash -> PENDING until mark_cash_received; subsidy -> SUCCEEDED at once, `payer`
-    recorded.
+    recorded. `customer=None`: a payer with no account, whom the payable's own link authorises
+    (its card page is `portal.payments.pages`); its card is saved on a Stripe customer of its own.
     """
     now = now or utcnow()
     method = PaymentMethod(method)
@@ -63,7 +64,7 @@ def start_payment(
     payment = current_for(payable_type, payable_id)
     if payment is not None:
         payment = lock(payment)
-        if payment.customer_id != customer.id:
+        if payment.customer_id != (customer.id if customer is not None else None):
             raise PaymentError(_l("This is not your payment."))
         if not payment.state.open:
             return payment  # already paid (or refunded): never pay twice
@@ -81,7 +82,7 @@ def start_payment(
     payment = Payment(
         payable_type=payable_type,
         payable_id=payable_id,
-        customer_id=customer.id,
+        customer_id=customer.id if customer is not None else None,
         method=method.value,
         amount=amount,
         status=PaymentStatus.PENDING.value,
@@ -150,7 +151,10 @@ def ensure_intent(payment: Payment) -> None:
         return
     stripe = stripe_api.client()
     try:
-        if not payment.stripe_customer_id:
+        if not payment.stripe_customer_id and payment.customer_id is None:
+            # No account: one Stripe customer for this payment only, never shared with anyone.
+            payment.stripe_customer_id = stripe.create_customer(user_id=0, key=f"customer-payment-{payment.id}")["id"]
+        elif not payment.stripe_customer_id:
             previous = db.session.scalar(
                 select(Payment.stripe_customer_id)
                 .where(Payment.customer_id == payment.customer_id, Payment.stripe_customer_id.is_not(None))

@@ -71,7 +71,9 @@ def move_payment(
         signals.payment_succeeded.send(payment)
     elif new == PaymentStatus.FAILED:
         signals.payment_failed.send(payment)
-        if source != "checkout":  # at checkout the card page says it; otherwise tell the customer
+        # At checkout the card page says it; otherwise tell the customer (one without an account
+        # hears it from the payable's own page).
+        if source != "checkout" and payment.customer_id is not None:
             notify.send(
                 _l(
                     "Your card payment of %(amount)s was declined. Nothing was charged; you can try again with another card.",
