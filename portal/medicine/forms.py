@@ -46,7 +46,7 @@ class RegistrationForm(Form):
         choices=lambda: [
             SelectChoice(FareClass.FREE.value, _l("Free: PBI / DTSEN card checked")),
             SelectChoice("cash", _l("Paid, cash on delivery")),
-            SelectChoice("card", _l("Paid by card at the post")),
+            SelectChoice("card", _l("Paid by card: the patient pays through the link")),
         ],
         default=FareClass.FREE.value,
         validators=[DataRequired(_l("Choose free (PBI / DTSEN) or paid."))],

@@ -1,7 +1,9 @@
 """Gancang Aron end to end in Chromium: the pharmacist registers a free delivery on a tablet,
 prepares it and calls a courier; the medicine-trained demo driver accepts, is refused with a
-wrong PIN and hands over with the right one; the patient's link (no account) says delivered.
-And the way back: nobody home → bags back → sent again → delivered."""
+wrong PIN and hands over with the right one; the patient's link (no account) says delivered,
+and the regency dashboard's medicine count goes up.
+And the way back: nobody home → bags back → sent again → delivered. And a fare paid by card:
+the patient pays through the link, without an account."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from portal import notify
 from portal.accounts import demo as accounts_demo
 from portal.couriers import demo as couriers_demo
 from portal.couriers.models import Delivery
+from portal.formatting import rupiah
 from portal.medicine import demo
 from portal.medicine.models import MedicineDelivery
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, pay_by_card
 
 TABLET = {"width": 820, "height": 1180}
 PATIENT_PHONE = "+6281234567001"
@@ -62,7 +65,7 @@ def sms(kind: str) -> str:
     return next(text for text in reversed(texts) if kind in text)
 
 
-def register_at_the_post(page) -> tuple[float, int, int]:
+def register_at_the_post(page, fare: str | None = None) -> tuple[float, int, int]:
     """Fill the registration form like a pharmacist at the post; (seconds, fields, taps)."""
     page.goto("/rsud/deliveries/new")
     expect(page.get_by_role("heading", name="Register a delivery")).to_be_visible()
@@ -76,6 +79,9 @@ def register_at_the_post(page) -> tuple[float, int, int]:
     taps += 1
     page.get_by_label("Compounded (racikan)").check()
     taps += 1
+    if fare is not None:
+        page.get_by_label(fare).check()
+        taps += 1
     page.get_by_role("button", name="Register and send the SMS").click()
     taps += 1
     expect(page.get_by_text("registered for Pak Darmaji")).to_be_visible()
@@ -103,8 +109,24 @@ def courier_takes_it(page, delivery_id: int) -> None:
     page.get_by_role("button", name="Picked up").click()
 
 
+def handed_over_at(admin_page, hospital: str) -> int:
+    """What the regency dashboard counts as handed over at `hospital` in the last 7 days."""
+    admin_page.goto("/admin/dashboard")
+    table = admin_page.locator("#medicine-hospitals")
+    expect(table).to_be_visible()
+    row = table.locator("tbody tr", has_text=hospital).filter(has_text="Whole period")
+    if row.count() == 0:
+        return 0
+    return int(row.locator("td").nth(2).inner_text().strip())
+
+
 def test_a_free_delivery_from_the_post_to_the_door(page, browser, live_server, db):
     seeded(db)
+    regency = browser.new_context(base_url=live_server.url, locale="en-US")
+    admin = regency.new_page()
+    english(admin, live_server)
+    login(admin, "admin@example.com", accounts_demo.DEMO_PASSWORD)
+    before = handed_over_at(admin, "RSUD Blambangan")
     pharmacist = browser.new_context(viewport=TABLET, base_url=live_server.url, locale="en-US")
     post = pharmacist.new_page()
     english(post, live_server)
@@ -148,8 +170,12 @@ def test_a_free_delivery_from_the_post_to_the_door(page, browser, live_server, d
     post.goto(f"/rsud/deliveries/{delivery_id}")
     expect(post.locator("main")).to_contain_text("RX-2026-0142")
     assert_accessible(post)
+    # The regency's dashboard (/admin/dashboard, issue 21) counts the handover.
+    assert handed_over_at(admin, "RSUD Blambangan") == before + 1
+    assert_accessible(admin)
     patient.context.close()
     pharmacist.close()
+    regency.close()
 
 
 def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_server, db):
@@ -189,4 +215,38 @@ def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_ser
     expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()
     post.goto("/rsud/deliveries")
     expect(post.locator(f"#delivery-{delivery.id}")).to_contain_text("Delivered")
+    pharmacist.close()
+
+
+def test_the_patient_pays_a_card_fare_through_the_link(page, browser, live_server, db):
+    seeded(db)
+    pharmacist = browser.new_context(viewport=TABLET, base_url=live_server.url, locale="en-US")
+    post = pharmacist.new_page()
+    english(post, live_server)
+    login(post, "pharmacist@example.com", accounts_demo.DEMO_PASSWORD)
+    register_at_the_post(post, fare="Paid by card: the patient pays through the link")
+    delivery = the_delivery(db)
+    assert delivery.payment_method == "card" and delivery.fee > 0
+    fare = rupiah(delivery.fee)
+    message = sms("/medicine/")
+    assert fare in message  # the SMS says the fare and carries the link
+    link = re.search(r"(/medicine/[\w-]+)", message).group(1)
+
+    # The patient's own phone: no account, no login.
+    english(page, live_server)
+    page.goto(link)
+    expect(page.locator(".medicine-fare")).to_contain_text(f"Delivery fare: {fare}, by card.")
+    page.get_by_role("link", name="Pay by card").click()
+    expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
+    expect(page.locator("#card-element input")).to_have_count(5)
+    assert_accessible(page)
+    pay_by_card(page, fare, "4000000000000002")
+    expect(page.locator("#card-error")).to_contain_text("declined")
+    pay_by_card(page, fare)
+    page.wait_for_url(f"**{link}")
+    expect(page.locator(".medicine-fare")).to_contain_text(f"Delivery fare: {fare}, paid by card. Thank you!")
+    assert_accessible(page)
+
+    post.goto(f"/rsud/deliveries/{delivery.id}")
+    expect(post.locator("main")).to_contain_text("succeeded")
     pharmacist.close()
