@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portal.accounts.models import Role
@@ -34,6 +36,19 @@ def test_the_queue_shows_waiting_requests_and_answers_304_when_unchanged(at_desk
     assert again.status_code == 304
     filtered = client.get("/office/documents?type=kk").get_data(as_text=True)
     assert request.reference not in filtered
+
+
+def test_the_queue_fits_a_phone_cards_with_their_labels_and_stacked_filters(at_desk, client, db, resident, app):
+    """On a 390 px phone every row is a card naming each value, and the filters stack full width."""
+    request = submitted(resident)
+    db.session.commit()
+    page = client.get("/office/documents").get_data(as_text=True)
+    assert '<table class="queue-table">' in page
+    row = page.split(f'id="request-{request.id}"')[1].split("</tr>")[0]
+    assert row.count("data-label=") == 4
+    css = (Path(app.static_folder) / "css" / "app.css").read_text()
+    assert ".queue-table td[data-label]::before" in css
+    assert ".filters select, .filters button { width: 100%; }" in css
 
 
 def test_opening_a_request_shows_its_personal_data_and_records_the_look(at_desk, client, db, resident, clerk):
