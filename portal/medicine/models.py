@@ -13,10 +13,13 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.couriers.contract import HandoverFailure
+from portal.couriers.models import HANDOVER_FAILURE_LABELS
 from portal.database import utcnow
 from portal.extensions import db
 from portal.workflow import EventMixin, Status
@@ -142,11 +145,45 @@ class HospitalPharmacist(db.Model):
     hospital: Mapped[Hospital] = relationship(back_populates="pharmacists")
 
 
+# Event notes are stored as codes ("bags_back:2", "sent_again", a hold reason, the courier's
+# HandoverFailure) and translated when shown; anything else (a name, a typed reason) is a value.
+BAGS_BACK = "bags_back"
+SENT_AGAIN = "sent_again"
+# Audit details are stored as these codes and translated on the admin's page.
+AUDIT_DETAILS = {"prescription, address, receivers": _l("prescription, address, receivers")}
+
+
+def note_label(note: str) -> str:
+    """The reader's words for a stored note code (a plain value is shown as it is)."""
+    code, _sep, arg = (note or "").partition(":")
+    if code == BAGS_BACK and arg.isdigit():
+        return str(lazy_ngettext("%(num)s bag back", "%(num)s bags back", int(arg)))
+    if code == SENT_AGAIN:
+        return str(_l("sent again"))
+    if code in HoldReason._value2member_map_:
+        return HoldReason(code).label
+    if code in HandoverFailure._value2member_map_:
+        return str(HANDOVER_FAILURE_LABELS[HandoverFailure(code)])
+    return note or ""
+
+
+def waited_label(minutes: int) -> str:
+    """121 → "2 h 1 min" (Indonesian "2 j 1 mnt"); under an hour, minutes only."""
+    hours, mins = divmod(max(0, minutes), 60)
+    if hours:
+        return str(_l("%(h)s h %(m)s min", h=hours, m=mins))
+    return str(_l("%(m)s min", m=mins))
+
+
 class MedicineEvent(EventMixin, db.Model):
     __tablename__ = "medicine_delivery_events"
     statuses = MedicineStatus
 
     delivery_id: Mapped[int] = mapped_column(ForeignKey("medicine_deliveries.id", ondelete="CASCADE"), index=True)
+
+    @property
+    def note_label(self) -> str:
+        return note_label(self.note)
 
 
 class MedicineDelivery(db.Model):
@@ -183,6 +220,10 @@ class MedicineDelivery(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")  # why cancelled / not delivered
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the patient's link token
     received_by: Mapped[str | None] = mapped_column(String(160))  # FHIR receiver
+    # The courier job's handover PIN, Fernet-encrypted with DATA_KEY (like NIKs), kept from
+    # "ready" until the courier picks the bags up (then the patient gets it by SMS); cleared when
+    # the handover is over. Never in plain text at rest.
+    pin_sealed: Mapped[str | None] = mapped_column(Text)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -231,6 +272,13 @@ class MedicineDelivery(db.Model):
 
     def waited_minutes(self, now: datetime) -> int:
         return max(0, int((now - self.created_at).total_seconds() // 60))
+
+    def waited(self, now: datetime) -> str:
+        return waited_label(self.waited_minutes(now))
+
+    @property
+    def reason_label(self) -> str:
+        return note_label(self.reason)
 
     def as_fhir(self) -> dict[str, Any]:
         """The MedicationDispense this delivery is (README: the mapping), for an outside reader."""

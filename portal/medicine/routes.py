@@ -23,6 +23,7 @@ from portal.medicine import bp
 from portal.medicine import services as medicine
 from portal.medicine.forms import CancelForm, ContractForm, HoldForm, PharmacistForm, RegistrationForm
 from portal.medicine.models import (
+    AUDIT_DETAILS,
     QUEUE,
     FareClass,
     Hospital,
@@ -221,6 +222,9 @@ def new():
             except medicine.DuplicatePrescription:
                 duplicate = True  # the form now offers "register anyway"
                 raise
+            except medicine.PrescriptionInFlight:
+                form.confirm_duplicate.data = False  # still on its way: no "register anyway" to tick
+                raise
         if outcome.ok:
             flash(
                 _("%(ref)s registered for %(name)s. The patient gets the link by SMS.", ref=delivery.reference,
@@ -253,7 +257,7 @@ def detail(delivery_id: int):
 # verb name in the URL -> (service verb, message once done)
 MOVES = {
     "preparing": (medicine.start_preparing, lambda: _("%(ref)s: being prepared.")),
-    "ready": (medicine.mark_ready, lambda: _("%(ref)s is ready: a trained courier is called and the patient gets the PIN.")),
+    "ready": (medicine.mark_ready, lambda: _("%(ref)s is ready: a trained courier is called; the patient gets the PIN when the courier sets out.")),
     "resume": (medicine.resume, lambda: _("%(ref)s: being prepared again.")),
     "returned": (medicine.confirm_returned, lambda: _("%(ref)s: bags back at the pharmacy.")),
     "resend": (medicine.resend, lambda: _("%(ref)s is sent again with a new PIN.")),
@@ -316,6 +320,7 @@ def admin_hospitals():
         remove=EmptyForm(),
         figures=medicine.figures(),
         views=medicine.recent_views(),
+        audit_details=AUDIT_DETAILS,
     )
 
 

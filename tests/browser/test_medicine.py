@@ -65,6 +65,17 @@ def sms(kind: str) -> str:
     return next(text for text in reversed(texts) if kind in text)
 
 
+def pin_sms() -> str:
+    """The handover PIN: it comes by SMS once the courier has picked the bags up."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        texts = [m.text for m in notify.outbox if m.phone == PATIENT_PHONE and re.search(r"\b\d{6}\b", m.text)]
+        if texts:
+            return re.search(r"\b(\d{6})\b", texts[-1]).group(1)
+        time.sleep(0.1)
+    raise AssertionError("no PIN SMS")
+
+
 def register_at_the_post(page, fare: str | None = None) -> tuple[float, int, int]:
     """Fill the registration form like a pharmacist at the post; (seconds, fields, taps)."""
     page.goto("/rsud/deliveries/new")
@@ -102,7 +113,7 @@ def prepare_and_call_a_courier(page, reference: str) -> None:
 def courier_takes_it(page, delivery_id: int) -> None:
     page.goto("/courier")
     open_jobs = page.locator("#open-jobs")
-    expect(open_jobs).to_contain_text("Gancang Aron post, RSUD Blambangan")
+    expect(open_jobs).to_contain_text("Pos Gancang Aron, RSUD Blambangan")  # the job is written in Indonesian
     expect(open_jobs).not_to_contain_text("Dusun Krajan")  # the address is hidden until accepted
     open_jobs.get_by_role("button", name=f"Accept job {delivery_id}").click()
     expect(page.get_by_text("The job is yours.")).to_be_visible()
@@ -144,7 +155,7 @@ def test_a_free_delivery_from_the_post_to_the_door(page, browser, live_server, d
 
     link = re.search(r"(/medicine/[\w-]+)", sms("/medicine/")).group(1)
     prepare_and_call_a_courier(post, reference)
-    pin = re.search(r"(\d{6})", sms("PIN")).group(1)
+    assert "mencarikan kurir" in sms(reference)  # ready: a courier is being found, no PIN yet
 
     # The patient follows it on their own phone, without an account.
     patient = browser.new_context(base_url=live_server.url, locale="en-US").new_page()
@@ -156,8 +167,9 @@ def test_a_free_delivery_from_the_post_to_the_door(page, browser, live_server, d
     login(page, "driver@example.com", accounts_demo.DEMO_PASSWORD)
     courier_takes_it(page, latest_courier_job(db))
     expect(patient.locator(".medicine-status")).to_have_attribute("data-status", "with_courier", timeout=15_000)
+    pin = pin_sms()  # the courier set out: now the patient has the PIN
     expect(patient.locator(".medicine-courier")).to_contain_text("Pak", timeout=15_000)
-    expect(page.locator(".receivers")).to_contain_text("Pak Darmaji (patient), Siti (daughter)")
+    expect(page.locator(".receivers")).to_contain_text("Pak Darmaji (pasien), Siti (daughter)")
     page.get_by_label("Who took it?").select_option("Siti (daughter)")
     page.get_by_label("Recipient's PIN").fill("000000" if pin != "000000" else "111111")
     page.get_by_role("button", name="Delivered").click()
@@ -199,6 +211,8 @@ def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_ser
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Could not deliver").click()
     expect(page.get_by_text("Saved: Delivery failed.")).to_be_visible()
+    page.goto(f"/courier/jobs/{first_job}")  # the finished job tells the courier where the bags go
+    expect(page.locator("main")).to_contain_text("bawa kantong kembali ke Pos Gancang Aron, RSUD Blambangan")
 
     post.goto("/rsud/deliveries")
     expect(post.locator(f"#delivery-{delivery.id}")).to_contain_text("Not delivered")
@@ -206,12 +220,14 @@ def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_ser
     expect(post.get_by_text(f"{reference}: bags back at the pharmacy.")).to_be_visible()
     post.get_by_role("button", name=f"Send again {reference}").click()
     expect(post.get_by_text(f"{reference} is sent again with a new PIN.")).to_be_visible()
-    pin = re.search(r"(\d{6})", sms("PIN")).group(1)
 
     second_job = latest_courier_job(db)
     assert second_job != first_job
+    notify.outbox.clear()
     courier_takes_it(page, second_job)
-    page.get_by_label("Who took it?").select_option("Pak Darmaji (patient)")
+    expect(page.get_by_label("Recipient's PIN")).to_be_visible()
+    pin = pin_sms()
+    page.get_by_label("Who took it?").select_option("Pak Darmaji (pasien)")
     page.get_by_label("Recipient's PIN").fill(pin)
     page.get_by_role("button", name="Delivered").click()
     expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()

@@ -171,3 +171,32 @@ def test_a_dead_sms_gateway_never_blocks_the_registration(app, client, auth, db,
     response = auth.post("/rsud/deliveries/new", {**FORM, "key": form_key(client)}, page="/rsud/deliveries/new")
     assert response.status_code == 302
     assert db.session.scalar(db.select(db.func.count(MedicineDelivery.id))) == 1
+
+
+def test_a_recent_prescription_number_warns_and_can_be_registered_anyway(app, client, auth, db, pharmacist, blambangan):
+    earlier = register(blambangan, pharmacist, prescription_number="RX-555", now=utcnow() - timedelta(days=2))
+    medicine.cancel(earlier, by=pharmacist, reason="patient came to the counter")
+    db.session.commit()
+    auth.login(pharmacist)
+    key = form_key(client)
+    response = auth.post("/rsud/deliveries/new", {**FORM, "key": key}, page="/rsud/deliveries/new")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "already registered" in html and earlier.reference in html
+    assert 'name="confirm_duplicate"' in html and "Register anyway: this is a new prescription" in html
+    anyway = auth.post(
+        "/rsud/deliveries/new", {**FORM, "key": key, "confirm_duplicate": "y"}, page="/rsud/deliveries/new"
+    )
+    assert anyway.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(MedicineDelivery.id))) == 2
+
+
+def test_a_prescription_still_in_flight_is_refused_outright(app, client, auth, db, pharmacist, blambangan):
+    register(blambangan, pharmacist, prescription_number="RX-555")
+    auth.login(pharmacist)
+    data = {**FORM, "key": form_key(client), "confirm_duplicate": "y"}
+    response = auth.post("/rsud/deliveries/new", data, page="/rsud/deliveries/new")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "already on its way" in html and 'name="confirm_duplicate"' not in html
+    assert db.session.scalar(db.select(db.func.count(MedicineDelivery.id))) == 1

@@ -8,18 +8,20 @@ from datetime import timedelta
 import pytest
 
 from portal import notify
+from portal.accounts import nik
 from portal.audit import trail
 from portal.couriers import services as couriers
 from portal.couriers.contract import HandoverFailure
 from portal.couriers.models import DeliveryStatus
 from portal.medicine import services as medicine
 from portal.medicine.models import MedicineStatus as M
+from portal.medicine.services.sms import SMS
 from portal.payments.models import PaymentStatus
 from portal.payments.services import payment_for
 from portal.workflow import IllegalMove
 from tests.medicine.conftest import MORNING, register, registration
 
-PATIENT = "Ibu Sumarni (patient)"
+PATIENT = "Ibu Sumarni (pasien)"  # the courier job is written in Indonesian
 
 
 def sms_to(phone: str) -> list[str]:
@@ -74,12 +76,21 @@ def test_the_whole_way_to_the_door_with_the_pin(db, pharmacist, blambangan, driv
     assert courier.medicine_trained and courier.needs_pin
     assert courier.status == DeliveryStatus.FINDING_DRIVER  # dispatched to the local fleet after commit
     pin = courier.issued_pin
-    assert any(pin in text for text in sms_to(delivery.phone))
+    # Ready: no courier has the bags yet, so the patient is told "ready, finding a courier", no PIN.
+    texts = sms_to(delivery.phone)
+    assert not any(pin in text for text in texts)
+    assert "mencarikan kurir" in texts[-1]
+    stored = [str(getattr(delivery, column.key)) for column in delivery.__table__.columns]
+    assert delivery.pin_sealed and not any(pin in value for value in stored)  # encrypted at rest
 
     couriers.accept_job(courier, driver=driver)
+    db.session.commit()
+    assert not any(pin in text for text in sms_to(delivery.phone))  # accepted, not yet set out
     couriers.mark(courier, DeliveryStatus.PICKED_UP, by=driver)
     db.session.commit()
     assert delivery.state == M.WITH_COURIER
+    (pin_sms,) = [m for m in notify.outbox if pin in m.text]  # the courier sets out: now the PIN
+    assert pin_sms.sensitive and "kurir sedang mengantar" in pin_sms.text
 
     wrong = "000000" if pin != "000000" else "111111"
     with pytest.raises(couriers.CourierError, match="Wrong PIN"):
@@ -88,10 +99,11 @@ def test_the_whole_way_to_the_door_with_the_pin(db, pharmacist, blambangan, driv
     assert delivery.state == M.WITH_COURIER
     with pytest.raises(couriers.CourierError, match="only the people named"):
         couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="a neighbour")
-    assert courier.receivers == ("Ibu Sumarni (patient)", "Siti (daughter)")
+    assert courier.receivers == ("Ibu Sumarni (pasien)", "Siti (daughter)")
     couriers.mark(courier, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Siti (daughter)")
     db.session.commit()
     assert delivery.state == M.DELIVERED
+    assert delivery.pin_sealed is None  # the handover is over: nothing kept
     assert delivery.received_by == "Siti (daughter)"
     assert delivery.handed_over_at >= delivery.prepared_at  # FHIR: whenHandedOver ≥ whenPrepared
     assert delivery.ended_at is not None
@@ -158,7 +170,8 @@ def test_hold_needs_a_coded_reason_and_goes_back_to_preparing(db, pharmacist, bl
         medicine.put_on_hold(delivery, by=pharmacist, reason="the cat ate it")
     medicine.put_on_hold(delivery, by=pharmacist, reason="out_of_stock")
     assert delivery.state == M.ON_HOLD and delivery.hold_label == "Out of stock"
-    assert delivery.events[-1].note == "Out of stock"
+    assert delivery.events[-1].note == "out_of_stock"  # a code, shown translated
+    assert delivery.events[-1].note_label == "Out of stock"
     medicine.resume(delivery, by=pharmacist)
     assert delivery.state == M.PREPARING and delivery.hold_reason is None
 
@@ -276,9 +289,25 @@ def test_no_sms_names_a_medicine_or_the_address(db, pharmacist, blambangan, driv
     delivery = register(blambangan, pharmacist, address="Jl. Kepiting No. 3", landmark="insulin fridge")
     ready_with_courier(delivery, pharmacist, driver)
     texts = sms_to(delivery.phone)
-    assert len(texts) == 2
+    assert len(texts) == 3  # registered (the link), ready (no PIN), the courier set out (the PIN)
     for text in texts:
         assert "Kepiting" not in text and "insulin" not in text and "RX-" not in text
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_every_sms_reads_cleanly(app, db, pharmacist, blambangan, locale):
+    """No ".." at a sentence's end, no empty placeholder, in either language."""
+    delivery = register(blambangan, pharmacist)
+    delivery.pin_sealed = nik.encrypt("123456")
+    db.session.commit()
+    app.config["BABEL_DEFAULT_LOCALE"] = locale
+    notify.outbox.clear()
+    for kind in SMS:
+        medicine.notify_patient(delivery.id, kind, token="t0ken" if kind == "registered" else None)
+    texts = sms_to(delivery.phone)
+    assert len(texts) == len(SMS)
+    for text in texts:
+        assert ".." not in text and "%(" not in text and not text.rstrip().endswith(":"), text
 
 
 def test_registration_needs_a_pharmacist_of_that_hospital(db, blambangan):

@@ -9,7 +9,7 @@ Split by what each room holds: staff (who works where), registration, moves, que
 figures), sms; this module exports the verbs, so callers write `medicine.register(...)`.
 """
 
-from portal.medicine.services.errors import DuplicatePrescription, MedicineError
+from portal.medicine.services.errors import DuplicatePrescription, MedicineError, PrescriptionInFlight
 from portal.medicine.services.moves import (
     call_courier_again,
     cancel,
@@ -65,6 +65,7 @@ __all__ = [
     "DuplicatePrescription",
     "Figures",
     "MedicineError",
+    "PrescriptionInFlight",
     "Registration",
     "assign_pharmacist",
     "by_token",

@@ -18,6 +18,10 @@ class MedicineError(DomainError):
     """A refusal; str(error) is a translated message for the pharmacist."""
 
 
+class PrescriptionInFlight(MedicineError):
+    """The prescription number belongs to a delivery still on its way: refused, no "register anyway"."""
+
+
 class DuplicatePrescription(MedicineError):
     """The prescription number was registered in the last 7 days: the pharmacist confirms or stops."""
 

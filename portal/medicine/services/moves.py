@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from portal.accounts import nik
 from portal.accounts.models import User
 from portal.couriers import services as couriers
 from portal.couriers.contract import Purpose
@@ -17,7 +18,9 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.jobs import enqueue
 from portal.medicine.models import (
+    BAGS_BACK,
     PAYABLE,
+    SENT_AGAIN,
     HoldReason,
     MedicineDelivery,
     MedicineStatus,
@@ -55,7 +58,7 @@ def put_on_hold(delivery: MedicineDelivery, *, by: User, reason: str, now: datet
         code = HoldReason(reason)
     except ValueError:
         raise MedicineError(_l("Choose why the delivery waits.")) from None
-    _move(delivery, M.ON_HOLD, by=by, note=code.label, now=now)
+    _move(delivery, M.ON_HOLD, by=by, note=code.value, now=now)
     delivery.hold_reason = code.value
 
 
@@ -65,14 +68,17 @@ def resume(delivery: MedicineDelivery, *, by: User, now: datetime | None = None)
     delivery.hold_reason = None
 
 
-def _dispatch(delivery: MedicineDelivery, *, now: datetime | None) -> Delivery:
-    """Ask the courier adapter for a trained driver with a PIN handover; the PIN goes by SMS."""
+def _dispatch(delivery: MedicineDelivery, *, now: datetime | None, tell: bool = True) -> Delivery:
+    """Ask the courier adapter for a trained driver with a PIN handover. The patient hears "ready,
+    we are finding a courier" now; the PIN is sealed (DATA_KEY) and goes by SMS at the pick-up."""
     try:
         courier = couriers.request_delivery(delivery_job(delivery), origin_id=delivery.id, customer=None, now=now)
     except couriers.CourierError as error:
         raise MedicineError(str(error)) from None
-    if courier.issued_pin:
-        enqueue(notify_patient, delivery.id, "ready", pin=courier.issued_pin)
+    if courier.issued_pin:  # a new job (an open one comes back without it: a double click)
+        delivery.pin_sealed = nik.encrypt(courier.issued_pin)
+        if tell:
+            enqueue(notify_patient, delivery.id, "ready")
     return courier
 
 
@@ -95,7 +101,7 @@ def call_courier_again(delivery: MedicineDelivery, *, by: User, now: datetime | 
         raise MedicineError(_l("A courier job is still open for this delivery."))
     if current is not None and current.status == S.NO_DRIVER:
         couriers.cancel_delivery(current, by=by, reason="called again by the pharmacy")
-    return _dispatch(delivery, now=now)
+    return _dispatch(delivery, now=now, tell=False)
 
 
 def cancel(delivery: MedicineDelivery, *, by: User, reason: str, now: datetime | None = None) -> None:
@@ -114,6 +120,7 @@ def cancel(delivery: MedicineDelivery, *, by: User, reason: str, now: datetime |
             raise MedicineError(str(error)) from None
     _move(delivery, M.CANCELLED, by=by, note=reason, now=now)
     delivery.reason = reason[:500]
+    delivery.pin_sealed = None
     _release_payment(delivery, reason, by)
     enqueue(notify_patient, delivery.id, "cancelled")
 
@@ -131,7 +138,7 @@ def _release_payment(delivery: MedicineDelivery, reason: str, by: User | None) -
 def confirm_returned(delivery: MedicineDelivery, *, by: User, now: datetime | None = None) -> None:
     """The pharmacist has the bags back on the counter, every one of them."""
     check_staff(delivery, by)
-    _move(delivery, M.RETURNED_TO_PHARMACY, by=by, note=str(_l("%(n)s bag(s) back", n=delivery.bags)), now=now)
+    _move(delivery, M.RETURNED_TO_PHARMACY, by=by, note=f"{BAGS_BACK}:{delivery.bags}", now=now)
 
 
 def resend(delivery: MedicineDelivery, *, by: User, now: datetime | None = None) -> Delivery:
@@ -139,7 +146,7 @@ def resend(delivery: MedicineDelivery, *, by: User, now: datetime | None = None)
     check_staff(delivery, by)
     if delivery.state != M.RETURNED_TO_PHARMACY:
         raise MedicineError(_l("Only a delivery whose bags are back can be sent again."))
-    _move(delivery, M.READY, by=by, note=str(_l("sent again")), now=now)
+    _move(delivery, M.READY, by=by, note=SENT_AGAIN, now=now)
     return _dispatch(delivery, now=now)
 
 
@@ -153,6 +160,7 @@ def collect_at_hospital(delivery: MedicineDelivery, *, by: User, now: datetime |
         except couriers.CourierError as error:
             raise MedicineError(str(error)) from None
     _move(delivery, M.COLLECT_AT_HOSPITAL, by=by, now=now)
+    delivery.pin_sealed = None
     enqueue(notify_patient, delivery.id, "collect")
 
 
@@ -193,7 +201,10 @@ def follow_courier(delivery: MedicineDelivery, courier: Delivery, new: str, *, n
     new = S(new)
     if new in (S.PICKED_UP, S.DELIVERING, S.DELIVERED) and delivery.state == M.READY:
         _move(delivery, M.WITH_COURIER, by=driver, note=first_name(courier), now=now)
+        if new != S.DELIVERED:  # the courier sets out: now the patient needs the PIN
+            enqueue(notify_patient, delivery.id, "pin")
     if new == S.DELIVERED and delivery.state == M.WITH_COURIER:
+        delivery.pin_sealed = None
         delivery.handed_over_at = now
         delivery.received_by = getattr(courier, "received_by", None) or None
         _move(delivery, M.DELIVERED, by=driver, note=delivery.received_by or "", now=now)
@@ -203,6 +214,7 @@ def follow_courier(delivery: MedicineDelivery, courier: Delivery, new: str, *, n
     elif new in (S.FAILED, S.RETURNED) and delivery.state == M.WITH_COURIER:
         reason = _courier_reason(courier)
         delivery.reason = reason[:500]
+        delivery.pin_sealed = None  # a re-send makes a new job with a new PIN
         _move(delivery, M.NOT_DELIVERED, by=driver, note=reason, now=now)
         enqueue(notify_patient, delivery.id, "not_delivered")
 

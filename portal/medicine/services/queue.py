@@ -53,8 +53,8 @@ def _start_of_day(now: datetime) -> datetime:
 
 
 def queue(hospital: Hospital, *, now: datetime | None = None) -> list[MedicineDelivery]:
-    """The post's working list: every open delivery (oldest first within a status), then today's
-    finished ones."""
+    """The post's working list: every open delivery (within a status cold chain first, then
+    oldest first), then today's finished ones."""
     now = now or utcnow()
     order = case({status.value: index for index, status in enumerate(QUEUE)}, value=MedicineDelivery.status, else_=99)
     stmt = (
@@ -63,7 +63,7 @@ def queue(hospital: Hospital, *, now: datetime | None = None) -> list[MedicineDe
             MedicineDelivery.hospital_id == hospital.id,
             or_(MedicineDelivery.status.in_(list(QUEUE)), MedicineDelivery.updated_at >= _start_of_day(now)),
         )
-        .order_by(order, MedicineDelivery.created_at, MedicineDelivery.id)
+        .order_by(order, MedicineDelivery.cold_chain.desc(), MedicineDelivery.created_at, MedicineDelivery.id)
         .limit(200)
     )
     return list(db.session.scalars(stmt))

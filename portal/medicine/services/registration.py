@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -29,7 +30,7 @@ from portal.medicine.models import (
     MedicineEvent,
     MedicineStatus,
 )
-from portal.medicine.services.errors import DuplicatePrescription, MedicineError
+from portal.medicine.services.errors import DuplicatePrescription, MedicineError, PrescriptionInFlight
 from portal.medicine.services.sms import notify_patient
 from portal.medicine.services.staff import hospital_of
 from portal.payments.models import Payment, PaymentMethod
@@ -181,6 +182,10 @@ def _job(hospital: Hospital, *, name: str, phone: str, address: str, lat: float,
     what = str(_l("%(n)s sealed bag(s) of medicine", n=bags))
     if cold_chain:
         what = str(_l("%(what)s. Cold chain: deliver this first, keep it cool", what=what))
+    # Shown on the courier's job page, finished or not: after "not delivered" this is the order.
+    what = str(
+        _l("%(what)s. If not handed over: bring the bags back to %(post)s.", what=what, post=_pickup(hospital).name)
+    )
     return Job(
         purpose=Purpose.MEDICINE,
         pickup=_pickup(hospital),
@@ -199,7 +204,18 @@ def _job(hospital: Hospital, *, name: str, phone: str, address: str, lat: float,
     )
 
 
+# The courier job's words (description, the post's name, who may receive) are stored as text by
+# portal.couriers and shown as they are to whichever courier opens the job: we write them in
+# Indonesian, which every courier in Banyuwangi reads.
+COURIER_LOCALE = "id"
+
+
 def delivery_job(delivery: MedicineDelivery) -> Job:
+    with force_locale(COURIER_LOCALE):
+        return _delivery_job(delivery)
+
+
+def _delivery_job(delivery: MedicineDelivery) -> Job:
     cash = delivery.fee if delivery.payment_method == PaymentMethod.CASH and not delivery.free else 0
     return _job(
         delivery.hospital,
@@ -211,7 +227,7 @@ def delivery_job(delivery: MedicineDelivery) -> Job:
         landmark=delivery.landmark,
         bags=delivery.bags,
         cold_chain=delivery.cold_chain,
-        reference=f"medicine-{delivery.id}",
+        reference=delivery.reference,  # GA-…, as on the bags and the pharmacist's queue
         cash=cash,
         receivers=who_may_receive(delivery),
     )
@@ -248,7 +264,7 @@ def register(
     previous = previous_registration(hospital, number, now=now)
     if previous is not None:
         if previous.state in QUEUE:
-            raise MedicineError(
+            raise PrescriptionInFlight(
                 _l(
                     "Prescription %(number)s is already on its way to the patient (%(ref)s, %(status)s).",
                     number=number,

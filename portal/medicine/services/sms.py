@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal import notify
+from portal.accounts import nik
 from portal.extensions import db
 from portal.formatting import rupiah
 from portal.medicine.models import (
@@ -17,8 +18,14 @@ SMS = {
         "%(hospital)s: we received your prescription for home delivery (%(ref)s). Follow it and pay "
         "the delivery fare (%(fare)s) by card here:"
     ),
+    # At "ready" nobody has the bags yet: no PIN (it would be a PIN for a courier not yet found).
     "ready": _l(
-        "%(hospital)s: your medicine is ready and a courier is coming (%(ref)s). "
+        "%(hospital)s: your medicine is ready (%(ref)s) and we are finding a courier. "
+        "When the courier sets out you get the handover PIN by SMS."
+    ),
+    # When the courier picks the bags up (delivery_changed → with_courier).
+    "pin": _l(
+        "%(hospital)s: the courier is on the way with your medicine (%(ref)s). "
         "Give the courier this PIN at the door, not before: %(pin)s"
     ),
     "not_delivered": _l(
@@ -30,16 +37,24 @@ SMS = {
 }
 
 
-def notify_patient(delivery_id: int, kind: str, *, token: str | None = None, pin: str | None = None) -> None:
-    """Job: one SMS to the patient's phone, in Indonesian (they have no account to choose)."""
+def notify_patient(delivery_id: int, kind: str, *, token: str | None = None) -> None:
+    """Job: one SMS to the patient's phone, in Indonesian (they have no account to choose).
+
+    "pin" reads the sealed PIN from the delivery itself (the job's arguments never hold it) and
+    sends nothing once the handover is over (the PIN was cleared)."""
     delivery = db.session.get(MedicineDelivery, delivery_id)
     if delivery is None:
         return
+    pin = ""
+    if kind == "pin":
+        if not delivery.pin_sealed:
+            return
+        pin = nik.decrypt(delivery.pin_sealed)
     hospital = delivery.hospital
     params = {
         "hospital": hospital.name,
         "ref": delivery.reference,
-        "pin": pin or "",
+        "pin": pin,
         "post": hospital.post_phone,
         "fare": rupiah(delivery.patient_pays),
     }
@@ -47,6 +62,7 @@ def notify_patient(delivery_id: int, kind: str, *, token: str | None = None, pin
         _Message(SMS[kind], params),
         phone=delivery.phone,
         url=f"/medicine/{token}" if token else None,
+        sensitive=bool(pin),
     )
 
 
