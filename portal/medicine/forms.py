@@ -13,6 +13,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.accounts.forms import PhoneField
 from portal.forms import Form
 from portal.medicine.models import HOLD_LABELS, MAX_BAGS, FareClass
+from portal.medicine.services.errors import MedicineError
+from portal.medicine.services.registration import RESTRICTED_REASON, in_regency, indonesian_phone
 
 _PIN = re.compile(r"^\s*(-?\d{1,2}(?:[.,]\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:[.,]\d+)?)\s*$")
 
@@ -27,6 +29,9 @@ def parse_pin(text: str) -> tuple[float, float] | None:
 
 
 class RegistrationForm(Form):
+    """Every field is checked in one pass, each error next to its field (the service checks the
+    same again, for callers without a form)."""
+
     key = HiddenField()  # one per form shown: a double-clicked "register" makes one delivery
     patient_name = StringField(_l("Patient's name"), validators=[DataRequired(), Length(max=120)])
     phone = PhoneField(_l("Patient's phone (for SMS)"), validators=[DataRequired()])
@@ -62,11 +67,41 @@ class RegistrationForm(Form):
     restricted = BooleanField(_l("Contains a restricted medicine (narcotic, psychotropic, injection…)"))
     confirm_duplicate = BooleanField(_l("Register anyway: this is a new prescription"))
 
+    def validate_phone(self, field) -> None:
+        if field.errors:  # PhoneField already said it is no phone number
+            return
+        try:
+            indonesian_phone(field.data or "")
+        except MedicineError as error:
+            raise ValidationError(str(error)) from None
+
     def validate_pin(self, field) -> None:
         found = parse_pin(field.data)
         if found is None:
             raise ValidationError(_l("Write the pin as latitude, longitude, e.g. -8.2135, 114.3701."))
+        if not in_regency(*found):
+            raise ValidationError(_l("The map pin is outside Kabupaten Banyuwangi. Check it (latitude about -8.2)."))
         self.lat, self.lng = found
+
+    def _pair(self, name, relation, field) -> None:
+        if bool((name.data or "").strip()) != bool((relation.data or "").strip()) and not (field.data or "").strip():
+            raise ValidationError(_l("Give each family member who may receive it a name and a relationship."))
+
+    def validate_receiver_1(self, field) -> None:
+        self._pair(self.receiver_1, self.relation_1, field)
+
+    def validate_relation_1(self, field) -> None:
+        self._pair(self.receiver_1, self.relation_1, field)
+
+    def validate_receiver_2(self, field) -> None:
+        self._pair(self.receiver_2, self.relation_2, field)
+
+    def validate_relation_2(self, field) -> None:
+        self._pair(self.receiver_2, self.relation_2, field)
+
+    def validate_restricted(self, field) -> None:
+        if field.data:
+            raise ValidationError(RESTRICTED_REASON)
 
     def validate_card_checked_by(self, field) -> None:
         if self.fare_class.data == FareClass.FREE and not (field.data or "").strip():

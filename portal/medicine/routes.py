@@ -219,11 +219,13 @@ def new():
         with act(flash_error=False) as outcome:
             try:
                 delivery = medicine.register(hospital, _registration(form), by=current_user, key=form.key.data)
-            except medicine.DuplicatePrescription:
+            except medicine.DuplicatePrescription as refusal:
                 duplicate = True  # the form now offers "register anyway"
+                form.prescription_number.errors = [str(refusal)]
                 raise
-            except medicine.PrescriptionInFlight:
+            except medicine.PrescriptionInFlight as refusal:
                 form.confirm_duplicate.data = False  # still on its way: no "register anyway" to tick
+                form.prescription_number.errors = [str(refusal)]
                 raise
         if outcome.ok:
             flash(
@@ -232,7 +234,8 @@ def new():
                 "success",
             )  # fmt: skip
             return redirect(url_for("medicine.rsud") + f"#delivery-{delivery.id}")
-        error = outcome.error
+        if not form.prescription_number.errors:  # the field shows it, and the summary links there
+            error = outcome.error
     status = 422 if request.method == "POST" else 200
     return render("medicine/new.html", form=form, hospital=hospital, error=error, duplicate=duplicate, status=status)
 

@@ -200,3 +200,47 @@ def test_a_prescription_still_in_flight_is_refused_outright(app, client, auth, d
     html = response.get_data(as_text=True)
     assert "already on its way" in html and 'name="confirm_duplicate"' not in html
     assert db.session.scalar(db.select(db.func.count(MedicineDelivery.id))) == 1
+
+
+def test_every_registration_error_shows_at_once_next_to_its_field(app, client, auth, db, pharmacist):
+    auth.login(pharmacist)
+    data = {
+        **FORM,
+        "key": form_key(client),
+        "patient_name": "",
+        "phone": "+44 20 7946 0000",  # not Indonesian
+        "pin": "-7.2575, 112.7521",  # Surabaya, outside the regency
+        "relation_1": "",  # Siti, but no relationship
+        "card_checked_by": "",  # free, but nobody checked the card
+        "restricted": "y",
+    }
+    response = auth.post("/rsud/deliveries/new", data, page="/rsud/deliveries/new")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field, message in [
+        ("patient_name", "This field is required."),
+        ("phone", "Indonesian phone number"),
+        ("pin", "outside Kabupaten Banyuwangi"),
+        ("relation_1", "a name and a relationship"),
+        ("card_checked_by", "Who checked the PBI / DTSEN card?"),
+        ("restricted", "BPOM Regulation 8/2020"),
+    ]:
+        tag = re.search(rf'<[^>]*id="{field}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in tag and f'aria-describedby="{field}-error"' in tag, field
+        error = re.search(rf'<small id="{field}-error"[^>]*>(.*?)</small>', html, re.S).group(1)
+        assert message in error, field
+        assert f'href="#{field}"' in html, field  # the summary links to it
+    assert "Check 6 fields:" in html
+    assert db.session.scalar(db.select(db.func.count(MedicineDelivery.id))) == 0
+
+
+def test_a_duplicate_prescription_marks_the_prescription_field(app, client, auth, db, pharmacist, blambangan):
+    earlier = register(blambangan, pharmacist, prescription_number="RX-555", now=utcnow() - timedelta(days=1))
+    medicine.cancel(earlier, by=pharmacist, reason="asked to wait")
+    db.session.commit()
+    auth.login(pharmacist)
+    html = auth.post("/rsud/deliveries/new", {**FORM, "key": form_key(client)}, page="/rsud/deliveries/new").get_data(
+        as_text=True
+    )
+    assert re.search(r'<small id="prescription_number-error"[^>]*>[^<]*already registered', html)
+    assert 'href="#prescription_number"' in html
