@@ -39,6 +39,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.formatting import wib_time
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -57,10 +58,26 @@ class DomainError(Exception):
 
 class IllegalMove(DomainError):
     def __init__(self, subject: Any, old: Status, new: Status) -> None:
+        stale = _stale_message(subject, old) if old == new else None
         super().__init__(
-            _l("This is %(current)s and cannot become %(new)s.", current=old.label.lower(), new=new.label.lower())
+            stale
+            or _l("This is %(current)s and cannot become %(new)s.", current=old.label.lower(), new=new.label.lower())
         )
         self.subject, self.old, self.new = subject, old, new
+
+
+def _stale_message(subject: Any, status: Status) -> Any:
+    """A stale click: someone else already made this very move. Say who and when (None when the
+    subject keeps no event of it)."""
+    last = next((e for e in reversed(getattr(subject, "events", None) or []) if e.status == status), None)
+    if last is None:
+        return None
+    return _l(
+        "Already %(status)s by %(name)s at %(time)s; nothing changed.",
+        status=status.label.lower(),
+        name=last.by.name if last.by is not None else _l("the system"),
+        time=wib_time(last.at),
+    )
 
 
 class Status(StrEnum):

@@ -11,7 +11,7 @@ from portal.database import utcnow
 from portal.medicine import services as medicine
 from portal.medicine.models import MedicineDelivery
 from portal.medicine.models import MedicineStatus as M
-from tests.medicine.conftest import register
+from tests.medicine.conftest import MORNING, register
 
 FORM = {
     "patient_name": "Pak Darmaji",
@@ -244,3 +244,16 @@ def test_a_duplicate_prescription_marks_the_prescription_field(app, client, auth
     )
     assert re.search(r'<small id="prescription_number-error"[^>]*>[^<]*already registered', html)
     assert 'href="#prescription_number"' in html
+
+
+def test_a_stale_click_says_who_already_did_it_and_that_nothing_changed(app, client, auth, db, pharmacist, blambangan):
+    delivery = register(blambangan, pharmacist)
+    medicine.start_preparing(delivery, by=pharmacist, now=MORNING + timedelta(minutes=5))  # 09.05 WIB
+    db.session.commit()
+    auth.login(pharmacist)  # a second tab, still showing "Start preparing"
+    response = auth.post(f"/rsud/deliveries/{delivery.id}/preparing", page="/rsud/deliveries", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Already being prepared by Apt. Rina at 09:05 WIB; nothing changed." in html and "nothing changed" in html
+    assert "cannot become" not in html
+    db.session.refresh(delivery)
+    assert len(delivery.events) == 2
