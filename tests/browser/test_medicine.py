@@ -266,5 +266,5 @@ def test_the_patient_pays_a_card_fare_through_the_link(page, browser, live_serve
     assert_accessible(page)
 
     post.goto(f"/rsud/deliveries/{delivery.id}")
-    expect(post.locator("main")).to_contain_text("succeeded")
+    expect(post.locator("main")).to_contain_text("payment: paid")  # the status label, not the raw value
     pharmacist.close()
