@@ -4,7 +4,7 @@ users.session_token goes: a password change now ends the other sessions' rows in
 rotating one token per user.
 
 Revision ID: 0450
-Revises: 0440
+Revises: 0443
 Create Date: 2026-12-05 01:50:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0450'
-down_revision = '0440'
+down_revision = '0443'
 branch_labels = None
 depends_on = None
 

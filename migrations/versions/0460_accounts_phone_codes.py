@@ -1,7 +1,7 @@
 """accounts: phone verification and one-time codes
 
 Revision ID: 0460
-Revises: 0440
+Revises: 0450
 Create Date: 2026-12-05 01:18:17.987161
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0460'
-down_revision = '0440'
+down_revision = '0450'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """medicine: hospitals, pharmacists, medicine deliveries and their events
 
 Revision ID: 0500
-Revises: 0440
+Revises: 0460
 Create Date: 2026-12-05 01:11:48.015277
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0500"
-down_revision = "0440"
+down_revision = '0460'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """payments: a payer without an account (a medicine patient paying through the link)
 
 Revision ID: 0501
-Revises: 0440
+Revises: 0500
 Create Date: 2026-12-05 02:35:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0501"
-down_revision = "0440"
+down_revision = '0500'
 branch_labels = None
 depends_on = None
 

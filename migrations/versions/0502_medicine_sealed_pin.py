@@ -1,7 +1,7 @@
 """medicine: the handover PIN kept encrypted until the courier picks the bags up
 
 Revision ID: 0502
-Revises: 0500 (it alters 0500's table, so it must come after it)
+Revises: 0501
 
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0502"
-down_revision = "0500"
+down_revision = '0501'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ hash and a masked copy), its event table (portal.workflow.EventMixin), and the a
 per document type of who pays the delivery.
 
 Revision ID: 0600
-Revises: 0440
+Revises: 0502
 Create Date: 2026-12-05 01:11:35.735434
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0600"
-down_revision = "0440"
+down_revision = '0502'
 branch_labels = None
 depends_on = None
 

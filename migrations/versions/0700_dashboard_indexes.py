@@ -9,7 +9,7 @@ are filtered by created_at too; their tables come in 0600 and 0500, beside this 
 left to a migration after the chain is made linear.
 
 Revision ID: 0700
-Revises: 0440
+Revises: 0600
 Create Date: 2026-12-05 02:30:00.000000
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0700'
-down_revision = '0440'
+down_revision = '0600'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ Verifying, rejecting, withdrawing or barring a driver (and their re-applying) no
 driver profile through portal.workflow, which writes the event. Earlier decisions keep only
 what driver_profiles says (verified_by_id, verified_at, reject_reason).
 
-Revision ID: 0433
-Revises: 0440
+Revision ID: 0443
+Revises: 0442
 Create Date: 2026-12-05 01:40:00.000000
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0433'
-down_revision = '0440'
+revision = '0443'
+down_revision = '0442'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ A job may name who may take the goods (`receivers`) and something to take back (
 in job_data; the courier records `received_by` and `collected` when marking it delivered.
 Existing deliveries: received_by '' (not recorded), collected NULL (nothing to collect).
 
-Revision ID: 0432
-Revises: 0440
+Revision ID: 0442
+Revises: 0441
 Create Date: 2026-12-05 01:20:00.000000
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0432"
-down_revision = "0440"
+revision = '0442'
+down_revision = '0441'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 Verification went through portal.workflow.move without a trace: approving or rejecting a
 warung now writes a warung_events row, the same shape as every other domain's event table.
 
-Revision ID: 0431
+Revision ID: 0441
 Revises: 0440
 Create Date: 2026-12-05 01:30:00.000000
 
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0431'
+revision = '0441'
 down_revision = '0440'
 branch_labels = None
 depends_on = None
