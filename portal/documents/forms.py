@@ -204,3 +204,12 @@ class FeesForm(Form):
         _l("The regency pays the delivery of"),
         choices=[SelectChoice(kind.value, kind.label) for kind in DocumentType],
     )
+
+
+class CancelForm(Form):
+    """The resident's cancel: the box must be ticked, so one tap cancels nothing (also without JS)."""
+
+    sure = BooleanField(
+        _l("Yes, cancel this request"),
+        validators=[DataRequired(message=_l("Tick “Yes, cancel this request” to cancel it."))],
+    )

@@ -138,10 +138,19 @@ def test_the_request_page_polls_with_304_when_nothing_changed(signed_in, client,
     assert again.status_code == 304
 
 
-def test_the_resident_cancels_from_the_page(signed_in, client, db, resident):
+def test_the_resident_cancels_from_the_page_only_after_saying_yes(signed_in, client, db, resident):
     request = submitted(resident)
     db.session.commit()
-    response = signed_in.post(f"/documents/{request.id}/cancel", page=f"/documents/{request.id}")
+    page = client.get(f"/documents/{request.id}").get_data(as_text=True)
+    assert 'data-confirm="Cancel this request?"' in page and "Yes, cancel this request" in page
+    one_tap = signed_in.post(f"/documents/{request.id}/cancel", page=f"/documents/{request.id}")
+    assert one_tap.status_code == 302
+    db.session.refresh(request)
+    assert request.status == "submitted"  # one tap without JS cancels nothing
+    assert "Tick “Yes, cancel this request” to cancel it." in client.get(f"/documents/{request.id}").get_data(
+        as_text=True
+    )
+    response = signed_in.post(f"/documents/{request.id}/cancel", {"sure": "y"}, page=f"/documents/{request.id}")
     assert response.status_code == 302
     db.session.refresh(request)
     assert request.status == "cancelled"

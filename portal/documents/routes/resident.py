@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,7 @@ from portal.documents.forms import (
     FAMILY,
     HOLDER,
     AddressForm,
+    CancelForm,
     CorrectForm,
     HolderForm,
     PaymentForm,
@@ -324,6 +325,7 @@ def request_page(request_id: int):
         pin=documents.pin_for(found),
         due=due,
         payment=payment,
+        cancel=CancelForm(),
         must_pay=found.payment_method == PaymentMethod.CARD
         and not (payment and payment.state.paid)
         and not found.state.final,
@@ -356,7 +358,14 @@ def _resident_move(request_id: int, verb, success: str):
 @bp.post("/documents/<int:request_id>/cancel")
 @login_required
 def cancel(request_id: int):
-    return _resident_move(request_id, documents.cancel_request, _("Your request is cancelled."))
+    found = _mine(request_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        with act(success=_("Your request is cancelled.")):
+            documents.cancel_request(found, by=current_user)
+    elif form.sure.errors:
+        flash(" ".join(str(error) for error in form.sure.errors), "error")
+    return redirect(url_for("documents.request", request_id=found.id))
 
 
 @bp.post("/documents/<int:request_id>/resend")
