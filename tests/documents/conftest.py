@@ -14,6 +14,7 @@ from tests.factories import UserFactory
 # A Friday morning in December 2026, 09:00 WIB.
 FRIDAY = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
 _keys = itertools.count(1)
+_serials = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +56,7 @@ def answers(**changes) -> documents.Answers:
 
 
 def submitted(resident, *, now: datetime = FRIDAY, **changes) -> DocumentRequest:
+    changes.setdefault("registration_number", f"3510-20261204-{next(_serials):04d}")  # one open per number
     return documents.submit_request(answers(**changes), resident=resident, key=f"key-{next(_keys)}", now=now)
 
 

@@ -92,6 +92,19 @@ def test_a_pin_outside_the_regency_is_refused(signed_in):
     assert "outside Kabupaten Banyuwangi" in response.get_data(as_text=True)
 
 
+def test_a_second_open_request_for_the_same_number_is_refused_and_keeps_the_answers(signed_in, client, db, resident):
+    first = submitted(resident, registration_number="3510-20261204-0042")
+    db.session.commit()
+    answer_all(signed_in)
+    check = client.get("/documents/new/check").get_data(as_text=True)
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', check).group(1)
+    refused = signed_in.post("/documents/new/check", {"key": key}, page="/documents/new/check")
+    assert refused.status_code == 422
+    assert f"follow request {first.reference}" in refused.get_data(as_text=True)
+    assert count(db) == 1
+    assert "3510-20261204-0042" in client.get("/documents/new/check").get_data(as_text=True)  # nothing lost
+
+
 def test_skipping_ahead_goes_back_to_the_first_unanswered_question(signed_in, client):
     signed_in.post(*ANSWERS[0], page="/documents/new")
     response = client.get("/documents/new/phone")

@@ -55,6 +55,17 @@ def test_a_double_submitted_form_makes_one_request(db, resident):
     assert count(db) == 1
 
 
+def test_a_second_open_request_for_the_same_registration_number_is_refused_until_the_first_is_final(db, resident):
+    first = submitted(resident, registration_number="3510-20261204-0042")
+    with pytest.raises(DomainError, match=f"follow request {first.reference}"):
+        submitted(resident, registration_number="3510-20261204-0042")
+    assert count(db) == 1
+    submitted(resident, registration_number="3510-20261204-0042", document_type="kk")  # another document
+    documents.cancel_request(first, by=resident)
+    again = submitted(resident, registration_number="3510-20261204-0042")
+    assert again.status == "submitted" and count(db) == 3
+
+
 def test_new_requests_are_limited_per_account_and_day(db, resident):
     for _ in range(5):
         submitted(resident)

@@ -75,6 +75,7 @@ def submit_request(answers: Answers, *, resident: User, key: str, now: datetime 
         )
     checked = _checked(answers)
     kind = DocumentType(checked.document_type)
+    _refuse_a_second_open(resident, kind, checked.registration_number)
     free = fees.is_free(kind)
     request = DocumentRequest(
         resident_id=resident.id,
@@ -129,6 +130,27 @@ def submit_request(answers: Answers, *, resident: User, key: str, now: datetime 
             now=now,
         )
     return request
+
+
+def _refuse_a_second_open(resident: User, kind: DocumentType, registration: str) -> None:
+    """One open request per registration number and document: a second is refused until the first is final."""
+    open_one = db.session.scalar(
+        select(DocumentRequest).where(
+            DocumentRequest.resident_id == resident.id,
+            DocumentRequest.document_type == kind.value,
+            DocumentRequest.registration_number == registration,
+            DocumentRequest.status.in_([status.value for status in S.active()]),
+        )
+    )
+    if open_one is not None:
+        raise DocumentError(
+            _l(
+                "You already asked for this document with registration number %(number)s: follow request "
+                "%(reference)s, or cancel it first.",
+                number=registration,
+                reference=open_one.reference,
+            )
+        )
 
 
 def _checked(answers: Answers) -> Answers:
