@@ -105,6 +105,13 @@ def test_a_second_open_request_for_the_same_number_is_refused_and_keeps_the_answ
     assert "3510-20261204-0042" in client.get("/documents/new/check").get_data(as_text=True)  # nothing lost
 
 
+def test_the_question_count_counts_the_questions_only(signed_in, client):
+    assert "Question 1 of 6" in client.get("/documents/new").get_data(as_text=True)  # a KTP-el: no payment
+    for path, data in ANSWERS[:-1]:
+        signed_in.post(path, data, page=path)
+    assert "Question 6 of 6" in client.get("/documents/new/receivers").get_data(as_text=True)
+
+
 def test_skipping_ahead_goes_back_to_the_first_unanswered_question(signed_in, client):
     signed_in.post(*ANSWERS[0], page="/documents/new")
     response = client.get("/documents/new/phone")

@@ -197,7 +197,7 @@ def _question(step: str):
             heading=heading,
             back=back,
             position=position + 1,
-            total=len(steps) + 1,
+            total=len(steps),  # the questions only, not the check page
             quote=quote,
             action=_url(step, change=1) if changing else _url(step),
             death=draft.get("document_type") == DocumentType.DEATH_CERTIFICATE,
