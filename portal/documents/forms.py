@@ -202,8 +202,11 @@ class CourierForm(Form):
 class FeesForm(Form):
     free = MultiCheckboxField(
         _l("The regency pays the delivery of"),
-        choices=[SelectChoice(kind.value, kind.label) for kind in DocumentType],
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.free.choices = [SelectChoice(kind.value, kind.label) for kind in DocumentType]  # in the reader's language
 
 
 class CancelForm(Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from portal.accounts.models import Role
 from portal.audit import trail
@@ -13,6 +14,7 @@ from portal.couriers.contract import Purpose
 from portal.documents import services as documents
 from portal.documents.models import DocumentStatus
 from portal.documents.services import fees
+from portal.payments import services as payments
 from tests.documents.conftest import submitted, walk
 from tests.factories import UserFactory
 
@@ -130,3 +132,15 @@ def test_the_admin_sees_who_looked_at_personal_data(client, auth, db, resident, 
     page = client.get("/admin/documents/fees").get_data(as_text=True)
     assert "Who looked at residents" in page
     assert clerk.name in page and request.reference in page
+
+
+def test_indonesian_pages_name_the_documents_and_their_payments_in_indonesian(client, auth, db, resident):
+    admin = UserFactory(roles=[Role.ADMIN], locale="id")
+    request = submitted(resident)  # a KTP-el, paid by the regency
+    db.session.commit()
+    auth.login(admin)
+    page = client.get("/admin/documents/fees").get_data(as_text=True)
+    assert "electronic identity card" not in page and "KTP-el" in page
+    with force_locale("id"):
+        assert payments.payable_label(payments.payment_for(documents.PAYABLE, request.id)) == "Antar dokumen"
+        assert str(payments.PAYABLE_LABELS["medicine_delivery"]) == "Antar obat"

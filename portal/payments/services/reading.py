@@ -19,6 +19,8 @@ PAYABLE_LABELS = {
     "food_order": _l("Food order"),
     "ride_booking": _l("Ijen ride"),
     "delivery_fee": _l("Delivery fee"),
+    "document_request": _l("Document delivery"),
+    "medicine_delivery": _l("Medicine delivery"),
     "demo": _l("Card payment test"),
 }
 
