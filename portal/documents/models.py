@@ -158,7 +158,8 @@ class DocumentRequest(db.Model):
         family = [] if self.holder_only else list(self.receivers or [])
         if self.document_type == DocumentType.DEATH_CERTIFICATE:
             return family
-        return [self.holder_name, *family]
+        names = [self.holder_name, *family]
+        return [name for at, name in enumerate(names) if name.casefold() not in {n.casefold() for n in names[:at]}]
 
 
 class DocumentTypeSetting(db.Model):

@@ -66,6 +66,19 @@ def test_a_second_open_request_for_the_same_registration_number_is_refused_until
     assert again.status == "submitted" and count(db) == 3
 
 
+def test_receivers_are_named_once_and_the_holder_not_again(db, resident):
+    request = submitted(
+        resident,
+        document_type="kk",
+        holder_only=False,
+        receivers=("Budi Santoso", "budi  santoso", "Siti Aminah", "Siti Aminah"),
+    )
+    assert request.receivers == ["Siti Aminah"]
+    assert request.receiver_names == ["Budi Santoso", "Siti Aminah"]
+    request.receivers = ["Budi Santoso", "Siti Aminah"]  # a row stored before: shown once all the same
+    assert request.receiver_names == ["Budi Santoso", "Siti Aminah"]
+
+
 def test_new_requests_are_limited_per_account_and_day(db, resident):
     for _ in range(5):
         submitted(resident)

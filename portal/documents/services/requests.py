@@ -153,6 +153,17 @@ def _refuse_a_second_open(resident: User, kind: DocumentType, registration: str)
         )
 
 
+def _distinct(holder: str, kind: DocumentType, names) -> tuple[str, ...]:
+    """The family receivers, each once; the holder (who signs anyway, except for a death certificate) not again."""
+    seen = set() if kind == DocumentType.DEATH_CERTIFICATE else {holder.casefold()}
+    distinct = []
+    for name in (" ".join((raw or "").split()) for raw in names):
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            distinct.append(name)
+    return tuple(distinct)
+
+
 def _checked(answers: Answers) -> Answers:
     """The answers in their stored form, or DocumentError naming the first one that is wrong."""
     try:
@@ -179,7 +190,7 @@ def _checked(answers: Answers) -> Answers:
         phone = to_e164(answers.phone)
     except InvalidPhone:
         raise DocumentError(_l("The phone number is not valid.")) from None
-    receivers = tuple(" ".join(r.split()) for r in answers.receivers if r and r.strip())
+    receivers = _distinct(name, kind, answers.receivers)
     holder_only = answers.holder_only or not receivers
     if kind == DocumentType.DEATH_CERTIFICATE and holder_only:
         raise DocumentError(_l("Name the family members who may receive the death certificate."))
