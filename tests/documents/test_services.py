@@ -170,7 +170,7 @@ def test_a_clerk_move_in_the_wrong_status_says_why_and_changes_nothing(db, resid
     events = len(request.events)
     with pytest.raises(IllegalMove) as refused:
         verb(request, by=clerk, now=FRIDAY)
-    assert str(refused.value).startswith("This is ")
+    assert str(refused.value).startswith(("This is ", "Already "))  # a repeated move says who made it
     db.session.rollback()
     assert request.state == at
     assert len(request.events) == events
