@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from flask import current_app
 
 from alembic import context
+from portal.database import UTCDateTime
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -71,7 +72,6 @@ def run_migrations_offline():
 
 def render_item(type_, obj, autogen_context):
     """Write our column types as plain SQLAlchemy types, so migrations never import the app."""
-    from portal.database import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

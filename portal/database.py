@@ -1,4 +1,5 @@
-"""The declarative base, UTC-safe datetimes, and the SQLite settings every connection gets."""
+"""The declarative base, UTC-safe datetimes, and the SQLite settings every connection gets.
+Imports nothing from portal: portal.extensions builds `db` on this Base."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -69,12 +70,9 @@ def serialized() -> Iterator[None]:
 
 def fresh_reads() -> None:
     """End the session's read transaction without expiring what it loaded (the signed-in user),
-    so the next read sees every commit so far: on SQLite a transaction reads one snapshot."""
-    # TODO(core, issue 15): goes with its last caller (portal/food/routes/public.py); then this
-    # module imports nothing from portal.
-    from portal.extensions import db  # noqa: PLC0415 - portal.extensions imports this module
-
-    session = db.session()
+    so the next read sees every commit so far: on SQLite a transaction reads one snapshot. The
+    menu cache (portal/food/routes/public.py) keys a page by a version read after this."""
+    session = current_app.extensions["sqlalchemy"].session()  # Flask-SQLAlchemy's, as db.session
     if session.in_transaction():
         expire, session.expire_on_commit = session.expire_on_commit, False
         try:

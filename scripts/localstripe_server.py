@@ -26,8 +26,9 @@ def main() -> int:
     parser.add_argument("--from-scratch", action="store_true")
     args = parser.parse_args()
 
-    from aiohttp import web
-    from localstripe import resources, server
+    # Imported once the arguments are read: `--help` and a bad argument need no localstripe.
+    from aiohttp import web  # noqa: PLC0415
+    from localstripe import resources, server  # noqa: PLC0415
 
     state = args.state
 

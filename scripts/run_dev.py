@@ -8,13 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
 def banner(port: str) -> None:
     sys.path.insert(0, str(ROOT))
-    from portal.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+    from portal.accounts.demo import DEMO_PASSWORD, DEMO_USERS  # noqa: PLC0415 - importable once ROOT is on the path
 
     print(f"\n  Gancang is running at http://127.0.0.1:{port}\n")
     print(f"  Demo accounts (password for all: {DEMO_PASSWORD}):")
@@ -82,8 +84,6 @@ def localstripe(env: dict[str, str]) -> subprocess.Popen | None:
     base = f"http://127.0.0.1:{line.split()[-1]}"
     secret = env.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_localstripe")
     env.update(STRIPE_API_BASE=base, STRIPE_JS_URL=f"{base}/js.stripe.com/v3/")
-    import httpx
-
     httpx.post(
         f"{base}/_config/webhooks/gancang",
         data={"url": f"http://127.0.0.1:{env.get('PORT', '5000')}/webhooks/stripe", "secret": secret},

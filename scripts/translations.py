@@ -8,12 +8,14 @@ python scripts/translations.py fill F.json  # {"English msgid": "Indonesian"} in
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
+from wtforms.i18n import messages_path
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL = ROOT / "portal"
@@ -120,7 +122,6 @@ def missing() -> dict[str, list[str]]:
 
 def _wtforms_missing() -> dict[str, list[str]]:
     """WTForms' messages (its own .pot, which changes with its version) without Indonesian."""
-    from wtforms.i18n import messages_path
 
     with open(Path(messages_path()) / "wtforms.pot", "rb") as fh:
         wanted = read_po(fh)
@@ -138,9 +139,6 @@ def _wtforms_missing() -> dict[str, list[str]]:
 
 def fill(mapping_file: Path) -> None:
     """Set the Indonesian text of the given msgids, wherever a catalogue has them."""
-    import json
-
-    from babel.messages.pofile import write_po
 
     mapping: dict[str, str] = json.loads(mapping_file.read_text(encoding="utf-8"))
     for catalogue in domains():

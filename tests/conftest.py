@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 
 from portal import create_app
 from portal.accounts.models import Role
@@ -64,7 +65,6 @@ def database_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _migrate(url: str) -> None:
     """The schema comes from the migrations, exactly as in production."""
-    from flask_migrate import upgrade
 
     app = make_app(url)
     with app.app_context():
@@ -164,7 +164,6 @@ class AuthActions:
 
     def csrf_token(self, path: str = "/") -> str:
         """The token a page would give the browser (read from the rendered form)."""
-        import re
 
         html = self.client.get(path).get_data(as_text=True)
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from tests.conftest import AuthActions, make_app
 from tests.factories import DEMO_PASSWORD, UserFactory
 
 
@@ -117,7 +118,6 @@ def test_login_is_rate_limited(client, auth, user):
 
 
 def test_change_password_logs_out_other_devices(app, client, auth, user, db):
-    from tests.conftest import AuthActions
 
     other_device = app.test_client()
     AuthActions(other_device).login(user)
@@ -171,7 +171,6 @@ def test_login_limit_is_per_account_so_others_behind_the_same_address_get_in(cli
 
 
 def test_behind_a_proxy_the_users_address_is_counted_not_the_balancers(database_uri, user, db):
-    from tests.conftest import AuthActions, make_app
 
     app = make_app(database_uri, PROXY_HOPS=1)
     with app.app_context():

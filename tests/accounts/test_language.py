@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import AuthActions
+
 
 def test_indonesian_is_the_default(client):
     page = client.get("/").get_data(as_text=True)
@@ -24,7 +30,6 @@ def test_language_is_remembered_per_user(app, auth, user, db):
     assert user.locale == "en"
     # A new browser (no cookie) gets English as soon as the user logs in.
     other = app.test_client()
-    from tests.conftest import AuthActions
 
     AuthActions(other).login(user)
     assert '<html lang="en"' in other.get("/").get_data(as_text=True)
@@ -36,9 +41,6 @@ def test_unknown_language_is_ignored(client, auth):
 
 
 def test_every_message_has_an_indonesian_translation():
-    import subprocess
-    import sys
-    from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     # Extracts what the code says now (into a temp folder) and looks each message up in its catalogue.

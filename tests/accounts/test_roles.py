@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from portal.accounts.models import Role
+from sqlalchemy import func, select
+
+from portal.accounts.models import Role, User, UserRole
+from portal.cli import seed_all
 from tests.factories import UserFactory
 
 
@@ -66,10 +69,6 @@ def test_admin_user_list_is_paginated(auth, db):
 
 
 def test_demo_seed_is_idempotent(app, db):
-    from sqlalchemy import func, select
-
-    from portal.accounts.models import User, UserRole
-    from portal.cli import seed_all
 
     seed_all()
     counts = (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(UserRole.id))))

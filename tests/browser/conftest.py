@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM_ARGS = [
@@ -45,7 +47,6 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests must run in CI: {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
@@ -108,7 +109,6 @@ def page(browser, live_server):
 
 def assert_accessible(page) -> None:
     """axe-core: zero serious or critical violations on the page as it stands."""
-    from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]

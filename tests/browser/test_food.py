@@ -7,7 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from portal.accounts.services import find_by_email
+from portal.cli import seed_all
+from portal.couriers import services as couriers
+from portal.couriers.contract import Purpose
+from portal.couriers.models import DeliveryStatus
 from portal.extensions import db as _db
+from portal.food import services as food
+from portal.food.models import Dish, FoodOrder, OpeningPeriod, Warung
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE, assert_accessible, login, pay_by_card  # noqa: F401
 
 DEMO_PASSWORD = "gancang-demo"
@@ -16,8 +23,6 @@ DEMO_PASSWORD = "gancang-demo"
 @pytest.fixture
 def demo(app):
     """The development demo data (accounts, warungs, the verified driver), every warung open now."""
-    from portal.cli import seed_all
-    from portal.food.models import OpeningPeriod, Warung
 
     app.config["UPLOAD_DIR"] = app.config.get("UPLOAD_DIR") or None
     seed_all()
@@ -94,8 +99,6 @@ def test_the_cart_bar_never_hides_the_focused_add_button(page, demo):
 def test_a_refused_add_says_why_beside_the_button(page, demo):
     """The dish sold out after the menu was opened: the server refuses the add with a 422 whose
     fragment says why, and the phone shows it where the count would be."""
-    from portal.food import services as food
-    from portal.food.models import Dish
 
     login(page, "tourist@example.com", DEMO_PASSWORD)
     page.goto("/warungs/sego-tempong-bu-sri")
@@ -113,9 +116,6 @@ def test_a_refused_add_says_why_beside_the_button(page, demo):
 
 def place_cash_order(app, email: str):
     """An order from `email` to the demo owner's warung, placed through the services."""
-    from portal.accounts.services import find_by_email
-    from portal.food import services as food
-    from portal.food.models import Warung
 
     with app.test_request_context():
         customer = find_by_email(email)
@@ -158,9 +158,6 @@ def test_the_board_keeps_a_half_typed_rejection_while_it_refreshes(app, page, de
 def test_changing_the_cart_keeps_what_was_typed_for_delivery(app, page, demo):
     """Address, note and payment are filled in; then a quantity changes (or is refused): the
     cart is redrawn and all of it is still there, "Use my location" too."""
-    from portal.accounts.services import find_by_email
-    from portal.food import services as food
-    from portal.food.models import Warung
 
     with app.test_request_context():
         tourist = find_by_email("tourist@example.com")
@@ -197,11 +194,6 @@ def new_page(browser, live_server):
 
 
 def deliver_as_demo_driver(app, pin: str, on_the_way) -> None:
-    from portal.accounts.services import find_by_email
-    from portal.couriers import services as couriers
-    from portal.couriers.contract import Purpose
-    from portal.couriers.models import DeliveryStatus
-    from portal.food.models import FoodOrder
 
     with app.test_request_context():
         _db.session.rollback()

@@ -6,7 +6,7 @@ this test instead of leaking a page.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, url_for
 
 from portal.accounts.models import Role
 from tests.factories import UserFactory
@@ -45,8 +45,6 @@ def _sample_url(app: Flask, rule) -> str:
         converter = rule._converters[arg]
         values[arg] = 1 if getattr(converter, "num_convert", None) is int else "x"
     with app.test_request_context():
-        from flask import url_for
-
         return url_for(rule.endpoint, **values)
 
 

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import importlib
+import re
+import sys
 from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
+from sqlalchemy import select
 
-from portal.formatting import rupiah
+from portal import config
+from portal.accounts.models import Role, User
+from portal.formatting import rupiah, wib, wib_time
 from tests.conftest import make_app
+from tests.factories import UserFactory
 
 
 def test_healthz_ok(client):
@@ -79,8 +87,6 @@ def test_500_page_is_friendly_and_translated(database_uri):
 
 
 def test_htmx_request_gets_only_the_fragment(client, auth, db):
-    from portal.accounts.models import Role
-    from tests.factories import UserFactory
 
     admin = UserFactory(roles=[Role.ADMIN], name="Admin Satu")
     db.session.commit()
@@ -97,7 +103,6 @@ def test_htmx_request_gets_only_the_fragment(client, auth, db):
 
 def test_static_files_have_fingerprinted_urls_cached_for_a_year(client):
     html = client.get("/").get_data(as_text=True)
-    import re
 
     css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
     response = client.get(css)
@@ -119,7 +124,6 @@ def test_rupiah(amount, text):
 
 
 def test_times_render_in_wib(app: Flask):
-    from portal.formatting import wib, wib_time
 
     moment = datetime(2026, 12, 14, 17, 30, tzinfo=UTC)  # 00:30 on the 15th in Jakarta
     with app.test_request_context("/"):
@@ -133,9 +137,6 @@ def test_times_render_in_wib(app: Flask):
 )
 def test_one_unambiguous_24_hour_form_per_language(app: Flask, language, when, time):
     """Never 12/15/26 or 12:30 AM: a tourist must not come on the wrong night."""
-    from flask_babel import force_locale
-
-    from portal.formatting import wib, wib_time
 
     moment = datetime(2026, 12, 14, 17, 30, tzinfo=UTC)
     with app.test_request_context("/"), force_locale(language):
@@ -144,7 +145,6 @@ def test_one_unambiguous_24_hour_form_per_language(app: Flask, language, when, t
 
 
 def test_production_refuses_to_start_without_secrets(monkeypatch):
-    from portal import config
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATA_KEY", raising=False)
@@ -154,7 +154,6 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
 
 @pytest.mark.parametrize("missing", ["PUBLIC_URL", "REDIS_URL"])
 def test_production_needs_a_public_url_and_redis(monkeypatch, missing):
-    from portal import config
 
     production_env(monkeypatch)
     monkeypatch.delenv(missing)
@@ -164,8 +163,6 @@ def test_production_needs_a_public_url_and_redis(monkeypatch, missing):
 
 def test_a_server_without_gancang_env_is_production(monkeypatch):
     """gunicorn wsgi:app with the variable forgotten must not run on development keys."""
-    import importlib
-    import sys
 
     monkeypatch.delenv("GANCANG_ENV", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
@@ -183,7 +180,6 @@ def production_env(monkeypatch) -> None:
 
 
 def test_production_sets_secure_cookies(monkeypatch):
-    from portal import config
 
     production_env(monkeypatch)
     prod = config.load("production")
@@ -203,9 +199,6 @@ def test_activity_cursor_without_timezone_is_read_as_utc(client, auth, user):
 
 
 def test_a_strange_language_cookie_is_not_stored_at_registration(client, auth, db):
-    from sqlalchemy import select
-
-    from portal.accounts.models import User
 
     client.set_cookie("lang", "x" * 40)
     auth.post(

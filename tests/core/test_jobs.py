@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+import os
+
+import pytest
+from redis import Redis
+from rq import Queue, SimpleWorker
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import jobs
 from portal.accounts.models import User
+from portal.extensions import db
+from tests.factories import UserFactory
 
 calls: list[int] = []
 
 
 def rename(user_id: int, name: str) -> None:
     """A job: loads by id, changes state; the job runner commits."""
-    from portal.extensions import db
 
     calls.append(user_id)
     db.session.get(User, user_id).name = name
@@ -36,15 +43,10 @@ def test_rollback_discards_jobs(db, user):
 
 def test_rq_worker_runs_jobs_from_real_redis(app, db, user):
     """With REDIS_URL set, jobs travel through Redis to a worker (a burst SimpleWorker here)."""
-    import os
-
-    import pytest
 
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.skip("REDIS_URL not set: jobs run inline (covered above)")
-    from redis import Redis
-    from rq import Queue, SimpleWorker
 
     connection = Redis.from_url(redis_url)
     queue = Queue(f"gancang-test-{os.getpid()}", connection=connection)
@@ -57,10 +59,6 @@ def test_rq_worker_runs_jobs_from_real_redis(app, db, user):
 
 def test_a_rolled_back_savepoint_keeps_the_jobs_queued_before_it(db, user):
     """A caught IntegrityError inside begin_nested() must not lose the request's other jobs."""
-    import pytest
-    from sqlalchemy.exc import IntegrityError
-
-    from tests.factories import UserFactory
 
     calls.clear()
     jobs.enqueue(rename, user.id, "Kept")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 
 from portal.extensions import db
+from tests.conftest import make_app
 
 
 def test_migrations_match_the_models(app):
@@ -28,9 +30,6 @@ def test_sqlite_runs_with_foreign_keys_and_wal(app):
 def test_sqlite_migrations_keep_the_rows_they_copy(tmp_path):
     """A batch migration recreates a table; with foreign keys on, SQLite's DROP TABLE of the old
     copy cascaded into every child row (a user's roles, orders, carts were deleted)."""
-    from flask_migrate import upgrade
-
-    from tests.conftest import make_app
 
     app = make_app(f"sqlite:///{tmp_path / 'old.db'}")
     with app.app_context():

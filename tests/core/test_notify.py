@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from portal import notify
+from portal.htmx import not_modified
 
 
 def test_message_is_rendered_in_the_recipients_language(app, user, db):
@@ -20,7 +22,6 @@ def test_message_is_rendered_in_the_recipients_language(app, user, db):
 
 
 def test_304_when_the_client_has_the_state(app):
-    from portal.htmx import not_modified
 
     with app.test_request_context("/", headers={"If-None-Match": '"s1"'}):
         assert not_modified("s1").status_code == 304
@@ -29,7 +30,6 @@ def test_304_when_the_client_has_the_state(app):
 
 def test_translations_work_outside_a_request(app):
     """Jobs and the shell have no request: messages fall back to the default language."""
-    from flask_babel import gettext
 
     assert gettext("You are logged in.") == "Anda sudah masuk."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask_babel import lazy_gettext as _l
 
+from portal import create_app  # importing the app imports every domain's models
 from portal.workflow import Status
 
 
@@ -45,7 +46,6 @@ def test_a_flow_must_name_every_member():
 
 
 def domain_statuses() -> list[type[Status]]:
-    from portal import create_app  # importing the app imports every domain's models
 
     create_app("testing")
     return [cls for cls in Status.__subclasses__() if cls.__module__.startswith("portal.")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask.sessions import SecureCookieSessionInterface
@@ -13,6 +15,7 @@ from portal.extensions import db as _db
 from portal.food import routes
 from portal.food import services as food
 from portal.food.models import CartItem
+from tests.conftest import AuthActions
 from tests.factories import UserFactory
 from tests.food.factories import DishFactory, WarungFactory
 
@@ -189,10 +192,6 @@ def test_anonymous_sees_menu_and_is_asked_to_log_in(client, dishes):
 def test_simultaneous_taps_each_count_and_the_cap_holds(app, db, dishes, customer):
     """Six tabs tap "+ Add" ten times each at once: every tap counts until the cap of 50,
     then the rest are refused with a message; nothing is lost or counted twice."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.conftest import AuthActions
 
     url, dish_id = f"/warungs/{dishes[0].warung.slug}", dishes[0].id
     clients = []

@@ -4,11 +4,15 @@ never reach another, and a change must show on the very next visit."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
 from portal.database import utcnow
+from portal.extensions import db as _db
 from portal.food import routes
 from portal.food import services as food
 from portal.food.models import Dish
@@ -153,9 +157,6 @@ def test_a_cached_menu_costs_one_query_after_the_user(client, auth, db, dishes, 
 def test_a_change_committed_during_a_visit_is_not_cached_under_the_new_version(app, db, dishes, customer):
     """The signed-in visitor's session reads from the snapshot it took loading the user; the
     owner's new price commits just after. The page cached for the new version must show it."""
-    from sqlalchemy import event, update
-
-    from portal.extensions import db as _db
 
     client = app.test_client()
     AuthActions(client).login(customer)
@@ -220,9 +221,6 @@ def test_two_editors_committing_out_of_order_never_leave_a_stale_menu(app, clien
     a visit comes in between. Keyed by the latest dish change time, the page cached then would
     show B's price without A's, and stay so after A commits. The version counter's row lock
     makes B wait for A, so the version B commits is only ever read with A's change in it."""
-    import threading
-
-    from sqlalchemy.orm import Session
 
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite writers never overlap: BEGIN IMMEDIATE orders them")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -259,7 +260,6 @@ def test_checkout_over_http_reviews_then_places_one_order_even_when_double_click
     review = auth.post("/checkout", checkout_form(auth, warung), page="/cart")
     html = review.get_data(as_text=True)
     assert review.status_code == 200 and "Place order" in html
-    import re
 
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
     total = re.search(r'name="expected_total" type="hidden" value="(\d+)"', html).group(1)

@@ -6,11 +6,14 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from PIL import Image
+from wtforms import IntegerField
 
 from portal.accounts.models import Role
 from portal.food import services as food
 from portal.food.models import Dish, Warung, WarungStatus
+from portal.forms import Form
 from portal.workflow import IllegalMove
 from tests.factories import UserFactory
 from tests.food.conftest import NOON
@@ -188,10 +191,6 @@ def test_menu_crud_prices_and_photos(client, auth, db, warung, uploads):
 
 def test_wtforms_own_messages_are_in_indonesian_too(app):
     """WTForms ships no Indonesian; its messages ("Not a valid integer value.") come from ours."""
-    from flask_babel import force_locale
-    from wtforms import IntegerField
-
-    from portal.forms import Form
 
     class Numbers(Form):
         class Meta(Form.Meta):

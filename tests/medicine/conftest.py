@@ -8,6 +8,7 @@ import pytest
 from portal import notify
 from portal.accounts.models import Role
 from portal.couriers.contract import Vehicle
+from portal.extensions import db
 from portal.medicine import services as medicine
 from portal.medicine.demo import HOSPITALS
 from portal.medicine.models import Hospital
@@ -28,7 +29,6 @@ def _request_context(app):
 
 
 def make_hospital(slug: str) -> Hospital:
-    from portal.extensions import db
 
     row = next(h for h in HOSPITALS if h[0] == slug)
     hospital = Hospital(slug=row[0], name=row[1], address=row[2], post_phone=row[3], lat=row[4], lng=row[5])
@@ -91,7 +91,6 @@ def registration(**changes) -> medicine.Registration:
 
 
 def register(hospital, by, *, key: str | None = None, now=None, **changes):
-    from portal.extensions import db
 
     delivery = medicine.register(
         hospital, registration(**changes), by=by, key=key or f"key-{next(_keys)}", now=now or MORNING

@@ -11,6 +11,7 @@ from portal.database import utcnow
 from portal.medicine import services as medicine
 from portal.medicine.models import MedicineDelivery
 from portal.medicine.models import MedicineStatus as M
+from tests.factories import UserFactory
 from tests.medicine.conftest import MORNING, register
 
 FORM = {
@@ -142,7 +143,6 @@ def test_a_refused_registration_keeps_what_was_typed(app, client, auth, db, phar
 
 
 def test_the_admin_assigns_a_pharmacist_and_sets_the_gosend_contract(app, client, auth, db, admin, blambangan, genteng):
-    from tests.factories import UserFactory
 
     newcomer = UserFactory(email="yuli@example.com")
     db.session.commit()

@@ -13,12 +13,15 @@ from portal.audit import trail
 from portal.couriers import services as couriers
 from portal.couriers.contract import HandoverFailure
 from portal.couriers.models import DeliveryStatus
+from portal.database import utcnow
+from portal.extensions import db
 from portal.medicine import services as medicine
 from portal.medicine.models import MedicineStatus as M
 from portal.medicine.services.sms import SMS
 from portal.payments.models import PaymentStatus
 from portal.payments.services import payment_for
 from portal.workflow import IllegalMove
+from tests.factories import UserFactory
 from tests.medicine.conftest import MORNING, register, registration
 
 PATIENT = "Ibu Sumarni (pasien)"  # the courier job is written in Indonesian
@@ -41,7 +44,6 @@ def ready_with_courier(delivery, pharmacist, driver):
 
 
 def couriers_db_commit():
-    from portal.extensions import db
 
     db.session.commit()
 
@@ -312,7 +314,6 @@ def test_every_sms_reads_cleanly(app, db, pharmacist, blambangan, locale):
 
 def test_registration_needs_a_pharmacist_of_that_hospital(db, blambangan):
     registration()  # the helper itself is fine
-    from tests.factories import UserFactory
 
     stranger = UserFactory()
     with pytest.raises(medicine.MedicineError, match="not a pharmacist"):
@@ -320,7 +321,6 @@ def test_registration_needs_a_pharmacist_of_that_hospital(db, blambangan):
 
 
 def test_figures_count_free_and_paid_times_to_the_door_and_failed_handovers(db, pharmacist, blambangan, driver):
-    from portal.database import utcnow
 
     now = utcnow()
     fast = register(blambangan, pharmacist, now=now - timedelta(minutes=50))
