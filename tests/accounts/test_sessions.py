@@ -210,3 +210,11 @@ def test_the_admin_role_is_kept_while_signing_out(app, db, admin):
     db.session.expire_all()
     assert admin.has_role(Role.ADMIN)
     assert auth.login(admin).status_code == 302 and client.get("/admin").status_code == 200
+
+
+def test_the_account_page_lists_the_sessions_once_and_keeps_its_title(client, auth, user):
+    auth.login(user)
+    client.set_cookie("lang", "en")
+    page = client.get("/account").get_data(as_text=True)
+    assert "<title>My account · Gancang</title>" in page
+    assert page.count('id="sessions"') == 1
