@@ -20,8 +20,10 @@ from tests.browser.conftest import PHONE, assert_accessible, login
 PASSWORD = accounts_demo.DEMO_PASSWORD
 
 
-def request_ktp_el(page, *, check_accessibility: bool = True) -> tuple[str, int, float]:
-    """Answer every question; return the reference, the pages seen and the seconds taken."""
+def request_ktp_el(page, *, serial: str = "0042", check_accessibility: bool = True) -> tuple[str, int, float]:
+    """Answer every question; return the reference, the pages seen and the seconds taken.
+
+    Each request needs its own registration number: a second open request for the same one is refused."""
     pages = 0
 
     def counted(response) -> None:
@@ -46,12 +48,12 @@ def request_ktp_el(page, *, check_accessibility: bool = True) -> tuple[str, int,
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("link", name="← Back")).to_be_visible()
-    page.get_by_label("Your MPP registration number").fill("3510 20261204 0042")
+    page.get_by_label("Your MPP registration number").fill(f"3510 20261204 {serial}")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()  # a refusal keeps what was typed
-    expect(page.get_by_label("Your MPP registration number")).to_have_value("3510 20261204 0042")
+    expect(page.get_by_label("Your MPP registration number")).to_have_value(f"3510 20261204 {serial}")
     step()
-    page.get_by_label("Your MPP registration number").fill("3510-20261204-0042")
+    page.get_by_label("Your MPP registration number").fill(f"3510-20261204-{serial}")
     page.get_by_role("button", name="Continue").click()
 
     page.get_by_label("Holder's full name, as on the KK").fill("Budi Santoso")
@@ -104,7 +106,7 @@ def test_a_ktp_el_from_request_to_the_door(page, browser, live_server, db):
     ).new_page()
     plain.set_default_timeout(10_000)
     login(plain, "resident@example.com", PASSWORD)
-    reference, pages, seconds = request_ktp_el(plain, check_accessibility=False)
+    reference, pages, seconds = request_ktp_el(plain, serial="0043", check_accessibility=False)
     print(f"\nresident's KTP-el request without JavaScript: {pages} pages, {seconds:.1f} s ({reference})")
     plain.context.close()
 
