@@ -19,6 +19,7 @@ class Role(StrEnum):
     DRIVER = "driver"
     CLERK = "clerk"
     PHARMACIST = "pharmacist"
+    PROMOTER = "promoter"  # the tourism office: festivals and collections
     ADMIN = "admin"
 
     @property
@@ -31,6 +32,7 @@ ROLE_LABELS = {
     Role.DRIVER: _l("Driver / courier"),
     Role.CLERK: _l("MPP clerk"),
     Role.PHARMACIST: _l("RSUD pharmacist"),
+    Role.PROMOTER: _l("Tourism office (promotions)"),
     Role.ADMIN: _l("Regency admin"),
 }
 

@@ -1,0 +1,69 @@
+"""Promotion verbs, one module per aggregate; `from portal.promotions import services as promo`.
+
+Each verb flushes and never commits (the request does). Entry moves go through
+`portal.workflow.move`, so the office's every decision leaves its event.
+"""
+
+from portal.promotions.services.collections import (
+    CollectionFields,
+    active_collections,
+    add_warung,
+    collection_by_slug,
+    collection_warungs,
+    collections_for_office,
+    move_warung,
+    remove_warung,
+    save_collection,
+    set_cover,
+)
+from portal.promotions.services.entries import (
+    approve_entry,
+    entries_of_warung,
+    entry_of,
+    festival_entries,
+    opt_in,
+    reject_entry,
+    withdraw,
+)
+from portal.promotions.services.errors import PromotionError
+from portal.promotions.services.festivals import (
+    FestivalFields,
+    featured_festival,
+    festival_by_slug,
+    festival_of,
+    festivals_for_office,
+    open_festivals,
+    participants,
+    running_festivals,
+    save_festival,
+)
+
+__all__ = [
+    "CollectionFields",
+    "FestivalFields",
+    "PromotionError",
+    "active_collections",
+    "add_warung",
+    "approve_entry",
+    "collection_by_slug",
+    "collection_warungs",
+    "collections_for_office",
+    "entries_of_warung",
+    "entry_of",
+    "featured_festival",
+    "festival_by_slug",
+    "festival_entries",
+    "festival_of",
+    "festivals_for_office",
+    "move_warung",
+    "open_festivals",
+    "opt_in",
+    "participants",
+    "reject_entry",
+    "remove_warung",
+    "running_festivals",
+    "save_collection",
+    "save_festival",
+    "set_cover",
+    "withdraw",
+]
