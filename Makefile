@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app portal
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format setup assets translations messages migrate bench bench-rides clean
+.PHONY: run test lint format setup assets translations messages migrate bench bench-rides clean prod-local haproxy
 
 setup: $(VENV)/.installed static/vendor/.copied translations
 
@@ -46,6 +46,19 @@ migrate: setup
 run: migrate
 	$(FLASK) demo seed
 	$(PY) scripts/run_dev.py
+
+# Production's shape on this machine: HAProxy (https://127.0.0.1:8443) in front of two gunicorn
+# web nodes, two RQ workers and the scheduler, against DATABASE_URL (PostgreSQL) and REDIS_URL.
+# Migrates first. Ctrl+C stops everything. WEBS=3 WORKERS=4 for more nodes.
+WEBS ?= 2
+WORKERS ?= 2
+prod-local: setup haproxy
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "set DATABASE_URL (postgresql://…) and REDIS_URL (redis://…)"; exit 2; }
+	GANCANG_ENV=development $(FLASK) db upgrade heads
+	$(PY) -m portal.ops.topology --webs $(WEBS) --workers $(WORKERS)
+
+haproxy:
+	@bash scripts/install-haproxy.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

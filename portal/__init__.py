@@ -19,7 +19,7 @@ from portal.accounts import identity
 from portal.cli import register as register_cli
 from portal.domains import DOMAINS, installed_domains
 from portal.errors import render_error
-from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import babel, cache, compress, csrf, db, htmx, limiter, login_manager, migrate
 from portal.pagecache import csrf_token_value
 
 __all__ = ["DOMAINS", "create_app", "installed_domains"]
@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", i18n.translation_directories(app))
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

@@ -1,4 +1,4 @@
-"""`flask users …`, `flask demo seed`, `flask jobs worker`."""
+"""`flask users …`, `flask demo seed`, `flask jobs worker`, `flask jobs cron`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from portal.accounts.services import register as register_user
 from portal.domains import installed_domains
 from portal.extensions import db
 from portal.jobs import get_queue
+from portal.ops import periodic
 
 users = AppGroup("users", help="Accounts and roles.")
 demo = AppGroup("demo", help="Demo data for development.")
@@ -101,6 +102,19 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed")
     # The scheduler runs what was queued for later (enqueue_in: SMS and courier retries).
     make_worker(get_queue()).work(burst=burst, with_scheduler=True)
+
+
+@jobs.command("cron")
+@click.option("--inline", is_flag=True, help="Run them in this process even with REDIS_URL (`make run`).")
+@click.option("--rounds", type=int, default=0, hidden=True, help="Inline only: stop after N rounds (tests).")
+def cron(inline: bool, rounds: int) -> None:
+    """Run the periodic jobs (rides sweep, couriers sweep, payments reconcile): with REDIS_URL,
+    RQ's cron scheduler puts them on the queue for the workers (several schedulers or workers
+    are safe: each job takes a lock); without it, or with --inline, they run in this process."""
+    if current_app.config["JOBS_MODE"] == "rq" and not inline:
+        periodic.cron_scheduler(current_app._get_current_object()).start()
+    else:
+        periodic.run_inline(rounds=rounds)
 
 
 def make_worker(queue) -> Worker:

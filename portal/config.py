@@ -5,8 +5,11 @@ Only development and testing have defaults for secrets; production refuses to st
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import socket
+from functools import cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -34,6 +37,26 @@ def data_keys(value: str | None) -> list[str]:
     every one decrypts. To rotate, put a new key first, run `flask accounts rotate-data-key`,
     then drop the old one."""
     return [key for key in re.split(r"[\s,]+", value or "") if key]
+
+
+@cache
+def release() -> str:
+    """A digest of everything a rendered page is made from (code, templates, static files,
+    catalogues): the shared page cache's key prefix, so pages rendered by the last release are
+    never served by this one, while every node of one release shares its renders."""
+    digest = hashlib.sha256()
+    for folder, pattern in ((ROOT / "portal", "*.py"), (ROOT / "portal", "*.mo"), (ROOT / "templates", "*")):
+        for path in sorted(folder.rglob(pattern)):
+            if path.is_file():
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def with_timeouts(redis_url: str, seconds: float) -> str:
+    """A Redis URL whose connections give up after `seconds`: a cache that does not answer
+    quickly is skipped (portal/pagecache.py), not waited for."""
+    separator = "&" if "?" in redis_url else "?"
+    return f"{redis_url}{separator}socket_timeout={seconds}&socket_connect_timeout={seconds}"
 
 
 MIN_SECRET_KEY_BYTES = 32
@@ -122,15 +145,30 @@ class Config:
         # A server connection can die between requests (restart, idle timeout): check it when
         # it leaves the pool. A SQLite file cannot, and the ping would cost every transaction.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
+        if not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            # Per process: a gunicorn worker serves GUNICORN_THREADS requests at once, so a pool
+            # of threads + 1 never makes one wait (deploy/gunicorn.conf.py counts the total).
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] = int(env("DB_POOL_SIZE", "5"))
+            self.SQLALCHEMY_ENGINE_OPTIONS["max_overflow"] = int(env("DB_MAX_OVERFLOW", "5"))
         self.REDIS_URL = env("REDIS_URL")
         # "inline" runs a job right after the commit that enqueued it; "rq" sends it to Redis.
         self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")
         self.JOBS_QUEUE = env("JOBS_QUEUE", "gancang")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # The shared page cache (the menu, portal/pagecache.py): in this process by default;
+        # production with REDIS_URL keeps it in Redis, so all web nodes share their renders.
+        self.CACHE_TYPE = env("CACHE_TYPE", "SimpleCache")
+        self.CACHE_DEFAULT_TIMEOUT = int(env("CACHE_DEFAULT_TIMEOUT", "3600"))
+        self.CACHE_THRESHOLD = 500  # SimpleCache: pages kept per process
+        self.CACHE_KEY_PREFIX = f"gancang:{release()}:"
+        self.CACHE_REDIS_URL = with_timeouts(self.REDIS_URL, 0.5) if self.REDIS_URL else None
         # How many proxies (load balancer, ingress) sit in front of gunicorn and set
         # X-Forwarded-For: rate limits must count the user's address, not the balancer's.
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0"))
         self.PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+        # Which node this process is (web0, worker1 …): /healthz and /readyz say it, so a test
+        # through the load balancer can tell the nodes apart. Defaults to the host name.
+        self.NODE_NAME = env("NODE_NAME", socket.gethostname())
         self.NOTIFY_BACKEND = env("NOTIFY_BACKEND", "log")
         # NOTIFY_BACKEND=sms-http: the SMS gateway (Zenziva's shape, portal/notify.py).
         self.SMS_URL = env("SMS_URL")
@@ -214,6 +252,7 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         # Counters of this run only: another test run on the same Redis resets its own, not ours.
         self.RATELIMIT_STORAGE_OPTIONS = {"key_prefix": f"LIMITS-test-{os.getpid()}"}
+        self.CACHE_KEY_PREFIX = f"gancang-test-{os.getpid()}:"
         self.PUBLIC_URL = "http://localhost"
         self.NOTIFY_BACKEND = "memory"
 
@@ -239,6 +278,8 @@ class ProductionConfig(Config):
             raise RuntimeError("production refuses weak secrets: " + "; ".join(weak))
         if self.NOTIFY_BACKEND in ("console", "memory"):  # they print or keep one-time codes
             raise RuntimeError(f"NOTIFY_BACKEND={self.NOTIFY_BACKEND} is for development only")
+        if not env("CACHE_TYPE"):
+            self.CACHE_TYPE = "RedisCache"  # REDIS_URL is required above
         # Real Stripe; the keys have no defaults (portal/payments refuses to start without them).
         self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
         self.STRIPE_JS_URL = env("STRIPE_JS_URL", "https://js.stripe.com/v3/")

@@ -2,6 +2,7 @@
 
 from flask import has_request_context, request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -35,3 +36,5 @@ babel = Babel()
 htmx = HTMX()
 compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Rendered pages shared by every process (portal/pagecache.py): SimpleCache, or Redis in production.
+cache = Cache()

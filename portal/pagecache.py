@@ -1,29 +1,42 @@
 """Whole pages rendered once and shared, with the visitor's own bits filled in afterwards.
 
 A busy page that looks the same to many visitors (a warung's menu) is rendered with
-placeholders where the visitor's CSRF token goes, then kept in this process under a key
-made of everything else the page shows: the data's version (read fresh on every request),
-the language, and `shell_key()`, which covers the layout (signed in or not, which menu
-links the roles give, the path in the language switch). The view fills in the rest.
+placeholders where the visitor's CSRF token goes, then kept under a key made of everything
+else the page shows: the data's version (read fresh on every request), the language, and
+`shell_key()`, which covers the layout (signed in or not, which menu links the roles give, the
+path in the language switch). The view fills in the rest.
 
-A kept page is a `SharedPage`: split once, when it is rendered, at every place a visitor's
-own bits go, so filling them in is one join instead of a scan of the whole page per kind.
+Rendered pages live in Flask-Caching (`portal.extensions.cache`): in the process by default
+(SimpleCache), in Redis in production, so a page one web node rendered is served by all of them.
+A change makes a new version, so a new key, on every node at once: nothing is ever invalidated,
+old entries expire. When the shared cache does not answer (Redis down), the page is rendered.
 
-Nothing is ever invalidated: a change makes a new key, the old entry ages out (LRU). Pages
-with flashed messages waiting are never shared (`shell_key()` answers None).
+A kept page is a `SharedPage`: split once at every place a visitor's own bits go, so filling
+them in is one join instead of a scan of the whole page per kind. Each process keeps the split
+of the pages it served last (a small LRU in front of the shared cache): that is a memo of
+immutable content under a versioned key, never a copy that can go stale.
+
+Pages with flashed messages waiting are never shared (`shell_key()` answers None).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 
-from flask import g, request, session
+from flask import g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from redis.exceptions import RedisError
+
+from portal.extensions import cache
+
+log = logging.getLogger(__name__)
 
 CSRF_SLOT = "__CSRF_TOKEN__"
 
@@ -87,10 +100,12 @@ class SharedPage:
 
 
 class PageCache:
-    """Shared pages by key, the least recently used dropped past `size`. `slots` is the pattern
-    of the elements a view fills in per visitor (see `SharedPage`)."""
+    """Shared pages by key in the app's cache, under `name`; this process keeps the split of
+    the last `size` it served. `slots` is the pattern of the elements a view fills in per
+    visitor (see `SharedPage`)."""
 
-    def __init__(self, size: int = 256, *, slots: str | None = None) -> None:
+    def __init__(self, name: str, size: int = 256, *, slots: str | None = None) -> None:
+        self.name = name
         self.size = size
         self.slots = re.compile(slots) if slots else None
         self._pages: OrderedDict[Hashable, SharedPage] = OrderedDict()
@@ -106,17 +121,35 @@ class PageCache:
             if page is not None:
                 self._pages.move_to_end(key)
                 return page
-        g.shared_render = True
-        try:
-            page = SharedPage(render(), self.slots)
-        finally:
-            g.shared_render = False
+        shared_key = f"{self.name}:{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"
+        html = self._shared("get", shared_key)
+        if html is None:
+            g.shared_render = True
+            try:
+                html = render()
+            finally:
+                g.shared_render = False
+            self._shared("set", shared_key, html)
+        page = SharedPage(html, self.slots)
         with self._lock:
             self._pages[key] = page
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
         return page
 
+    @staticmethod
+    def _shared(verb: str, *args):
+        """The shared cache's answer, or None when it does not answer: a page is then rendered
+        here, which is slower, never wrong."""
+        try:
+            return getattr(cache, verb)(*args)
+        except (RedisError, OSError) as error:
+            log.warning("page cache unavailable (%s): rendering", type(error).__name__)
+            return None
+
     def clear(self) -> None:
+        """Forget every page, in this process and in the shared cache (tests)."""
         with self._lock:
             self._pages.clear()
+        if has_app_context():
+            self._shared("clear")

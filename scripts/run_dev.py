@@ -92,11 +92,12 @@ def localstripe(env: dict[str, str]) -> subprocess.Popen | None:
     return child
 
 
-def rides_sweeper(env: dict[str, str]) -> subprocess.Popen | None:
-    """rides: expire unpaid holds and pass freed seats down the waitlist every minute (production
-    runs `flask --app portal rides sweep` from cron instead)."""
+def periodic_jobs(env: dict[str, str]) -> subprocess.Popen | None:
+    """The rides sweep (every minute), the couriers sweep (15 s) and the payments reconcile
+    (every minute), run in one process beside the app; production's scheduler puts the same jobs
+    on the queue (portal/ops/periodic.py). Each run shows on /admin."""
     return subprocess.Popen(
-        [str(BIN / "flask"), "--app", "portal", "rides", "sweep", "--every", "60"],
+        [str(BIN / "flask"), "--app", "portal", "jobs", "cron", "--inline"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -104,26 +105,7 @@ def rides_sweeper(env: dict[str, str]) -> subprocess.Popen | None:
 
 
 # Each sidecar takes the environment, may add to it (e.g. STRIPE_API_BASE), returns its process.
-SIDECARS: list = [localstripe, rides_sweeper]
-
-
-def courier_sweep(env: dict) -> subprocess.Popen:
-    """Couriers: run due dispatch retries and mark untaken jobs no_driver (cron's job in production)."""
-    command = [str(BIN / "flask"), "--app", "portal", "couriers", "sweep", "--every", "15"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-
-
-SIDECARS.append(courier_sweep)
-
-
-def payments_reconcile(env: dict) -> subprocess.Popen:
-    """Payments: poll PaymentIntents whose webhook never came or whose answer was lost (cron's job
-    in production); a lost confirm answer is also looked up at once and by a job."""
-    command = [str(BIN / "flask"), "--app", "portal", "payments", "reconcile", "--every", "60"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-
-
-SIDECARS.append(payments_reconcile)
+SIDECARS: list = [localstripe, periodic_jobs]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -35,12 +35,24 @@ def my_activity():
 
 @bp.get("/healthz")
 def healthz():
+    """Liveness: the process answers. Touches neither PostgreSQL nor Redis, so the load
+    balancer (deploy/haproxy.cfg) keeps a node while a shared service hiccups: taking every
+    node out at once would turn a slow database into a dead site."""
+    response = jsonify(status="ok", node=current_app.config["NODE_NAME"])
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: PostgreSQL and (when configured) Redis answer; 503 with the reason otherwise.
+    For deploys and monitoring: a node that is up but cannot reach its data."""
     checks: dict[str, str] = {}
     healthy = True
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy; the reason is reported
+    except Exception as exc:  # noqa: BLE001 - any failure means unready; the reason is reported
         checks["database"] = f"error: {type(exc).__name__}"
         healthy = False
     finally:
@@ -55,7 +67,7 @@ def healthz():
             healthy = False
     else:
         checks["queue"] = "inline"
-    response = jsonify(status="ok" if healthy else "unavailable", **checks)
+    response = jsonify(status="ok" if healthy else "unavailable", node=current_app.config["NODE_NAME"], **checks)
     response.status_code = 200 if healthy else 503
     response.cache_control.no_store = True
     return response

@@ -16,6 +16,7 @@ PUBLIC = {
     "static",
     "main.index",
     "main.healthz",
+    "main.readyz",
     "main.figures",  # aggregated figures, no personal data
     "accounts.login",
     "accounts.register_view",

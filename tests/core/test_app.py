@@ -20,21 +20,30 @@ from tests.factories import UserFactory
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
+    assert response.json["status"] == "ok"
+
+
+def test_healthz_answers_without_the_database_and_readyz_does_not(database_uri):
+    """The load balancer checks /healthz: a database outage must not take every node out."""
+    broken = make_app("postgresql+psycopg://nobody@127.0.0.1:1/none", NODE_NAME="web7")
+    with broken.app_context():
+        alive = broken.test_client().get("/healthz")
+        ready = broken.test_client().get("/readyz")
+    assert alive.status_code == 200 and alive.json["node"] == "web7"
+    assert ready.status_code == 503
+    assert ready.json["database"].startswith("error")
+
+
+def test_readyz_ok(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
     assert response.json["database"] == "ok"
 
 
-def test_healthz_503_when_database_unreachable(database_uri):
-    broken = make_app("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    with broken.app_context():
-        response = broken.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.json["database"].startswith("error")
-
-
-def test_healthz_503_when_redis_unreachable(database_uri):
+def test_readyz_503_when_redis_unreachable(database_uri):
     app = make_app(database_uri, REDIS_URL="redis://127.0.0.1:1/0")
     with app.app_context():
-        response = app.test_client().get("/healthz")
+        response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["queue"].startswith("error")
 
@@ -152,8 +161,9 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
         config.load("production")
 
 
-@pytest.mark.parametrize("missing", ["PUBLIC_URL", "REDIS_URL"])
-def test_production_needs_a_public_url_and_redis(monkeypatch, missing):
+@pytest.mark.parametrize("missing", ["PUBLIC_URL", "REDIS_URL", "DATABASE_URL"])
+def test_production_needs_a_public_url_redis_and_a_database(monkeypatch, missing):
+    """No silent SQLite file inside a container: DATABASE_URL too is required."""
 
     production_env(monkeypatch)
     monkeypatch.delenv(missing)
@@ -184,6 +194,19 @@ def test_production_sets_secure_cookies(monkeypatch):
     production_env(monkeypatch)
     prod = config.load("production")
     assert prod.SESSION_COOKIE_SECURE and prod.REMEMBER_COOKIE_SECURE
+
+
+def test_production_shares_the_page_cache_in_redis_and_sizes_its_pool(monkeypatch):
+    production_env(monkeypatch)
+    monkeypatch.setenv("DB_POOL_SIZE", "4")
+    monkeypatch.delenv("CACHE_TYPE", raising=False)
+    prod = config.load("production")
+    assert prod.CACHE_TYPE == "RedisCache"
+    assert prod.CACHE_REDIS_URL.startswith("redis://127.0.0.1:6379/15?socket_timeout=0.5")
+    prefix = prod.CACHE_KEY_PREFIX  # a new release, new keys
+    assert prefix == f"gancang:{config.release()}:"
+    assert prod.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] == 4
+    assert config.load("development").CACHE_TYPE == "SimpleCache"
 
 
 def test_aware_datetimes_round_trip_as_utc(db, user):

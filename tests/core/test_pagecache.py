@@ -41,7 +41,7 @@ def test_named_slots_are_replaced_and_the_others_kept(app):
 
 
 def test_two_visitors_of_one_kept_page_get_their_own(app):
-    cache = PageCache(slots=SLOTS.pattern)
+    cache = PageCache("test", slots=SLOTS.pattern)
     with app.test_request_context():
         mine, my_token = cache.page("menu", lambda: PAGE).fill({"cart-7": "<b>1</b>"}), generate_csrf()
     with app.test_request_context():
@@ -54,7 +54,7 @@ def test_two_visitors_of_one_kept_page_get_their_own(app):
 
 def test_a_page_for_one_visitor_keeps_its_token_and_fills_its_slots(app):
     with app.test_request_context():
-        page = PageCache(slots=SLOTS.pattern).page(None, lambda: PAGE.replace(CSRF_SLOT, "their-token"))
+        page = PageCache("test", slots=SLOTS.pattern).page(None, lambda: PAGE.replace(CSRF_SLOT, "their-token"))
         html = page.fill({"cart-bar": "<p>Cart: 1</p>"})
     assert tokens(html) == ["their-token", "their-token"] and "<p>Cart: 1</p>" in html
 

@@ -17,6 +17,7 @@ from portal.admin.dashboard.tables import to_csv
 from portal.database import utcnow
 from portal.extensions import db
 from portal.htmx import render
+from portal.ops import periodic
 from portal.payments.models import Refund, WebhookEvent
 
 
@@ -24,7 +25,7 @@ from portal.payments.models import Refund, WebhookEvent
 @role_required(Role.ADMIN)
 def dashboard():
     """The admin's home: what waits, each count a link to the list where it is done."""
-    return render("admin/dashboard.html", waiting=waiting.waiting(utcnow()))
+    return render("admin/dashboard.html", waiting=waiting.waiting(utcnow()), periodic=periodic.status())
 
 
 @bp.get("/dashboard")

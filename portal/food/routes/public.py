@@ -61,7 +61,9 @@ def warungs():
 
 
 # The menu's per-visitor elements, each named by its id: a dish's "in cart" and the cart bar.
-MENU_PAGES = PageCache(slots=r'<span id="(cart-\d+)" class="in-cart"></span>|<p id="(cart-bar)" class="cart-bar"></p>')
+MENU_PAGES = PageCache(
+    "menu", slots=r'<span id="(cart-\d+)" class="in-cart"></span>|<p id="(cart-bar)" class="cart-bar"></p>'
+)
 
 
 def _cart_elements(quantities: dict[int, tuple[int, int]]) -> dict[str, str]:
@@ -120,8 +122,8 @@ def _cart_lines(text: str | None) -> dict[int, tuple[int, int]]:
 @bp.get("/warungs/<slug>")
 def warung(slug: str):
     """The menu: the busiest page. It is rendered once per version of the warung (its hours
-    included) and its menu, language, day, open/closed and layout (portal.pagecache), and kept
-    in this process. A visit to a cached menu is one query after the user (MENU_STATE); the
+    included) and its menu, language, day, open/closed and layout (portal.pagecache), and shared
+    by every process (Redis in production). A visit to a cached menu is one query after the user (MENU_STATE); the
     view fills in the CSRF token, the cart quantities and the cart bar."""
     signed_in = current_user.is_authenticated
     params = {"slug": slug, "user_id": current_user.id if signed_in else None, **food.open_params()}

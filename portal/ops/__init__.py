@@ -1,0 +1,1 @@
+"""Running the portal in production's shape: the multi-node topology and the periodic jobs."""
