@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -18,20 +18,25 @@ from portal.extensions import db, login_manager
 log = logging.getLogger(__name__)
 
 
+# Built once: a statement with bound parameters is compiled once (SQLAlchemy's compiled cache)
+# and never rebuilt, for the query every signed-in request runs.
+_OPEN_SESSION = (
+    select(UserSession)
+    .options(joinedload(UserSession.user, innerjoin=True).joinedload(User.roles))
+    .where(
+        UserSession.id == bindparam("session_id"),
+        UserSession.revoked_at.is_(None),
+        UserSession.last_seen_at > bindparam("seen_since"),
+    )
+)
+
+
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the user of the open session whose token this is, with their
     roles (every page asks for them), or None when it was ended or has been idle too long."""
     now = utcnow()
     row = (
-        db.session.execute(
-            select(UserSession)
-            .options(joinedload(UserSession.user, innerjoin=True).joinedload(User.roles))
-            .where(
-                UserSession.id == token_hash(token),
-                UserSession.revoked_at.is_(None),
-                UserSession.last_seen_at > now - idle_limit(),
-            )
-        )
+        db.session.execute(_OPEN_SESSION, {"session_id": token_hash(token), "seen_since": now - idle_limit()})
         .unique()
         .scalar_one_or_none()
     )
