@@ -15,6 +15,7 @@ simulate (demo motion), activity ("my activity").
 from portal.couriers.services import activity as activity
 from portal.couriers.services.booking import cancel_delivery, quote, request_delivery
 from portal.couriers.services.deliveries import (
+    TRACKED,
     CourierError,
     find_delivery,
     load_locked,
@@ -56,6 +57,7 @@ from portal.couriers.services.workspace import (
 )
 
 __all__ = [
+    "TRACKED",
     "CourierError",
     "accept_job",
     "apply_as_driver",

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Bundle
 
 from portal import notify
 from portal.accounts.models import User
@@ -60,9 +61,24 @@ def lock(delivery: Delivery) -> Delivery:
     return delivery
 
 
-def tracking_etag(delivery: Delivery | None, *extra: object) -> str:
-    """Changes whenever anything the tracking fragment shows changes (status, courier, ETA, events)."""
-    if delivery is None:
+# The columns tracking_etag reads, for a poll that wants the ETag without loading the delivery:
+# select(TRACKED) gives a row with the same attribute names (all None when an outer join found none).
+TRACKED = Bundle(
+    "delivery",
+    Delivery.id,
+    Delivery.status,
+    Delivery.updated_at,
+    Delivery.courier_id,
+    Delivery.courier_name,
+    Delivery.eta,
+    Delivery.retry_at,
+)
+
+
+def tracking_etag(delivery: Delivery | Row | None, *extra: object) -> str:
+    """Changes whenever anything the tracking fragment shows changes (status, courier, ETA, events).
+    `delivery` is the entity or a TRACKED row."""
+    if delivery is None or delivery.id is None:
         parts: tuple[object, ...] = ("none",)
     else:
         parts = (
