@@ -73,7 +73,9 @@ def fresh_reads() -> None:
     so the next read sees every commit so far: on SQLite a transaction reads one snapshot. The
     menu cache (portal/food/routes/public.py) keys a page by a version read after this."""
     session = current_app.extensions["sqlalchemy"].session()  # Flask-SQLAlchemy's, as db.session
-    if session.in_transaction():
+    # PostgreSQL reads committed data statement by statement: a COMMIT and a new BEGIN would be
+    # two round trips for nothing on every signed-in menu visit.
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
