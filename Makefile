@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app portal
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format setup assets translations messages migrate bench bench-rides clean prod-local haproxy
+.PHONY: run test lint format setup assets translations messages migrate bench bench-rides clean prod-local haproxy bench-prod
 
 setup: $(VENV)/.installed static/vendor/.copied translations
 
@@ -59,6 +59,18 @@ prod-local: setup haproxy
 
 haproxy:
 	@bash scripts/install-haproxy.sh
+
+# The busy-evening Locust profile (bench/locustfile.py) against `make prod-local`'s topology on
+# PostgreSQL (BENCH_PROD_DATABASE_URL, default gancang_bench_prod on 127.0.0.1) and Redis
+# (REDIS_URL), in steps of users; figures in bench/results-prod.json and docs/capacity.md.
+# Locust has its own venv: its gevent stack stays out of the app's.
+bench/.venv-locust/.installed: bench/requirements-locust.txt
+	$(PYTHON) -m venv bench/.venv-locust
+	bench/.venv-locust/bin/pip install --quiet -r bench/requirements-locust.txt
+	@touch $@
+
+bench-prod: setup haproxy bench/.venv-locust/.installed
+	$(PY) bench/prod.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
