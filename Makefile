@@ -22,11 +22,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# htmx and Pico come from the npm registry, pinned by package-lock.json, never hand-copied.
+# htmx, Pico and Leaflet come from the npm registry, pinned by package-lock.json, never hand-copied.
+# Leaflet's marker images sit flat beside it (static/js/map.js sets Leaflet's imagePath to
+# static/vendor/), so the folder stays one level deep.
 static/vendor/.copied: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	cp node_modules/leaflet/dist/leaflet.js static/vendor/leaflet.js
+	cp node_modules/leaflet/dist/leaflet.css static/vendor/leaflet.css
+	cp node_modules/leaflet/dist/images/marker-icon.png static/vendor/marker-icon.png
+	cp node_modules/leaflet/dist/images/marker-icon-2x.png static/vendor/marker-icon-2x.png
+	cp node_modules/leaflet/dist/images/marker-shadow.png static/vendor/marker-shadow.png
 	@touch $@
 
 assets: static/vendor/.copied

@@ -186,6 +186,7 @@ class Config:
         self.CSP_SCRIPT_SRC: list[str] = []
         self.CSP_FRAME_SRC: list[str] = []
         self.CSP_CONNECT_SRC: list[str] = []
+        self.CSP_IMG_SRC: list[str] = []  # the map tile server's origin is added from MAP_TILE_URL
         # Couriers: providers tried in this order (the local fleet is always the last resort).
         self.COURIER_PROVIDERS = [p.strip() for p in env("COURIER_PROVIDERS", "local").split(",") if p.strip()]
         self.COURIER_BASE_FARE = int(env("COURIER_BASE_FARE", "8000"))  # rupiah
@@ -224,6 +225,24 @@ class Config:
         self.DOCUMENTS_HOLIDAYS = env("DOCUMENTS_HOLIDAYS")
         self.DOCUMENTS_MPP_CLOSES = env("DOCUMENTS_MPP_CLOSES", "15:30")
         self.DOCUMENTS_DAILY_LIMIT = int(env("DOCUMENTS_DAILY_LIMIT", "5"))
+        # Maps (portal/maps, static/js/map.js): the tile server and the words its licence asks for
+        # (OpenStreetMap's in development: its tile policy wants the attribution shown), where a
+        # map opens, and the geocoder the address search asks (a Nominatim-shaped API, server side).
+        self.MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        self.MAP_ATTRIBUTION = env(
+            "MAP_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+        )
+        self.MAP_CENTER = (float(env("MAP_CENTER_LAT", "-8.2192")), float(env("MAP_CENTER_LNG", "114.3691")))
+        self.GEOCODER_URL = env("GEOCODER_URL", "https://nominatim.openstreetmap.org")
+        # Nominatim's usage policy: an identifying User-Agent, at most one request a second, cache.
+        self.GEOCODER_USER_AGENT = env(
+            "GEOCODER_USER_AGENT", "Gancang/1.0 (Kabupaten Banyuwangi food and courier portal)"
+        )
+        self.GEOCODER_TIMEOUT = float(env("GEOCODER_TIMEOUT", "5"))
+        self.GEOCODER_CACHE_SECONDS = int(env("GEOCODER_CACHE_SECONDS", str(24 * 3600)))
+        self.GEOCODER_RATE_LIMIT = env("GEOCODER_RATE_LIMIT", "20 per minute;200 per day")
+        # A food drop-off farther than this (as the crow flies) from the warung is refused.
+        self.DELIVERY_RADIUS_KM = float(env("DELIVERY_RADIUS_KM", "15"))
 
 
 class DevelopmentConfig(Config):
@@ -255,6 +274,10 @@ class TestingConfig(Config):
         self.CACHE_KEY_PREFIX = f"gancang-test-{os.getpid()}:"
         self.PUBLIC_URL = "http://localhost"
         self.NOTIFY_BACKEND = "memory"
+        # Never the internet: the tests' fake geocoder and tile server (tests/maps_server.py) set
+        # these; an app made without them finds nothing listening here.
+        self.GEOCODER_URL = "http://127.0.0.1:9"
+        self.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
 
 
 class ProductionConfig(Config):

@@ -5,7 +5,19 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 # A domain whose package does not exist yet is skipped, so adding one needs no edit here.
-DOMAINS = ("main", "accounts", "admin", "couriers", "payments", "food", "rides", "documents", "medicine", "promotions")
+DOMAINS = (
+    "main",
+    "accounts",
+    "maps",
+    "admin",
+    "couriers",
+    "payments",
+    "food",
+    "rides",
+    "documents",
+    "medicine",
+    "promotions",
+)
 
 
 def installed_domains() -> list[str]:

@@ -5,6 +5,15 @@ from __future__ import annotations
 from flask import Flask, Response
 
 
+def tile_origin(config) -> list[str]:
+    """scheme://host[:port] of MAP_TILE_URL (https://{s}.tile.example/{z}/{x}/{y}.png -> https://*.tile.example)."""
+    url = config.get("MAP_TILE_URL") or ""
+    scheme, _, rest = url.partition("://")
+    if not rest:
+        return []
+    return [f"{scheme}://{rest.split('/', 1)[0]}".replace("{s}.", "*.")]
+
+
 def content_security_policy(config) -> str:
     script = ["'self'", *config["CSP_SCRIPT_SRC"]]
     frame = ["'self'", *config["CSP_FRAME_SRC"]]
@@ -13,7 +22,7 @@ def content_security_policy(config) -> str:
         "default-src": ["'self'"],
         "script-src": script,
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *config["CSP_IMG_SRC"], *tile_origin(config)],
         "font-src": ["'self'"],
         "connect-src": connect,
         "frame-src": frame,

@@ -26,10 +26,12 @@ from portal.food.routes import MENU_PAGES
 from tests.factories import DEMO_PASSWORD, UserFactory
 
 if TYPE_CHECKING:
+    from tests.maps_fixtures import FakeMaps
     from tests.payments_fixtures import LocalStripe
 
 # The session-wide fake Stripe (localstripe) every `app` talks to.
-pytest_plugins = ("tests.payments_fixtures",)
+# The session-wide fake geocoder and tile server (tests/maps_server.py) every `app` talks to.
+pytest_plugins = ("tests.payments_fixtures", "tests.maps_fixtures")
 
 
 def _fresh_postgres(base_url: str, worker: str) -> tuple[str, str, str]:
@@ -121,9 +123,11 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app(database_uri: str, localstripe: LocalStripe, request: pytest.FixtureRequest) -> Iterator[Flask]:
+def app(
+    database_uri: str, localstripe: LocalStripe, fake_maps: FakeMaps, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
     overrides = getattr(request, "param", None) or {}
-    app = make_app(database_uri, **{**localstripe.config, **overrides})
+    app = make_app(database_uri, **{**localstripe.config, **fake_maps.config, **overrides})
     with app.app_context():
         yield app
         # Emptied tables hand out the same ids again; a page kept under one would be the last

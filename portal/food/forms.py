@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
     RadioField,
     StringField,
@@ -28,6 +27,7 @@ from portal.accounts.forms import PhoneField
 from portal.food.models import MAX_QUANTITY, PRICE_CAP
 from portal.food.services import FoodError, parse_periods
 from portal.forms import BoundedIntegerField, Form
+from portal.maps.forms import LatitudeField, LongitudeField
 
 WEEKDAYS = (
     _l("Monday"),
@@ -38,43 +38,14 @@ WEEKDAYS = (
     _l("Saturday"),
     _l("Sunday"),
 )
-# Banyuwangi regency, roughly: a pin outside it is a typo (or a swapped latitude/longitude).
-LAT_RANGE = (-8.9, -7.7)
-LNG_RANGE = (113.8, 114.7)
-
-
-class LatitudeField(DecimalField):
-    def __init__(self, label=None, **kwargs):
-        super().__init__(
-            label,
-            places=6,
-            validators=[
-                InputRequired(_l("Set the pin (latitude).")),
-                NumberRange(*LAT_RANGE, message=_l("That point is not in Banyuwangi (latitude about -8.2).")),
-            ],
-            **kwargs,
-        )
-
-
-class LongitudeField(DecimalField):
-    def __init__(self, label=None, **kwargs):
-        super().__init__(
-            label,
-            places=6,
-            validators=[
-                InputRequired(_l("Set the pin (longitude).")),
-                NumberRange(*LNG_RANGE, message=_l("That point is not in Banyuwangi (longitude about 114.3).")),
-            ],
-            **kwargs,
-        )
 
 
 class WarungForm(Form):
     name = StringField(_l("Warung name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
-    latitude = LatitudeField(_l("Latitude"))
-    longitude = LongitudeField(_l("Longitude"))
+    latitude = LatitudeField()
+    longitude = LongitudeField()
     phone = PhoneField(_l("Warung phone (WhatsApp)"), validators=[DataRequired()])
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
     hours_0 = StringField(WEEKDAYS[0], validators=[Length(max=120)])
@@ -200,8 +171,8 @@ class CheckoutForm(Form):
     token = HiddenField()
     expected_total = HiddenField()
     address = StringField(_l("Homestay or hotel name and address"), validators=[DataRequired(), Length(max=300)])
-    latitude = LatitudeField(_l("Latitude"))
-    longitude = LongitudeField(_l("Longitude"))
+    latitude = LatitudeField()
+    longitude = LongitudeField()
     note = StringField(_l("Note for the driver (optional)"), validators=[Optional(), Length(max=300)])
     payment_method = RadioField(
         _l("Payment"),

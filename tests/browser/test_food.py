@@ -172,7 +172,7 @@ def test_changing_the_cart_keeps_what_was_typed_for_delivery(app, page, demo):
     page.get_by_label("Homestay or hotel name and address").fill("Homestay Kemiren, Jl. Barong 3")
     page.get_by_label("Note for the driver (optional)").fill("Rumah cat hijau")
     page.get_by_label("Cash to the courier").check()
-    geo = page.get_by_role("button", name="Use my location for the pin")
+    geo = page.get_by_role("button", name="Use my location")
     expect(geo).to_be_visible()
     page.get_by_label(f"Quantity of {first_name}").fill("3")
     with page.expect_response(lambda r: "/cart/items/" in r.url):

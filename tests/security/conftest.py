@@ -15,9 +15,9 @@ from tests.security.probe import COUNTS, ErrorLog, seeded
 
 
 @pytest.fixture(scope="module")
-def probed_app(database_uri: str, localstripe) -> Iterator[Flask]:
+def probed_app(database_uri: str, localstripe, fake_maps) -> Iterator[Flask]:
     # Every limit off: the walks sign in and post far more often than a person could.
-    app = make_app(database_uri, **localstripe.config, RATELIMIT_ENABLED=False)
+    app = make_app(database_uri, **localstripe.config, **fake_maps.config, RATELIMIT_ENABLED=False)
     app.config["PROPAGATE_TEST_ERRORS"] = False  # a 500 is counted and reported, not raised
     errors = ErrorLog()
     app.logger.disabled = False  # Alembic's logging set-up disables loggers made before it

@@ -25,6 +25,7 @@ from portal.food.forms import AddToCartForm, CartQuantityForm, CheckoutForm, Rat
 from portal.food.models import Dish, FoodOrder, OrderStatus, Warung
 from portal.food.routes.public import locale
 from portal.htmx import not_modified, render, wants_fragment, with_etag
+from portal.maps.forms import resolve_pin
 from portal.payments.services import pay_url, payment_for, sync_payment
 
 # ---------------------------------------------------------------------------------------------
@@ -168,10 +169,16 @@ def checkout():
     done = food.order_for_key(key) if key else None
     if done is not None and done.customer_id == current_user.id:
         return _after_placing(done)
+    # No pin (no JavaScript, or no tap on the map): the geocoder finds the address, and the
+    # total shown next carries that pin; nothing found asks for a better address.
+    pin = resolve_pin(form.address, form.latitude, form.longitude)
+    if pin is None:
+        form.expected_total.data = ""
+        return _cart_page(forms={warung_id: form}, status=422)
     values = {
         "address": form.address.data,
-        "lat": float(form.latitude.data),
-        "lng": float(form.longitude.data),
+        "lat": pin[0],
+        "lng": pin[1],
         "note": form.note.data or "",
     }
     if not form.expected_total.data or not key:

@@ -20,6 +20,7 @@ from portal.food.models import Dish, FoodOrder
 from portal.food.photos import PhotoError, save_photo
 from portal.food.routes.public import locale
 from portal.htmx import not_modified, render, wants_fragment, with_etag
+from portal.maps.forms import resolve_pin
 
 UPLOADS = {"food.my_warung", "food.dishes", "food.edit_dish"}
 UPLOAD_LIMIT = 40 * 1024 * 1024
@@ -56,6 +57,23 @@ def _photo_from(form) -> tuple[str | None, bool]:
         return None, False
 
 
+def _warung_pin(form: WarungForm, warung) -> tuple[float, float] | None:
+    """The pin sent; or, when the address changed and the pin did not (no JavaScript), the new
+    address's place if the geocoder knows it (else the pin stays); or, for a new warung without
+    a pin, the geocoder's place for its address."""
+    if warung is not None and form.address.data.strip() != warung.address.strip():
+        kept = (form.latitude.data, form.longitude.data)
+        if kept[0] is not None and (round(float(kept[0]), 6), round(float(kept[1]), 6)) == (
+            round(warung.lat, 6),
+            round(warung.lng, 6),
+        ):
+            form.latitude.data = form.longitude.data = None
+            if resolve_pin(form.address, form.latitude, form.longitude) is None:
+                form.address.errors = []
+                form.latitude.data, form.longitude.data = kept
+    return resolve_pin(form.address, form.latitude, form.longitude)
+
+
 @bp.route("/my/warung", methods=["GET", "POST"])
 @role_required(Role.OWNER)
 def my_warung():
@@ -65,7 +83,7 @@ def my_warung():
         form.latitude.data, form.longitude.data = Decimal(str(warung.lat)), Decimal(str(warung.lng))
         for day, hours in enumerate(form.hours_fields()):
             hours.data = food.format_periods(warung.periods_on(day))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _warung_pin(form, warung) is not None:
         key, ok = _photo_from(form)
         if ok:
             with act(success=_("Your warung is saved.")) as outcome:

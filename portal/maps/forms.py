@@ -1,0 +1,63 @@
+"""The pin of every address form: hidden latitude/longitude inputs the map fills, and the one
+rule for a form sent without them (no JavaScript, or no tap on the map): the server looks the
+address up with the geocoder, and asks for a better address when it finds nothing."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from portal.maps.geocoder import LAT_RANGE, LNG_RANGE, GeocoderUnavailable, geocoder
+
+
+class LatitudeField(DecimalField):
+    widget = HiddenInput()
+
+    def __init__(self, label=None, **kwargs):
+        validators = [
+            Optional(),
+            NumberRange(*LAT_RANGE, message=_l("That point is not in Banyuwangi (latitude about -8.2).")),
+        ]
+        super().__init__(label or _l("Latitude"), places=6, validators=validators, **kwargs)
+
+
+class LongitudeField(DecimalField):
+    widget = HiddenInput()
+
+    def __init__(self, label=None, **kwargs):
+        validators = [
+            Optional(),
+            NumberRange(*LNG_RANGE, message=_l("That point is not in Banyuwangi (longitude about 114.3).")),
+        ]
+        super().__init__(label or _l("Longitude"), places=6, validators=validators, **kwargs)
+
+
+def resolve_pin(address, latitude, longitude) -> tuple[float, float] | None:
+    """The pin the form sent, else the geocoder's first place for the address (written back into
+    the form, so the page shown next carries it). None, with a message on the address field, when
+    neither gives one."""
+    if latitude.data is not None and longitude.data is not None:
+        return float(latitude.data), float(longitude.data)
+    text = (address.data or "").strip()
+    if not text:
+        return None
+    try:
+        places = geocoder().search(text, language=str(get_locale() or "id"), limit=1)
+    except GeocoderUnavailable:
+        address.errors = [
+            *address.errors,
+            _l("We could not look this address up on the map just now. Set the pin on the map, or try again."),
+        ]
+        return None
+    if not places:
+        address.errors = [
+            *address.errors,
+            _l("We could not find this address on the map. Add the village or kecamatan (e.g. Kalibaru, Glagah)."),
+        ]
+        return None
+    place = places[0]
+    latitude.data, longitude.data = place.lat, place.lng
+    return place.lat, place.lng
