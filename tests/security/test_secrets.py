@@ -48,6 +48,9 @@ def test_production_accepts_several_data_keys(production):
         ("DATA_KEY", f"{NEW_KEY},short", "DATA_KEY key #2 is not a Fernet key"),
         ("DATA_KEY", ", ,", "DATA_KEY must hold at least one Fernet key"),
     ],
+    # Named, not derived from the values: NEW_KEY is random per process, and pytest-xdist needs
+    # every worker to collect the same test ids.
+    ids=["short-secret", "secret-31-bytes", "data-key-not-fernet", "second-data-key-short", "data-key-empty"],
 )
 def test_production_refuses_weak_secrets(production, name, value, message):
     production.setenv(name, value)
