@@ -137,6 +137,7 @@ class Topology:
         self.internal_url = f"http://127.0.0.1:{self.internal_port}"
         self.web_urls = [f"http://127.0.0.1:{port}" for port in self.web_ports]
         self.procs: dict[str, subprocess.Popen] = {}
+        self._killed: set[str] = {"localstripe"}  # not a failure when these are gone
         self._files: list[IO] = []
         self._extra_env = dict(env or {})
         self.env: dict[str, str] = {}
@@ -221,6 +222,9 @@ class Topology:
         self._signal(f"web{i}", sig)
         if sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             self.procs[f"web{i}"].wait(timeout=timeout)
+            # The master is gone; its workers die a moment later, and until the last one has,
+            # the port still accepts connections that nobody will answer.
+            self._wait(lambda: not self._listening(self.web_ports[i]), time.monotonic() + timeout)
         if wait:
             self._wait(lambda: self.backend_status().get(f"web{i}", "").startswith("DOWN"), time.monotonic() + timeout)
 
@@ -339,6 +343,7 @@ class Topology:
         else:
             out = open(self.log_dir / f"{name}.log", "a")  # noqa: SIM115 - closed by stop()
             self._files.append(out)
+        self._killed.discard(name)
         self.procs[name] = subprocess.Popen(  # noqa: S603 - commands built here from fixed parts
             command,
             cwd=ROOT,
@@ -350,11 +355,18 @@ class Topology:
         )
 
     def _signal(self, name: str, sig: int) -> None:
+        self._killed.add(name)
         proc = self.procs.get(name)
         if proc is None or proc.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
+
+    @staticmethod
+    def _listening(port: int) -> bool:
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            return sock.connect_ex(("127.0.0.1", port)) == 0
 
     @staticmethod
     def _answers(url: str) -> bool:
@@ -372,7 +384,7 @@ class Topology:
     def _wait(self, ready, deadline: float) -> None:
         while not ready():
             for name, proc in self.procs.items():
-                if proc.poll() is not None and name != "localstripe":
+                if proc.poll() is not None and name not in self._killed:
                     raise TopologyError(f"{name} exited with {proc.returncode}:\n{self.log(name)[-3000:]}")
             if time.monotonic() > deadline:
                 logs = "\n".join(f"--- {n}\n{self.log(n)[-1500:]}" for n in self.procs)

@@ -51,3 +51,11 @@ def test_the_scheduler_runs_every_periodic_job_on_a_worker(topology, database_ur
     assert {row.name for row in rows} == {job.name for job in PERIODIC}
     assert all(row.runs >= 1 and row.failures == 0 for row in rows), rows
     assert {row.last_node for row in rows} <= {"worker0", "worker1"}
+
+
+def test_a_killed_worker_is_replaced(topology):
+    topology.kill_worker(1)
+    topology.procs["worker1"].wait(timeout=10)
+    topology.start_worker(1)  # returns once Redis knows the new worker
+    assert topology.procs["worker1"].poll() is None
+    assert topology.backend_status() == {"web0": "UP", "web1": "UP"}  # the web nodes never noticed
