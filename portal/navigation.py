@@ -45,6 +45,7 @@ MENU = [
     Link("couriers.apply", _l("Drive with Gancang")),
     Link("documents.office", _l("MPP office"), Role.CLERK),
     Link("medicine.rsud", _l("RSUD deliveries"), Role.PHARMACIST),
+    Link("promotions.office", _l("Promotions"), Role.PROMOTER),
     Link("admin.dashboard", _l("Admin"), Role.ADMIN),
 ]
 
@@ -56,6 +57,7 @@ ADMIN = [
     Link("rides.admin_packages", _l("Ride packages")),
     Link("documents.admin_fees", _l("Document delivery fees")),
     Link("medicine.admin_hospitals", _l("RSUD posts and pharmacists")),
+    Link("promotions.office", _l("Festivals and collections")),
 ]
 
 SERVICES = [

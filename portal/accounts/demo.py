@@ -13,6 +13,7 @@ DEMO_USERS: list[tuple[str, str, Role | None]] = [
     ("driver@example.com", "Pak Hasan", Role.DRIVER),
     ("clerk@example.com", "Mbak Dewi (MPP)", Role.CLERK),
     ("pharmacist@example.com", "Apt. Rina (RSUD Blambangan)", Role.PHARMACIST),
+    ("promoter@example.com", "Dinas Pariwisata (promosi)", Role.PROMOTER),
     ("tourist@example.com", "Emma Tourist", None),
     ("resident@example.com", "Budi Santoso", None),
 ]
@@ -22,6 +23,7 @@ DEMO_PHONES = {
     "driver@example.com": "+6281100000003",
     "clerk@example.com": "+6281100000004",
     "pharmacist@example.com": "+6281100000005",
+    "promoter@example.com": "+6281100000008",
     "tourist@example.com": "+6281100000006",
     "resident@example.com": "+6281100000007",
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app, jsonify, request
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from redis import Redis
 from sqlalchemy import text
@@ -12,11 +13,12 @@ from portal.extensions import db
 from portal.htmx import render
 from portal.main import bp
 from portal.main import figures as figures_page  # noqa: F401 - registers /figures
+from portal.promotions import services as promo
 
 
 @bp.get("/")
 def index():
-    return render("main/index.html")
+    return render("main/index.html", show=promo.showcase(), locale=str(get_locale() or "id"))
 
 
 @bp.get("/my/activity")

@@ -37,6 +37,8 @@ PUBLIC = {
     "payments.stripe_webhook",
     "couriers.webhook",
     "payments.stripe_js_config",
+    "promotions.festival_page",
+    "promotions.collection_page",  # between its dates; the office previews it otherwise
 }
 
 

@@ -6,6 +6,7 @@ import factory
 
 from portal.promotions.models import Collection, EntryStatus, Festival, FestivalEntry, FestivalEntryEvent
 from tests.factories import BaseFactory
+from tests.food.factories import WarungFactory
 
 # Tuesday 24 Nov 2026, 12:00 WIB
 NOON = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
@@ -31,6 +32,7 @@ class EntryFactory(BaseFactory):
         model = FestivalEntry
 
     festival = factory.SubFactory(FestivalFactory)
+    warung = factory.SubFactory(WarungFactory)
     status = EntryStatus.APPROVED
 
     @factory.post_generation

@@ -30,6 +30,7 @@ WEBHOOKS = {"payments.stripe_webhook", "couriers.webhook"}
 # Object routes that a signed-in user may call with any id, and why.
 ANY_ID = {
     "food.cart_quantity": "the id names a public dish; the cart line changed is the caller's own",
+    "promotions.join_festival": "the id names a public festival; the entry made is the caller's own warung's",
 }
 # Demo accounts (portal/*/demo.py) by the role they show; "stranger" owns nothing at all.
 IDENTITIES = {
@@ -39,6 +40,7 @@ IDENTITIES = {
     "other_driver": "driver2@example.com",
     "clerk": "clerk@example.com",
     "pharmacist": "pharmacist@example.com",
+    "promoter": "promoter@example.com",
     "customer": "tourist@example.com",
     "stranger": "stranger@example.com",
     "other_owner": "other-owner@example.com",

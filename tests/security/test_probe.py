@@ -31,7 +31,7 @@ from tests.security.probe import (
 )
 
 ROLE_OF = {"admin": "admin", "owner": "owner", "driver": "driver", "other_driver": "driver", "clerk": "clerk"}
-ROLE_OF |= {"pharmacist": "pharmacist", "other_owner": "owner"}
+ROLE_OF |= {"pharmacist": "pharmacist", "other_owner": "owner", "promoter": "promoter"}
 SEEN_NAMES: set[str] = set()
 # An open job is every verified driver's to see and to take (a taken one answers with a message).
 OPEN_TO_EVERY_DRIVER = {

@@ -21,6 +21,7 @@ from portal.food.photos import PhotoError, save_photo
 from portal.food.routes.public import locale
 from portal.htmx import not_modified, render, wants_fragment, with_etag
 from portal.maps.forms import resolve_pin
+from portal.promotions import services as promo
 
 UPLOADS = {"food.my_warung", "food.dishes", "food.edit_dish"}
 UPLOAD_LIMIT = 40 * 1024 * 1024
@@ -104,8 +105,16 @@ def my_warung():
     if failed:
         flash(_("Please check the highlighted fields."), "error")
     stats = food.today_total(warung) if warung else (0, 0)
+    verified = warung is not None and warung.verified
     return render(
-        "food/my_warung.html", form=form, warung=warung, closed=EmptyForm(), stats=stats, status=422 if failed else 200
+        "food/my_warung.html",
+        form=form,
+        warung=warung,
+        closed=EmptyForm(),
+        stats=stats,
+        festivals=promo.open_festivals() if verified else [],
+        entries=promo.entries_of_warung(warung) if verified else {},
+        status=422 if failed else 200,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, String, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
-from portal.database import fresh_reads
+from portal.database import fresh_reads, utcnow
 from portal.extensions import db
 from portal.food import bp
 from portal.food import services as food
@@ -21,6 +21,7 @@ from portal.food.photos import upload_dir
 from portal.forms import INT_MAX
 from portal.htmx import render
 from portal.pagecache import PageCache, shell_key
+from portal.promotions import services as promo
 
 PER_PAGE = 20
 YEAR = 60 * 60 * 24 * 365
@@ -42,21 +43,35 @@ def _float(value) -> float | None:
 def warungs():
     q = (request.args.get("q") or "").strip()[:80]
     lat, lng = _float(request.args.get("lat")), _float(request.args.get("lng"))
-    stmt = food.search_warungs(q, lat=lat, lng=lng)
+    now = utcnow()
+    # Each card's festival badge comes in the same query (a correlated subquery), not one per card.
+    stmt = food.search_warungs(q, lat=lat, lng=lng, now=now).add_columns(promo.festival_of().label("festival_id"))
     page = min(max(request.args.get("page", 1, type=int), 1), INT_MAX // PER_PAGE)  # no OverflowError
-    rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
+    rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE), {"now": now}).all()
     has_next = len(rows) > PER_PAGE
     rows = rows[:PER_PAGE]
+    # The festival and collections on top: only on the first page of the whole list.
+    show = promo.showcase(now, collections=page == 1 and not q)
     results = [
         (
             warung,
             open_now,
             food.distance_km(lat, lng, warung.lat, warung.lng) if lat is not None and lng is not None else None,
+            show.badge(festival_id),
         )
-        for warung, open_now in rows
+        for warung, open_now, festival_id in rows
     ]
     return render(
-        "food/warungs.html", "results", results=results, q=q, lat=lat, lng=lng, page=max(page, 1), has_next=has_next
+        "food/warungs.html",
+        "results",
+        results=results,
+        q=q,
+        lat=lat,
+        lng=lng,
+        page=max(page, 1),
+        has_next=has_next,
+        show=show,
+        locale=locale(),
     )
 
 
@@ -88,7 +103,8 @@ def _cart_elements(quantities: dict[int, tuple[int, int]]) -> dict[str, str]:
 def _menu_state():
     """Everything a visit to a menu needs when its page is cached, in ONE row: who may see the
     warung, its menu_version (bumped by every change to the warung, its hours or its dishes),
-    whether it is open now, and this visitor's cart there as "dish:quantity:price,…"."""
+    whether it is open now, this visitor's cart there as "dish:quantity:price,…", and the
+    festival whose badge it wears now (with that festival's last edit)."""
     line = cast(CartItem.dish_id, String) + ":" + cast(CartItem.quantity, String) + ":" + cast(Dish.price, String)
     lines = (
         select(func.aggregate_strings(line, ","))
@@ -103,6 +119,8 @@ def _menu_state():
         Warung.menu_version,
         food.OPEN_NOW.label("open_now"),
         lines.label("cart"),
+        promo.festival_of().label("festival_id"),  # the badge (a running festival it takes part in)
+        promo.festival_stamp().label("festival_stamp"),  # that festival's last edit, for the page key
     ).where(Warung.slug == bindparam("slug"))
 
 
@@ -126,7 +144,8 @@ def warung(slug: str):
     by every process (Redis in production). A visit to a cached menu is one query after the user (MENU_STATE); the
     view fills in the CSRF token, the cart quantities and the cart bar."""
     signed_in = current_user.is_authenticated
-    params = {"slug": slug, "user_id": current_user.id if signed_in else None, **food.open_params()}
+    now = utcnow()
+    params = {"slug": slug, "user_id": current_user.id if signed_in else None, "now": now, **food.open_params(now)}
     # Loading the user began a read; on SQLite that read is a snapshot. End it, so the version
     # read next, and a page rendered for it, include every change committed until now.
     fresh_reads()
@@ -138,7 +157,8 @@ def warung(slug: str):
         abort(404)
     today, open_now = params["today"], bool(state.open_now)
     shell = shell_key() if verified else None  # an owner's preview is never shared
-    key = shell and ("menu", state.id, state.menu_version, today, open_now, shell)
+    festival = (state.festival_id, state.festival_stamp) if state.festival_id else None
+    key = shell and ("menu", state.id, state.menu_version, today, open_now, festival, shell)
     quantities = _cart_lines(state.cart)
 
     def render_page() -> str:
@@ -157,6 +177,7 @@ def warung(slug: str):
             cart_total=0,
             open_now=open_now,
             weekday_names=WEEKDAYS,
+            festival=promo.festival_by_id(state.festival_id),
         )
 
     response = make_response(MENU_PAGES.page(key, render_page).fill(_cart_elements(quantities)))

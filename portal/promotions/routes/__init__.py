@@ -1,3 +1,6 @@
-"""Promotions over HTTP, one module per audience: the tourism office, warung owners, anyone."""
+"""Promotions over HTTP, one module per audience: the tourism office, warung owners, anyone.
+Each registers its views on the promotions blueprint when imported."""
 
-from portal.promotions import models  # noqa: F401 - the tables join the metadata
+from portal.promotions.routes import office, owner, public
+
+__all__ = ["office", "owner", "public"]

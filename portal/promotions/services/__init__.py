@@ -29,19 +29,23 @@ from portal.promotions.services.errors import PromotionError
 from portal.promotions.services.festivals import (
     FestivalFields,
     featured_festival,
+    festival_by_id,
     festival_by_slug,
     festival_of,
+    festival_stamp,
     festivals_for_office,
     open_festivals,
     participants,
     running_festivals,
     save_festival,
 )
+from portal.promotions.services.showcase import Showcase, showcase
 
 __all__ = [
     "CollectionFields",
     "FestivalFields",
     "PromotionError",
+    "Showcase",
     "active_collections",
     "add_warung",
     "approve_entry",
@@ -51,9 +55,11 @@ __all__ = [
     "entries_of_warung",
     "entry_of",
     "featured_festival",
+    "festival_by_id",
     "festival_by_slug",
     "festival_entries",
     "festival_of",
+    "festival_stamp",
     "festivals_for_office",
     "move_warung",
     "open_festivals",
@@ -65,5 +71,6 @@ __all__ = [
     "save_collection",
     "save_festival",
     "set_cover",
+    "showcase",
     "withdraw",
 ]

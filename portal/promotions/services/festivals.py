@@ -55,13 +55,12 @@ def save_festival(festival: Festival | None, fields: FestivalFields, *, by: User
     return festival
 
 
-def festival_of(now_param=None):
+def festival_of(column=None):
     """The id of a running festival the row's warung takes part in (the one ending first), or
-    NULL. Correlated on Warung.id; `now_param` is a bound value or column (default: a bind
-    parameter named `now`)."""
-    now = now_param if now_param is not None else bindparam("now", type_=DateTime(timezone=True))
+    NULL. Correlated on Warung.id; run with a bind parameter `now`."""
+    now = bindparam("now", type_=DateTime(timezone=True))
     return (
-        select(Festival.id)
+        select(column if column is not None else Festival.id)
         .join(FestivalEntry, FestivalEntry.festival_id == Festival.id)
         .where(
             FestivalEntry.warung_id == Warung.id,
@@ -74,6 +73,15 @@ def festival_of(now_param=None):
         .correlate(Warung)
         .scalar_subquery()
     )
+
+
+def festival_stamp():
+    """The same festival's `updated_at`: a cached page showing its badge is keyed on it."""
+    return festival_of(Festival.updated_at)
+
+
+def festival_by_id(festival_id: int | None) -> Festival | None:
+    return db.session.get(Festival, festival_id) if festival_id else None
 
 
 def running_festivals(now: datetime | None = None) -> dict[int, Festival]:
