@@ -11,11 +11,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.admin.dashboard import charts, queries
+from portal.admin.dashboard import charts, promotions, queries
 from portal.admin.dashboard import services as svc
 from portal.admin.dashboard.period import Period
 from portal.admin.dashboard.queries import Figures
 from portal.admin.dashboard.tables import Column, Table
+from portal.database import utcnow
 from portal.food.models import WarungStatus
 from portal.formatting import rupiah
 from portal.payments.models import PaymentMethod
@@ -70,6 +71,8 @@ def build(
         sections.append(section)
     if not hospital_id:
         sections.append(_couriers(period))
+        tables, note = promotions.tables(period, utcnow())
+        sections.append(Section("promotions", promotions.TITLE, note=note, tables=tables))
     return Board(period, sections, hospital)
 
 
