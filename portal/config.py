@@ -203,6 +203,12 @@ class Config:
         self.GOSEND_CALLBACK_TOKEN = env("GOSEND_CALLBACK_TOKEN")
         self.GOSEND_TIMEOUT = float(env("GOSEND_TIMEOUT", "5"))
         self.COURIER_STUCK_AFTER = int(env("COURIER_STUCK_AFTER", "120"))  # seconds a lost dispatch waits for the sweep
+        # The courier on the customer's map: the ETA is the straight-line (haversine) distance still
+        # to go at this speed; a motorbike in Banyuwangi town traffic averages about 25 km/h.
+        self.COURIER_MAP_SPEED_KMH = float(env("COURIER_MAP_SPEED_KMH", "25"))
+        self.COURIER_POSITION_INTERVAL = int(env("COURIER_POSITION_INTERVAL", "15"))  # seconds between a phone's sends
+        self.COURIER_POSITION_RATE_LIMIT = env("COURIER_POSITION_RATE_LIMIT", "8 per minute")  # per job; phones send 4
+        self.COURIER_POSITION_KEEP_DAYS = int(env("COURIER_POSITION_KEEP_DAYS", "30"))  # after the job ends
         self.PAYMENTS_RECONCILE_DAYS = int(env("PAYMENTS_RECONCILE_DAYS", "7"))
         self.PAYMENTS_WEBHOOK_MAX_ATTEMPTS = int(env("PAYMENTS_WEBHOOK_MAX_ATTEMPTS", "20"))
         # Payments (portal/payments): the Stripe HTTP API. Development and tests talk to a local

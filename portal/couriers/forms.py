@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, FloatField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts import nik
@@ -132,3 +132,11 @@ class NotDeliveredForm(Form):
         choices=[SelectChoice(reason.value, HANDOVER_FAILURE_LABELS[reason]) for reason in HandoverFailure],
         validators=[InputRequired(_l("Choose why the goods could not be handed over."))],
     )
+
+
+class PositionForm(Form):
+    """Where the courier's phone is (Geolocation's coords), posted by the workspace's script."""
+
+    lat = FloatField(_l("Latitude"), validators=[InputRequired(), NumberRange(-90, 90)])
+    lng = FloatField(_l("Longitude"), validators=[InputRequired(), NumberRange(-180, 180)])
+    accuracy = FloatField(_l("Accuracy (metres)"), validators=[Optional(), NumberRange(0)])

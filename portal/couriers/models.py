@@ -19,7 +19,16 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.workflow import EventMixin, Status
 
-__all__ = ["Delivery", "DeliveryEvent", "DeliveryStatus", "DriverEvent", "DriverProfile", "DriverStatus", "NikView"]
+__all__ = [
+    "CourierPosition",
+    "Delivery",
+    "DeliveryEvent",
+    "DeliveryStatus",
+    "DriverEvent",
+    "DriverProfile",
+    "DriverStatus",
+    "NikView",
+]
 
 
 S = DeliveryStatus
@@ -121,6 +130,13 @@ class Delivery(db.Model):
     retry_at: Mapped[datetime | None] = mapped_column(index=True)
     no_driver_at: Mapped[datetime | None] = mapped_column(index=True)
     provider_updated_at: Mapped[datetime | None] = mapped_column()
+    # The courier's latest shared position: a copy of the newest courier_positions row, so the
+    # tracking page and its ETag (polled every 5 s) need no query of their own. Cleared with the
+    # positions, 30 days after the job ends.
+    position_lat: Mapped[float | None] = mapped_column(Float)
+    position_lng: Mapped[float | None] = mapped_column(Float)
+    position_accuracy: Mapped[float | None] = mapped_column(Float)  # metres, as the phone reports it
+    position_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -250,6 +266,23 @@ class Delivery(db.Model):
             "collect": job.collect,
             "contracted_providers": sorted(job.requirements.contracted_providers),
         }
+
+
+class CourierPosition(db.Model):
+    """Where a local courier's phone was during an open job (Geolocation, at most every 15 s).
+    Personal data: shown only to the job's customer and to admins, deleted 30 days after the job
+    ends (the couriers sweep)."""
+
+    __tablename__ = "courier_positions"
+    __table_args__ = (Index("ix_courier_positions_delivery_at", "delivery_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    driver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(default=utcnow)  # when the server received it (phones' clocks drift)
 
 
 class DeliveryEvent(EventMixin, db.Model):

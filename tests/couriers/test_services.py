@@ -133,7 +133,8 @@ def test_the_whole_local_journey_with_pin(db, customer, moves):
     db.session.commit()
     assert delivery.status == S.DELIVERED and delivery.final
     assert [new for _, _, new in moves][-1] == S.DELIVERED
-    assert services.earnings_today(driver) == (delivery.fee, 1)
+    day = services.day_at_a_glance(driver)
+    assert (day.today_fees, day.today_jobs, day.week_jobs) == (delivery.fee, 1, 1)
     told = [m.text for m in notify.outbox if m.user_id == customer.id]
     assert told[-1] == "Pengantaran dokumen Anda sudah selesai. Terima kasih!"  # the customer's language
 

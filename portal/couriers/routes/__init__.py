@@ -9,7 +9,7 @@ from flask_babel import format_decimal
 
 from portal.couriers import bp, cli
 from portal.couriers.routes import admin, courier, tracking
-from portal.couriers.services import CourierError
+from portal.couriers.services import CourierError, courier_on_map, shares_position
 from portal.extensions import db
 
 __all__ = ["admin", "cli", "courier", "tracking"]
@@ -29,3 +29,14 @@ def refused(exc: CourierError):
 def km(value: float | None) -> str:
     """4,6 km in Indonesian, 4.6 km in English."""
     return "" if value is None else f"{format_decimal(value, format='#,##0.0')} km"
+
+
+@bp.app_template_filter("one_decimal")
+def one_decimal(value: float | None) -> str:
+    """An average rating: 4,7 in Indonesian, 4.7 in English."""
+    return "" if value is None else format_decimal(value, format="0.0")
+
+
+# The courier on the customer's map (templates/couriers/_position.html): None when nothing to draw.
+bp.add_app_template_global(courier_on_map, "courier_on_map")
+bp.add_app_template_global(shares_position, "shares_position")

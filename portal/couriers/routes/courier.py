@@ -3,7 +3,7 @@ handover at the door, and applying as a driver."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from portal.accounts.models import Role
 from portal.actions import act
 from portal.couriers import bp, services
 from portal.couriers.contract import DeliveryStatus
-from portal.couriers.forms import DriverApplicationForm, HandoverForm, NotDeliveredForm
+from portal.couriers.forms import DriverApplicationForm, HandoverForm, NotDeliveredForm, PositionForm
 from portal.couriers.models import Delivery, DriverStatus
 from portal.couriers.photos import BadPhoto, PhotoTooLarge, delete_photo, save_photo
 from portal.couriers.services import CourierError
@@ -43,13 +43,14 @@ def courier_button(status: str) -> str:
 def _workspace_context() -> dict:
     profile = services.driver_profile(current_user)
     verified = profile is not None and profile.verified
-    earned, jobs_done = services.earnings_today(current_user)
+    my_jobs = services.my_jobs(current_user) if verified else []
     return {
         "profile": profile,
         "open_jobs": services.open_jobs_for(profile) if verified and profile.online else [],
-        "my_jobs": services.my_jobs(current_user) if verified else [],
-        "earned": earned,
-        "jobs_done": jobs_done,
+        "my_jobs": my_jobs,
+        "sharing": any(services.shares_position(job) for job in my_jobs),
+        # Not for the open jobs' 10 s poll: the day is drawn on the full page only.
+        "day": services.day_at_a_glance(current_user) if verified and not wants_fragment() else None,
         "form": EmptyForm(),
     }
 
@@ -199,6 +200,37 @@ def deliver(delivery_id: int):
     db.session.commit()
     flash(_("Delivered. Thank you! %(fee)s added to today's earnings.", fee=rupiah(delivery.fee)), "success")
     return redirect(url_for("couriers.workspace"))
+
+
+def _position_key() -> str:
+    return f"courier-position:{current_user.get_id()}:{request.view_args.get('delivery_id')}"
+
+
+def _position_limit() -> str:
+    return current_app.config["COURIER_POSITION_RATE_LIMIT"]
+
+
+@bp.post("/courier/jobs/<int:delivery_id>/position")
+@limiter.limit(_position_limit, key_func=_position_key)
+@role_required(Role.DRIVER)
+def position(delivery_id: int):
+    """The phone's position during an open job (the workspace's script, at most every 15 s).
+    204 stored; 409 the job is off the road (the script stops); 422 not a usable position."""
+    delivery = _job_or_404(delivery_id)
+    ensure(delivery.courier_id == current_user.id)
+    form = PositionForm()
+    if not form.validate_on_submit():
+        return jsonify(error=" ".join(str(e) for errors in form.errors.values() for e in errors)), 422
+    try:
+        services.record_position(
+            delivery, driver=current_user, lat=form.lat.data, lng=form.lng.data, accuracy=form.accuracy.data
+        )
+    except CourierError as exc:
+        db.session.rollback()
+        status = 409 if not services.shares_position(delivery) else 422
+        return jsonify(error=str(exc), stop=status == 409), status
+    db.session.commit()
+    return "", 204
 
 
 @bp.route("/courier/apply", methods=["GET", "POST"])

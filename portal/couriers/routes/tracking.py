@@ -9,7 +9,9 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from portal.accounts.access import ensure
+from portal.accounts.models import Role
 from portal.actions import act
+from portal.audit import audit
 from portal.couriers import bp, providers, services
 from portal.couriers.contract import WebhookRejected
 from portal.couriers.models import Delivery
@@ -23,9 +25,15 @@ log = logging.getLogger(__name__)
 @bp.get("/deliveries/<int:delivery_id>")
 @login_required
 def delivery(delivery_id: int):
-    """The customer's own view of one delivery; the tracking block polls this same URL."""
+    """The customer's own view of one delivery; the tracking block polls this same URL. Admins see
+    it too (a complaint, a lost courier): the courier's position is personal data, so an admin's
+    look at a job on the road is logged."""
     found = db.session.get(Delivery, delivery_id)
-    ensure(found is not None and found.customer_id == current_user.id)
+    staff = found is not None and found.customer_id != current_user.id and current_user.has_role(Role.ADMIN)
+    ensure(found is not None and (found.customer_id == current_user.id or staff))
+    if staff and not wants_fragment() and found.position_at is not None:
+        audit("view", found, by=current_user, detail="courier position")
+        db.session.commit()
     # The page and its polled fragment are different bodies: never answer one with the other's 304.
     poll_etag = services.tracking_etag(found, str(get_locale()), "fragment")
     etag = poll_etag if wants_fragment() else services.tracking_etag(found, str(get_locale()), "page")

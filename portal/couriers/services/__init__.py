@@ -9,11 +9,13 @@ Callers import the package (`from portal.couriers import services as couriers`);
 deliveries (the record, locking, tracking, what follows a move), booking (quote, request,
 cancel), dispatcher (providers, retries, sweep), updates (webhooks and pulls), workspace (the
 local courier's jobs and handover), drivers (applications and the admin's decisions),
-simulate (demo motion), activity ("my activity").
+simulate (demo motion), activity ("my activity"), positions (the courier on the customer's map),
+day (the courier's day at a glance).
 """
 
 from portal.couriers.services import activity as activity
 from portal.couriers.services.booking import cancel_delivery, quote, request_delivery
+from portal.couriers.services.day import Day, day_at_a_glance, register_rating_source
 from portal.couriers.services.deliveries import (
     TRACKED,
     CourierError,
@@ -38,6 +40,14 @@ from portal.couriers.services.drivers import (
     verified_driver,
     verify_driver,
 )
+from portal.couriers.services.positions import (
+    CourierOnMap,
+    courier_on_map,
+    forget_old_positions,
+    record_position,
+    shares_position,
+    trail,
+)
 from portal.couriers.services.simulate import simulate_step
 from portal.couriers.services.updates import (
     apply_update,
@@ -47,7 +57,6 @@ from portal.couriers.services.updates import (
 )
 from portal.couriers.services.workspace import (
     accept_job,
-    earnings_today,
     mark,
     may_take,
     my_jobs,
@@ -59,15 +68,19 @@ from portal.couriers.services.workspace import (
 __all__ = [
     "TRACKED",
     "CourierError",
+    "CourierOnMap",
+    "Day",
     "accept_job",
     "apply_as_driver",
     "apply_update",
     "apply_updates",
     "cancel_delivery",
+    "courier_on_map",
+    "day_at_a_glance",
     "dispatch",
     "driver_profile",
-    "earnings_today",
     "find_delivery",
+    "forget_old_positions",
     "load_locked",
     "lock",
     "mark",
@@ -75,18 +88,22 @@ __all__ = [
     "my_jobs",
     "open_jobs_for",
     "quote",
+    "record_position",
     "redispatch",
     "refresh_from_provider",
+    "register_rating_source",
     "reject_driver",
     "release_jobs",
     "request_delivery",
     "reveal_nik",
     "set_online",
+    "shares_position",
     "simulate_step",
     "stuck_clause",
     "stuck_cutoff",
     "sweep",
     "tracking_etag",
+    "trail",
     "unlock_pin",
     "update_to_dict",
     "verified_driver",

@@ -72,12 +72,13 @@ TRACKED = Bundle(
     Delivery.courier_name,
     Delivery.eta,
     Delivery.retry_at,
+    Delivery.position_at,
 )
 
 
 def tracking_etag(delivery: Delivery | Row | None, *extra: object) -> str:
-    """Changes whenever anything the tracking fragment shows changes (status, courier, ETA, events).
-    `delivery` is the entity or a TRACKED row."""
+    """Changes whenever anything the tracking fragment shows changes (status, courier, ETA, events,
+    the courier's latest position). `delivery` is the entity or a TRACKED row."""
     if delivery is None or delivery.id is None:
         parts: tuple[object, ...] = ("none",)
     else:
@@ -89,6 +90,7 @@ def tracking_etag(delivery: Delivery | Row | None, *extra: object) -> str:
             delivery.courier_name,
             delivery.eta.isoformat() if delivery.eta else "",
             delivery.retry_at is not None,
+            delivery.position_at.isoformat() if delivery.position_at else "",  # the courier moved on the map
         )
     digest = hashlib.sha256(repr((*parts, *extra)).encode()).hexdigest()[:20]
     return f"trk-{digest}"

@@ -16,6 +16,7 @@ from portal.couriers import providers
 from portal.couriers.contract import DeliveryStatus, ProviderDeclined, ProviderUnavailable
 from portal.couriers.models import Delivery
 from portal.couriers.services.deliveries import CourierError, add_note, load_locked, lock, now_or
+from portal.couriers.services.positions import forget_old_positions
 from portal.couriers.services.updates import refresh_from_provider
 from portal.extensions import db
 from portal.jobs import enqueue, get_queue, run_job
@@ -145,8 +146,9 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     ).all()
     for delivery_id in quiet:
         refresh_from_provider(delivery_id, now=now)
+    forgotten = forget_old_positions(now)  # couriers' positions, 30 days after their job ended
     db.session.flush()
-    return {"retried": retried, "no_driver": len(expired), "pulled": len(quiet)}
+    return {"retried": retried, "no_driver": len(expired), "pulled": len(quiet), "positions_deleted": forgotten}
 
 
 def redispatch(delivery: Delivery, *, by: User | None, now: datetime | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Demo motion (`flask couriers simulate`): the demo drivers take open jobs and ride them."""
+"""Demo motion (`flask couriers simulate`): the demo drivers take open jobs and ride them, and
+their "phones" report a position along the way, so the customer's map moves."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from portal.couriers.contract import DeliveryStatus
 from portal.couriers.models import Delivery, DriverProfile, DriverStatus
 from portal.couriers.services.deliveries import CourierError, lock, now_or
 from portal.couriers.services.dispatcher import sweep
+from portal.couriers.services.positions import record_position, shares_position
 from portal.couriers.services.workspace import accept_job
 from portal.extensions import db
 from portal.workflow import move
@@ -22,6 +24,9 @@ SIMULATED_NEXT = {
     S.PICKED_UP: S.DELIVERING,
     S.DELIVERING: S.DELIVERED,
 }
+# Where a demo courier is after each step: the share of the way from the pick-up to the drop-off
+# (below 0: still coming to the pick-up, from the far side).
+SIMULATED_WAY = {S.DRIVER_ASSIGNED: -0.3, S.PICKING_UP: 0.0, S.PICKED_UP: 0.2, S.DELIVERING: 0.7}
 
 
 def simulate_step(now: datetime | None = None) -> int:
@@ -61,5 +66,16 @@ def simulate_step(now: datetime | None = None) -> int:
         else:
             continue
         moved += 1
+        _report_position(delivery, now=now)
     db.session.flush()
     return moved
+
+
+def _report_position(delivery: Delivery, *, now: datetime) -> None:
+    if delivery.courier is None or not shares_position(delivery):
+        return
+    share = SIMULATED_WAY.get(DeliveryStatus(delivery.status), 0.0)
+    pickup, dropoff = delivery.pickup, delivery.dropoff
+    lat = pickup.lat + (dropoff.lat - pickup.lat) * share
+    lng = pickup.lng + (dropoff.lng - pickup.lng) * share
+    record_position(delivery, driver=delivery.courier, lat=lat, lng=lng, accuracy=15.0, now=now)

@@ -19,7 +19,6 @@ from portal.couriers.services.deliveries import CourierError, add_note, lock, no
 from portal.couriers.services.drivers import verified_driver
 from portal.database import utcnow
 from portal.extensions import db
-from portal.formatting import WIB
 from portal.workflow import move
 
 S = DeliveryStatus
@@ -62,18 +61,6 @@ def my_jobs(user: User) -> list[Delivery]:
             .order_by(Delivery.updated_at.desc())
         )
     )
-
-
-def earnings_today(user: User, *, now: datetime | None = None) -> tuple[int, int]:
-    """(rupiah, jobs) delivered by `user` since midnight WIB."""
-    local = now_or(now).astimezone(WIB)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    row = db.session.execute(
-        select(func.coalesce(func.sum(Delivery.fee), 0), func.count(Delivery.id)).where(
-            Delivery.courier_id == user.id, Delivery.status == S.DELIVERED, Delivery.updated_at >= midnight
-        )
-    ).one()
-    return int(row[0]), int(row[1])
 
 
 def set_online(profile: DriverProfile, online: bool) -> None:

@@ -1,4 +1,5 @@
-"""Food listening to the others: payments and couriers move its orders; "my activity" lists them."""
+"""Food listening to the others: payments and couriers move its orders; "my activity" lists them;
+the courier's day counts the ratings customers gave their couriers."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import activity
-from portal.couriers.contract import Purpose
+from portal.couriers import services as couriers
+from portal.couriers.contract import DeliveryStatus, Purpose
+from portal.couriers.models import Delivery
 from portal.couriers.signals import delivery_changed
 from portal.extensions import db
 from portal.food.models import FoodOrder
@@ -62,3 +65,19 @@ def _activity(user, limit: int, before: datetime | None) -> list[activity.Activi
         )
         for order in db.session.scalars(stmt)
     ]
+
+
+@couriers.register_rating_source
+def _courier_ratings(courier_id: int, since: datetime) -> tuple[int, int]:
+    """(ratings, stars added up) the customers gave this courier on food jobs delivered since then."""
+    count, stars = db.session.execute(
+        select(func.count(FoodOrder.rating_courier), func.coalesce(func.sum(FoodOrder.rating_courier), 0))
+        .join(Delivery, and_(Delivery.purpose == Purpose.FOOD, Delivery.origin_id == FoodOrder.id))
+        .where(
+            Delivery.courier_id == courier_id,
+            Delivery.status == DeliveryStatus.DELIVERED,
+            Delivery.updated_at >= since,
+            FoodOrder.rating_courier.is_not(None),
+        )
+    ).one()
+    return int(count), int(stars)
