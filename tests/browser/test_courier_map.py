@@ -6,6 +6,7 @@ the sharing."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -20,6 +21,7 @@ from tests.couriers.factories import make_job
 # On Jl. Adi Sucipto, then nearer the homestay in Kemiren.
 FIRST = {"latitude": -8.2160, "longitude": 114.3550}
 NEARER = {"latitude": -8.2110, "longitude": 114.3350}
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 def test_the_drivers_phone_reaches_the_customers_map(page, browser, live_server, db, app):
@@ -56,12 +58,27 @@ def test_the_drivers_phone_reaches_the_customers_map(page, browser, live_server,
     expect(eta).to_contain_text("Arrives around", timeout=15_000)
     expect(watcher.locator(".courier-seen")).to_contain_text("Courier last seen at")
     first_km = float(re.search(r"([\d.]+) km to go", eta.inner_text()).group(1))
+    # The map: Leaflet loaded on demand, the test tile server's tiles, the courier, the warung and
+    # the drop-off as dots, and a legend that names them.
+    canvas = watcher.locator(f"#courier-map-{delivery_id}")
+    courier_dot = canvas.locator("path.courier-map-courier")
+    expect(courier_dot).to_have_count(1)
+    expect(canvas.locator("path.courier-map-pickup")).to_have_count(1)
+    expect(canvas.locator("path.courier-map-dropoff")).to_have_count(1)
+    expect(canvas.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    expect(watcher.locator(".courier-map-legend")).to_contain_text("Warung Bu Sri")
+    first_dot = courier_dot.get_attribute("d")
+    canvas.evaluate("el => { el.dataset.drawnOnce = 'yes'; }")
     assert_accessible(watcher)
+    watcher.screenshot(path=str(SHOTS / "courier-map-customer.png"), full_page=True)
 
-    # The driver rides on; the customer's page follows (a new position, a new ETag, a new answer).
+    # The driver rides on; the customer's page follows (a new position, a new ETag, a new answer):
+    # the same map (kept across the poll), its courier dot moved.
     page.context.set_geolocation(NEARER)
     expect(eta).not_to_contain_text(f"{first_km:.1f} km to go", timeout=15_000)
     assert float(re.search(r"([\d.]+) km to go", eta.inner_text()).group(1)) != first_km
+    expect(courier_dot).not_to_have_attribute("d", first_dot)
+    assert canvas.get_attribute("data-drawn-once") == "yes"
 
     # Handover: picked up, delivered. The page stops asking the phone; the customer's map goes.
     page.get_by_role("button", name="Picked up").click()

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from portal.couriers import services as couriers
 from portal.couriers.models import DeliveryStatus
 from portal.database import utcnow
 from portal.rides import services as rides
 from tests.rides import factories as f
+
+
+@pytest.fixture
+def night(app):
+    return rides.next_bookable_night() + timedelta(days=2)
+
+
+@pytest.fixture
+def trail_driver(db, night):
+    driver = f.driver()
+    f.available(driver, night)
+    db.session.commit()
+    return driver
 
 
 def test_the_tourist_sees_the_driver_coming_to_the_pick_up(app, auth, db, customer, blue_fire, trail_driver, night):
