@@ -47,3 +47,20 @@ def test_the_tourist_sees_the_driver_coming_to_the_pick_up(app, auth, db, custom
     with_tourist = auth.client.get(f"/rides/bookings/{booking.id}").get_data(as_text=True)
     assert "Courier last seen" not in with_tourist
     assert not couriers.shares_position(delivery)
+
+
+def test_the_drivers_rides_page_shares_the_position_only_for_the_ride_coming_up(
+    app, auth, db, customer, blue_fire, trail_driver, night
+):
+    booking = f.book(customer, blue_fire, night, address="Homestay 12", token="share")
+    db.session.commit()
+    f.pay(app, booking)
+    delivery = rides.delivery_of(booking)
+    auth.login(trail_driver)
+    far_ahead = auth.client.get("/rides/driver").get_data(as_text=True)
+    assert "data-position-url" not in far_ahead and "js/courier.js" not in far_ahead  # days before the night
+
+    booking.pickup_at = utcnow() + timedelta(hours=1)  # the night has come
+    db.session.commit()
+    tonight = auth.client.get("/rides/driver").get_data(as_text=True)
+    assert f'data-position-url="/courier/jobs/{delivery.id}/position"' in tonight and "js/courier.js" in tonight

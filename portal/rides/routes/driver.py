@@ -12,6 +12,7 @@ from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
 from portal.actions import act
+from portal.couriers import services as couriers
 from portal.database import utcnow
 from portal.extensions import db
 from portal.htmx import render, wants_fragment
@@ -19,6 +20,7 @@ from portal.rides import bp
 from portal.rides import services as rides
 from portal.rides.forms import AvailabilityForm
 from portal.rides.models import BookingStatus, RideBooking
+from portal.rides.routes.customer import TRACKING_FROM
 
 CALENDAR_NIGHTS = 14
 
@@ -37,6 +39,7 @@ def driver():
     first = rides.tonight(now)
     nights = [first + timedelta(days=n) for n in range(CALENDAR_NIGHTS)]
     closures = rides.current_closures(now)
+    ride_list = rides.driver_rides(current_user, now=now) if profile else []
     return render(
         "rides/driver.html",
         "calendar",
@@ -46,12 +49,26 @@ def driver():
         available=rides.availability(current_user, nights) if profile else set(),
         booked=rides.booked_nights(current_user, nights, now=now) if profile else {},
         closed={n for n in nights if rides.closure_for(n, among=closures) is not None},
-        ride_list=rides.driver_rides(current_user, now=now) if profile else [],
+        ride_list=ride_list,
+        sharing=_sharing(ride_list, now) if not wants_fragment() else {},
         tonight=first,
         now=now,
         form=EmptyForm(formdata=None),
         fragment=wants_fragment(),  # the calendar alone: it shows its own flashes
     )
+
+
+def _sharing(ride_list: list[RideBooking], now) -> dict:
+    """{booking id: its delivery} for the rides whose tourist is watching the driver come (the
+    same window as the booking page's tracking): this page sends the phone's position for them."""
+    coming = [
+        ride
+        for ride in ride_list
+        if ride.state == BookingStatus.DRIVER_ON_THE_WAY
+        or (ride.state == BookingStatus.CONFIRMED and now >= ride.pickup_at - TRACKING_FROM)
+    ]
+    deliveries = {ride.id: rides.delivery_of(ride) for ride in coming}
+    return {ride_id: d for ride_id, d in deliveries.items() if d is not None and couriers.shares_position(d)}
 
 
 @bp.post("/driver/availability")
