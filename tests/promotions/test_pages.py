@@ -253,3 +253,13 @@ def test_query_counts_do_not_grow_with_the_warungs(client, db, current, path):
     assert many.count <= 4
     if path != "/":
         assert html.count("festival-badge") >= 13 or path == "/festivals/pesta-kuliner"
+
+
+def test_the_search_fragment_keeps_the_badges_and_leaves_the_showcase_out(client, db, current):
+    EntryFactory(festival=current, warung=WarungFactory(name="Warung Ikut"))
+    db.session.commit()
+    fragment = client.get("/warungs?q=ikut", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="results"')
+    assert "festival-badge" in fragment and "festival-card" not in fragment
+    assert "festival-card" not in client.get("/warungs?q=ikut").get_data(as_text=True)  # a search: the list only
+    assert "festival-card" in client.get("/warungs").get_data(as_text=True)
