@@ -249,6 +249,9 @@ class Config:
         self.GEOCODER_RATE_LIMIT = env("GEOCODER_RATE_LIMIT", "20 per minute;200 per day")
         # A food drop-off farther than this (as the crow flies) from the warung is refused.
         self.DELIVERY_RADIUS_KM = float(env("DELIVERY_RADIUS_KM", "15"))
+        # Vouchers: an unpaid card order holding a voucher's budget is cancelled after this many
+        # minutes (`flask promotions sweep-vouchers`), so the budget goes to someone who pays.
+        self.VOUCHER_HOLD_MINUTES = int(env("VOUCHER_HOLD_MINUTES", "30"))
 
 
 class DevelopmentConfig(Config):

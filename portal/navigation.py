@@ -58,6 +58,7 @@ ADMIN = [
     Link("documents.admin_fees", _l("Document delivery fees")),
     Link("medicine.admin_hospitals", _l("RSUD posts and pharmacists")),
     Link("promotions.office", _l("Festivals and collections")),
+    Link("promotions.office_vouchers", _l("Regency vouchers")),
 ]
 
 SERVICES = [

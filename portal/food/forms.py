@@ -174,6 +174,10 @@ class CheckoutForm(Form):
     latitude = LatitudeField()
     longitude = LongitudeField()
     note = StringField(_l("Note for the driver (optional)"), validators=[Optional(), Length(max=300)])
+    voucher_code = StringField(
+        _l("Voucher code (optional)"),
+        validators=[Optional(), Length(max=40, message=_l("A voucher code has at most 40 letters."))],
+    )
     payment_method = RadioField(
         _l("Payment"),
         choices=lambda: [SelectChoice("card", _l("Card (pay now)")), SelectChoice("cash", _l("Cash to the courier"))],

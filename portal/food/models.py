@@ -275,6 +275,9 @@ class FoodOrder(db.Model):
     payment_method: Mapped[str] = mapped_column(String(10))
     subtotal: Mapped[int] = mapped_column(Integer)
     delivery_fee: Mapped[int] = mapped_column(Integer)
+    # Taken off by a regency voucher (portal/promotions/vouchers), which the regency pays as a
+    # subsidy: the warung still gets `subtotal`; the customer pays `total` = subtotal + fee - discount.
+    discount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total: Mapped[int] = mapped_column(Integer)
     courier_provider: Mapped[str] = mapped_column(String(30), default="")
     # Shown to the customer on the order page and sent by SMS: the courier asks for it at the door.

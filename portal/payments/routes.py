@@ -26,6 +26,7 @@ from portal.payments.services import (
     handle_event,
     pay_url,
     payable_label,
+    receipt_lines,
     reconcile,
     start_demo_payment,
     sync_payment,
@@ -150,7 +151,7 @@ def receipt(payment_id: int):
     if payment.kind == PaymentMethod.CARD and payment.state.open:
         sync_payment(payment)
         db.session.commit()
-    return render("payments/receipt.html", payment=payment, what=payable_label(payment))
+    return render("payments/receipt.html", payment=payment, what=payable_label(payment), lines=receipt_lines(payment))
 
 
 @bp.post("/webhooks/stripe")

@@ -26,6 +26,7 @@ from portal.promotions.models import (
     FestivalEntry,
     FestivalEntryEvent,
 )
+from portal.promotions.vouchers import demo as vouchers_demo
 
 FESTIVAL_SLUG = "pesta-kuliner-banyuwangi"
 APPROVED = ["sego-tempong-bu-sri", "rujak-soto-mbok-nah", "pecel-rawon-pak-amir", "pindang-koyong-bu-yati"]
@@ -119,3 +120,4 @@ def seed() -> None:
     now = utcnow()
     _festival(now)
     _collection(now)
+    vouchers_demo.seed()  # PESTA10, for the festival just seeded

@@ -180,6 +180,7 @@ def checkout():
         "lat": pin[0],
         "lng": pin[1],
         "note": form.note.data or "",
+        "voucher_code": form.voucher_code.data or "",
     }
     if not form.expected_total.data or not key:
         # First step: price it and show the total.
@@ -189,6 +190,7 @@ def checkout():
             return _cart_page(forms={warung_id: form}, status=422)
         form.expected_total.data = str(review.total)
         form.token.data = key or secrets.token_urlsafe(24)
+        _say_why_no_voucher(form, review)
         return _cart_page(forms={warung_id: form}, reviews={warung_id: review})
     try:
         expected = int(form.expected_total.data)
@@ -218,11 +220,20 @@ def checkout():
         return _after_placing(order)
     if changed is not None:
         form.expected_total.data = str(changed.total)
+        _say_why_no_voucher(form, changed)
         return _cart_page(forms={warung_id: form}, reviews={warung_id: changed}, status=409)
     if not outcome.ok:
         form.expected_total.data = ""
         return _cart_page(forms={warung_id: form}, status=422)
     return _after_placing(order)
+
+
+def _say_why_no_voucher(form: CheckoutForm, review: food.Checkout) -> None:
+    """A typed code that does not apply (expired, spent, not for this warung…): said at the field."""
+    if review.voucher_problem:
+        form.voucher_code.errors = [review.voucher_problem]
+    if review.voucher_code:
+        form.voucher_code.data = review.voucher_code  # as normalised: "pesta 10" reads PESTA10
 
 
 def _after_placing(order: FoodOrder):

@@ -19,6 +19,8 @@ from portal.food.services.errors import FoodError
 from portal.food.services.orders import PAYABLE, send_to_warung
 from portal.payments.models import PaymentMethod
 from portal.payments.services import PaymentError, start_payment
+from portal.promotions.vouchers import services as vouchers
+from portal.promotions.vouchers.models import Voucher
 
 
 @dataclass
@@ -42,6 +44,16 @@ class Checkout:
     eta_minutes: int | None = None
     provider: str = ""
     problems: list[str] = field(default_factory=list)
+    # A regency voucher (one per order): what it takes off the food, and why a typed code did not apply.
+    discount: int = 0
+    voucher: Voucher | None = None
+    voucher_problem: str | None = None
+    voucher_code: str = ""
+
+    @property
+    def gross(self) -> int:
+        """Food and delivery: what the warung and the courier are paid, whoever pays it."""
+        return self.subtotal + self.fee
 
 
 class TotalChanged(FoodError):
@@ -60,10 +72,12 @@ def price_checkout(
     lat: float | None = None,
     lng: float | None = None,
     note: str = "",
+    voucher_code: str = "",
     now: datetime | None = None,
     strict: bool = True,
 ) -> Checkout:
-    """What the order would cost now. strict: refuse when the warung is closed or a dish is gone."""
+    """What the order would cost now, with the voucher typed (or the best automatic discount).
+    strict: refuse when the warung is closed or a dish is gone."""
     lines = cart_lines(user, warung_id)
     if not lines:
         raise FoodError(_l("Your cart for this warung is empty."))
@@ -84,7 +98,21 @@ def price_checkout(
     if lat is not None and lng is not None:
         quote = quote_fee(warung, user, address, lat, lng, note, now=now)
         fee, eta, provider = quote.fee, quote.eta_minutes, quote.provider
-    checkout = Checkout(warung, priced, subtotal, fee, subtotal + fee, eta, provider, problems)
+    offer = vouchers.find_offer(user, warung, subtotal, code=voucher_code, now=now)
+    checkout = Checkout(
+        warung,
+        priced,
+        subtotal,
+        fee,
+        subtotal + fee - offer.amount,
+        eta,
+        provider,
+        problems,
+        discount=offer.amount,
+        voucher=offer.voucher,
+        voucher_problem=offer.problem,
+        voucher_code=offer.code,
+    )
     if strict and problems:
         raise FoodError(" ".join(problems))
     return checkout
@@ -105,9 +133,13 @@ def place_order(
     note: str,
     payment_method: str,
     expected_total: int | None,
+    voucher_code: str = "",
     now: datetime | None = None,
 ) -> FoodOrder:
-    """Turn the cart for one warung into an order. The same `key` always yields the same order."""
+    """Turn the cart for one warung into an order. The same `key` always yields the same order.
+
+    A voucher's discount is reserved from its budget here; if the budget ran out (or the
+    customer's limit was reached) since the review, TotalChanged shows the new total first."""
     existing = order_for_key(key)
     if existing is not None:
         if existing.customer_id != user.id:
@@ -116,7 +148,8 @@ def place_order(
     if payment_method not in (PaymentMethod.CARD, PaymentMethod.CASH):
         raise FoodError(_l("Choose card or cash."))
     now = now or utcnow()
-    checkout = price_checkout(user, warung_id, address=address, lat=lat, lng=lng, note=note, now=now)
+    where = {"address": address, "lat": lat, "lng": lng, "note": note, "voucher_code": voucher_code, "now": now}
+    checkout = price_checkout(user, warung_id, **where)
     if expected_total != checkout.total:
         raise TotalChanged(checkout)
     order = FoodOrder(
@@ -131,6 +164,7 @@ def place_order(
         payment_method=payment_method,
         subtotal=checkout.subtotal,
         delivery_fee=checkout.fee,
+        discount=checkout.discount,
         total=checkout.total,
         courier_provider=checkout.provider,
         created_at=now,
@@ -143,6 +177,13 @@ def place_order(
     order.events.append(FoodOrderEvent(status=OrderStatus.AWAITING_PAYMENT, at=now, by_id=user.id))
     db.session.add(order)
     db.session.flush()
+    if checkout.voucher is not None:
+        try:
+            vouchers.reserve(checkout.voucher, amount=checkout.discount, user=user, order=order, now=now)
+        except vouchers.VoucherRefused as refused:  # the caller rolls the order back
+            changed = price_checkout(user, warung_id, **where)
+            changed.voucher_problem = changed.voucher_problem or str(refused)
+            raise TotalChanged(changed) from None
     for line in cart_lines(user, checkout.warung.id):
         db.session.delete(line)
     try:

@@ -18,6 +18,7 @@ from portal.couriers.signals import delivery_changed
 from portal.extensions import db
 from portal.food.models import FoodOrder
 from portal.food.services.orders import PAYABLE, mark_paid, on_delivery_moved
+from portal.payments.services import register_receipt_lines
 from portal.payments.signals import payment_succeeded
 
 
@@ -40,6 +41,21 @@ def _on_delivery_changed(delivery, old=None, new=None, **_kwargs) -> None:
 
 
 activity.covers_payments(PAYABLE)
+# The regency's payment of a voucher's discount: the order's receipt and page show it already.
+activity.covers_payments("food_voucher")
+
+
+@register_receipt_lines(PAYABLE)
+def _receipt_lines(payment) -> list[tuple[str, int]]:
+    """A food order's receipt, line by line: what the warung and the courier get, and what a
+    regency voucher took off (which the regency pays: the customer's amount is the rest)."""
+    order = db.session.get(FoodOrder, payment.payable_id)
+    if order is None:
+        return []
+    lines = [(str(_l("Food")), order.subtotal), (str(_l("Delivery")), order.delivery_fee)]
+    if order.discount:
+        lines.append((str(_l("Regency voucher (paid by Pemkab Banyuwangi)")), -order.discount))
+    return lines
 
 
 @activity.register_source

@@ -20,7 +20,9 @@ from portal.payments.services.reading import (
     pay_url,
     payable_label,
     payment_for,
+    receipt_lines,
     receipt_url,
+    register_receipt_lines,
     subsidy_totals,
 )
 from portal.payments.services.reconcile import RECONCILE_DAYS, WEBHOOK_MAX_ATTEMPTS, reconcile, reconcile_job
@@ -42,10 +44,12 @@ __all__ = [
     "pay_url",
     "payable_label",
     "payment_for",
+    "receipt_lines",
     "receipt_url",
     "reconcile",
     "reconcile_job",
     "refund",
+    "register_receipt_lines",
     "start_demo_payment",
     "start_payment",
     "subsidy_totals",

@@ -3,6 +3,7 @@ customer's "my activity" and the regency's subsidy figures show."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,26 @@ PAYABLE_LABELS = {
     "document_request": _l("Document delivery"),
     "medicine_delivery": _l("Medicine delivery"),
     "demo": _l("Card payment test"),
+    "food_voucher": _l("Regency voucher on a food order"),
 }
+
+# payable_type -> what the payment covers, line by line, for its receipt: [(label, rupiah), …].
+# A domain registers its own (food: the food, the delivery, a regency voucher's discount).
+ReceiptLines = Callable[[Payment], list[tuple[str, int]]]
+_RECEIPT_LINES: dict[str, ReceiptLines] = {}
+
+
+def register_receipt_lines(payable_type: str) -> Callable[[ReceiptLines], ReceiptLines]:
+    def decorator(lines: ReceiptLines) -> ReceiptLines:
+        _RECEIPT_LINES[payable_type] = lines
+        return lines
+
+    return decorator
+
+
+def receipt_lines(payment: Payment) -> list[tuple[str, int]]:
+    lines = _RECEIPT_LINES.get(payment.payable_type)
+    return lines(payment) if lines is not None else []
 
 
 def payment_for(payable_type: str, payable_id: int) -> Payment | None:

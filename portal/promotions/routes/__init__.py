@@ -2,5 +2,6 @@
 Each registers its views on the promotions blueprint when imported."""
 
 from portal.promotions.routes import office, owner, public
+from portal.promotions.vouchers import routes as vouchers
 
-__all__ = ["office", "owner", "public"]
+__all__ = ["office", "owner", "public", "vouchers"]
