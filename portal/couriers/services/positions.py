@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
 from portal.couriers import providers
@@ -71,7 +72,9 @@ def record_position(
     )
     if shared.rowcount != 1:
         raise CourierError(_l("This job is not on the road: your position is no longer shared."))
-    db.session.refresh(delivery)
+    for name, value in (("position_lat", lat), ("position_lng", lng), ("position_accuracy", accuracy)):
+        set_committed_value(delivery, name, value)
+    set_committed_value(delivery, "position_at", now)  # what the UPDATE wrote, without reading it back
     position = CourierPosition(
         delivery_id=delivery.id, driver_id=driver.id, lat=lat, lng=lng, accuracy=accuracy, at=now
     )
