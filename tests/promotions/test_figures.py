@@ -12,6 +12,7 @@ from tests.factories import UserFactory
 from tests.food.factories import WarungFactory
 from tests.food.test_menu_and_cart import QueryCounter
 from tests.promotions.factories import NOON, CollectionFactory, EntryFactory, FestivalFactory
+from tests.promotions.vouchers.factories import VoucherFactory
 
 
 def test_festival_uplift_compares_the_same_number_of_days_before(db):
@@ -101,4 +102,24 @@ def test_the_promotions_section_takes_the_same_queries_for_one_or_many(db):
     db.session.commit()
     with QueryCounter() as many:
         assert len(promotion_figures(now - timedelta(days=7), now, now)) == 11
-    assert many.count == one.count == 3
+    assert many.count == one.count == 4
+
+
+def test_budget_used_and_left_and_the_cost_of_each_extra_order(db):
+    festival = FestivalFactory(starts_at=NOON, ends_at=NOON + timedelta(days=2))
+    warung = WarungFactory()
+    EntryFactory(festival=festival, warung=warung)
+    collection = CollectionFactory()
+    for _ in range(3):
+        food_order(warung, NOON + timedelta(hours=5))  # three orders during, none before
+    VoucherFactory(festival=festival, budget=500_000, spent=30_000)
+    VoucherFactory(festival=festival, budget=100_000, spent=0, code=None)
+    VoucherFactory(collection=collection, budget=200_000, spent=10_000)
+    db.session.commit()
+    [uplift] = [
+        u for u in promotion_figures(NOON, NOON + timedelta(days=2), NOON + timedelta(days=2)) if u.kind == "festival"
+    ]
+    assert (uplift.budget, uplift.used, uplift.left) == (600_000, 30_000, 570_000)
+    assert uplift.cost_per_extra_order == 10_000  # Rp30.000 for 3 more orders than before
+    plain = festival_uplift(FestivalFactory(starts_at=NOON, ends_at=NOON + timedelta(days=1)), NOON + timedelta(days=1))
+    assert (plain.budget, plain.used, plain.left) == (None, None, None)  # no voucher: empty cells

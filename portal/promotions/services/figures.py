@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from portal.extensions import db
 from portal.food.models import FoodOrder, OrderStatus
 from portal.formatting import WIB
 from portal.promotions.models import Collection, CollectionWarung, EntryStatus, Festival, FestivalEntry
+from portal.promotions.vouchers.models import Voucher
 
 NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.AWAITING_PAYMENT)
 
@@ -115,12 +116,31 @@ def measure(subjects: list[Festival | Collection], now: datetime) -> list[Uplift
     if not parts:
         return []
     rows = {row[0]: row for row in db.session.execute(union_all(*(p[-1] for p in parts)))}
+    money = _voucher_money([p[2] for p in parts])
     results = []
     for n, kind, subject, start, end, _stmt in parts:
         row = rows[n]
         during, before = Window(*map(int, row[2:5])), Window(*map(int, row[5:8]))
-        results.append(Uplift(kind, subject, start, end, int(row[1] or 0), during, before))
+        budget, used = money.get((kind, subject.id), (None, None))
+        results.append(Uplift(kind, subject, start, end, int(row[1] or 0), during, before, budget, used))
     return results
+
+
+def _voucher_money(subjects: list[Festival | Collection]) -> dict[tuple[str, int], tuple[int, int]]:
+    """{(kind, id): (budget, spent)} of the vouchers tied to each promotion, in one query. `spent`
+    is what the vouchers took from their budget (used, and reserved for orders being paid)."""
+    festival_ids = [s.id for s in subjects if isinstance(s, Festival)]
+    collection_ids = [s.id for s in subjects if isinstance(s, Collection)]
+    rows = db.session.execute(
+        select(Voucher.festival_id, Voucher.collection_id, func.sum(Voucher.budget), func.sum(Voucher.spent))
+        .where(or_(Voucher.festival_id.in_(festival_ids), Voucher.collection_id.in_(collection_ids)))
+        .group_by(Voucher.festival_id, Voucher.collection_id)
+    )
+    money = {}
+    for festival_id, collection_id, budget, spent in rows:
+        key = ("festival", festival_id) if festival_id is not None else ("collection", collection_id)
+        money[key] = (int(budget or 0), int(spent or 0))
+    return money
 
 
 def festival_uplift(festival: Festival, now: datetime) -> Uplift:
@@ -133,7 +153,7 @@ def collection_uplift(collection: Collection, now: datetime) -> Uplift:
 
 def promotion_figures(first: datetime, last: datetime, now: datetime) -> list[Uplift]:
     """Every festival and collection that had begun by `now` and overlaps [first, last): two
-    queries to list them, one for all their figures."""
+    queries to list them, one for all their figures, one for their vouchers' money."""
     festivals = db.session.scalars(
         select(Festival)
         .where(Festival.starts_at < min(last, now), Festival.ends_at > first)
