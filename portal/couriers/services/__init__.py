@@ -46,7 +46,6 @@ from portal.couriers.services.positions import (
     forget_old_positions,
     record_position,
     shares_position,
-    trail,
 )
 from portal.couriers.services.simulate import simulate_step
 from portal.couriers.services.updates import (
@@ -103,7 +102,6 @@ __all__ = [
     "stuck_cutoff",
     "sweep",
     "tracking_etag",
-    "trail",
     "unlock_pin",
     "update_to_dict",
     "verified_driver",

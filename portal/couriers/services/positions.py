@@ -149,18 +149,6 @@ def courier_on_map(delivery: Delivery | None) -> CourierOnMap | None:
     )
 
 
-def trail(delivery: Delivery, *, limit: int = 500) -> list[CourierPosition]:
-    """The positions of one job, oldest first (for staff looking into a complaint)."""
-    return list(
-        db.session.scalars(
-            select(CourierPosition)
-            .where(CourierPosition.delivery_id == delivery.id)
-            .order_by(CourierPosition.at, CourierPosition.id)
-            .limit(limit)
-        )
-    )
-
-
 def forget_old_positions(now: datetime | None = None) -> int:
     """Delete the positions of jobs that ended more than COURIER_POSITION_KEEP_DAYS ago (a final
     delivery's updated_at is when it ended) and clear the copy on the delivery. Returns how many
