@@ -102,3 +102,10 @@ def test_office_festival_owner_opts_in_office_approves_tourist_sees_it(page, liv
     expect(page.locator(".warung-head .festival-badge")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the menu is {width} px wide on a 390 px phone"
+
+    switch_to(page, live_server.url, "admin@example.com")
+    page.goto("/admin/dashboard")
+    budget = page.locator("#promotions-budget tr", has_text="Banyuwangi Food Festival (Festival)")
+    expect(budget).to_contain_text("Rp")  # the seeded PESTA10's budget for the seeded festival
+    expect(page.locator("#promotions-uplift")).to_contain_text("Gandrung Taste Festival (Festival)")
+    assert_accessible(page)
