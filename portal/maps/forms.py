@@ -60,4 +60,5 @@ def resolve_pin(address, latitude, longitude) -> tuple[float, float] | None:
         return None
     place = places[0]
     latitude.data, longitude.data = place.lat, place.lng
+    latitude.raw_data = longitude.raw_data = None  # drawn from .data again, not from the empty input
     return place.lat, place.lng

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from portal.food.services.cart import cart_lines
 from portal.food.services.delivery import quote_fee
 from portal.food.services.errors import FoodError
 from portal.food.services.orders import PAYABLE, send_to_warung
+from portal.food.services.warungs import distance_km
 from portal.payments.models import PaymentMethod
 from portal.payments.services import PaymentError, start_payment
 from portal.promotions.vouchers import services as vouchers
@@ -64,6 +66,22 @@ class TotalChanged(FoodError):
         self.checkout = checkout
 
 
+def check_radius(warung: Warung, lat: float, lng: float) -> None:
+    """A drop-off beyond DELIVERY_RADIUS_KM (as the crow flies) from the warung is refused, saying how far."""
+    limit = current_app.config["DELIVERY_RADIUS_KM"]
+    km = distance_km(warung.lat, warung.lng, lat, lng)
+    if km > limit:
+        raise FoodError(
+            _l(
+                "That drop-off is %(km)s km from %(warung)s; it delivers up to %(max)s km away. "
+                "Choose an address closer to the warung, or a warung nearer to you.",
+                km=format_decimal(round(km, 1), format="#,##0.0"),
+                warung=warung.name,
+                max=format_decimal(limit, format="#,##0.#"),
+            )
+        )
+
+
 def price_checkout(
     user: User,
     warung_id: int,
@@ -96,6 +114,7 @@ def price_checkout(
     subtotal = sum(line.total for line in priced)
     fee, eta, provider = 0, None, ""
     if lat is not None and lng is not None:
+        check_radius(warung, lat, lng)
         quote = quote_fee(warung, user, address, lat, lng, note, now=now)
         fee, eta, provider = quote.fee, quote.eta_minutes, quote.provider
     offer = vouchers.find_offer(user, warung, subtotal, code=voucher_code, now=now)
