@@ -178,6 +178,11 @@ class CheckoutForm(Form):
         _l("Voucher code (optional)"),
         validators=[Optional(), Length(max=40, message=_l("A voucher code has at most 40 letters."))],
     )
+    save_as = StringField(
+        _l("Save this address as (optional)"),
+        validators=[Optional(), Length(max=40)],
+        render_kw={"placeholder": _l("e.g. Homestay, Rumah"), "autocomplete": "off"},
+    )
     payment_method = RadioField(
         _l("Payment"),
         choices=lambda: [SelectChoice("card", _l("Card (pay now)")), SelectChoice("cash", _l("Cash to the courier"))],

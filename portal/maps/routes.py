@@ -1,15 +1,18 @@
 """The map picker's server side: address search and reverse lookup (JSON for static/js/map.js),
-and the settings the map macro (templates/_map.html) writes into the page."""
+the settings the map macro (templates/_map.html) writes into the page, and saved addresses."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from portal.accounts.access import ensure
+from portal.accounts.forms import EmptyForm
+from portal.actions import act
 from portal.extensions import limiter
-from portal.maps import bp
+from portal.maps import bp, services
 from portal.maps.geocoder import GeocoderUnavailable, geocoder, in_banyuwangi
 
 
@@ -67,3 +70,20 @@ def map_settings() -> dict:
         "search": url_for("maps.search"),
         "reverse": url_for("maps.reverse"),
     }
+
+
+@bp.app_template_global()
+def saved_addresses_of(user) -> list:
+    return services.saved_addresses(user)
+
+
+@bp.post("/account/addresses/<int:address_id>/delete")
+@login_required
+def delete_saved_address(address_id: int):
+    """The second tap of "Delete" on /account (the first opens the question). Only one's own."""
+    saved = services.saved_address(current_user, address_id)
+    ensure(saved is not None)  # someone else's is not found
+    if EmptyForm().validate_on_submit():
+        with act(success=_("%(label)s is deleted.", label=saved.label)):
+            services.delete_address(current_user, address_id)
+    return redirect(url_for("accounts.account") + "#saved-addresses")

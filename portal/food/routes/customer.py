@@ -25,6 +25,7 @@ from portal.food.forms import AddToCartForm, CartQuantityForm, CheckoutForm, Rat
 from portal.food.models import Dish, FoodOrder, OrderStatus, Warung
 from portal.food.routes.public import locale
 from portal.htmx import not_modified, render, wants_fragment, with_etag
+from portal.maps import services as maps
 from portal.maps.forms import resolve_pin
 from portal.payments.services import pay_url, payment_for, sync_payment
 
@@ -120,6 +121,7 @@ def _cart_page(forms: dict | None = None, reviews: dict | None = None, status: i
         groups=groups,
         locale=locale(),
         places=_places(),
+        saved=maps.saved_addresses(current_user),
         status=status,
         button=EmptyForm(),
         error=error,
@@ -134,6 +136,14 @@ def _places():
 
 
 def _place_defaults() -> dict:
+    """?saved=<id> fills one of the customer's saved addresses; ?place=<n> a demo homestay."""
+    saved = maps.saved_address(current_user, request.args.get("saved", type=int))
+    if saved is not None:
+        return {
+            "address": saved.address,
+            "latitude": Decimal(str(saved.lat)),
+            "longitude": Decimal(str(saved.lng)),
+        }
     index = request.args.get("place", type=int)
     places = _places()
     if index is not None and 0 <= index < len(places):
@@ -211,6 +221,8 @@ def checkout():
             except food.TotalChanged as error:
                 changed = error.checkout  # shown as the new total to confirm
                 raise
+            if form.save_as.data:
+                _save_address(form.save_as.data, values)
     except IntegrityError:
         # The same form was submitted twice at once: the other request made the order.
         db.session.rollback()
@@ -234,6 +246,16 @@ def _say_why_no_voucher(form: CheckoutForm, review: food.Checkout) -> None:
         form.voucher_code.errors = [review.voucher_problem]
     if review.voucher_code:
         form.voucher_code.data = review.voucher_code  # as normalised: "pesta 10" reads PESTA10
+
+
+def _save_address(label: str, values: dict) -> None:
+    """ "Save this address as": kept with the order; a refusal (too many saved) only says so."""
+    try:
+        saved = maps.save_address(current_user, label, values["address"], values["lat"], values["lng"])
+    except maps.AddressError as error:
+        flash(str(error), "info")
+    else:
+        flash(_("Address saved as %(label)s.", label=saved.label), "info")
 
 
 def _after_placing(order: FoodOrder):
