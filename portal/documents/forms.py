@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FloatField, HiddenField, RadioField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -14,6 +14,7 @@ from portal.documents.models import DocumentType
 from portal.documents.services import checks
 from portal.documents.services.requests import MAX_RECEIVERS
 from portal.forms import Form
+from portal.maps.forms import LatitudeField, LongitudeField, PinMixin
 
 
 def _registration(form, field) -> None:
@@ -75,28 +76,25 @@ class HolderForm(Form):
             raise ValidationError(NIK_MESSAGES[exc.reason]) from None
 
 
-class AddressForm(Form):
+class AddressForm(PinMixin, Form):
     address = TextAreaField(
         _l("Delivery address, exactly as on the Kartu Keluarga"),
         validators=[DataRequired(_l("Enter the address.")), Length(min=10, max=500)],
         render_kw={"rows": 3, "autocomplete": "street-address"},
     )
-    latitude = FloatField(
-        _l("Map pin: latitude"),
-        validators=[InputRequired(_l("Enter the latitude of the house, e.g. -8.2100."))],
-        render_kw={"inputmode": "decimal"},
-    )
-    longitude = FloatField(
-        _l("Map pin: longitude"),
-        validators=[InputRequired(_l("Enter the longitude of the house, e.g. 114.3600."))],
-        render_kw={"inputmode": "decimal"},
-    )
+    latitude = LatitudeField()  # hidden: the map sets them, or the address is looked up
+    longitude = LongitudeField()
 
-    def validate_longitude(self, field) -> None:
-        if self.latitude.data is None or field.data is None:
-            return
-        if not checks.in_regency(self.latitude.data, field.data):
-            raise ValidationError(_l("This pin is outside Kabupaten Banyuwangi. We deliver only within the regency."))
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not checks.in_regency(self.lat, self.lng):
+            self.address.errors = [
+                *self.address.errors,
+                _l("This pin is outside Kabupaten Banyuwangi. We deliver only within the regency."),
+            ]
+            return False
+        return True
 
 
 class PhoneForm(Form):

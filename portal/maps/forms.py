@@ -62,3 +62,26 @@ def resolve_pin(address, latitude, longitude) -> tuple[float, float] | None:
     latitude.data, longitude.data = place.lat, place.lng
     latitude.raw_data = longitude.raw_data = None  # drawn from .data again, not from the empty input
     return place.lat, place.lng
+
+
+class PinMixin:
+    """For a form with `address`, `latitude` and `longitude` fields: once the address itself is
+    fine, the pin is the map's or the geocoder's (`resolve_pin`), kept as `form.lat`, `form.lng`."""
+
+    lat: float | None = None
+    lng: float | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        pin_errors = [*self.latitude.errors, *self.longitude.errors]
+        if pin_errors:  # said next to the address, the field a person sees (the pin's are hidden)
+            self.address.errors = [*self.address.errors, *pin_errors]
+            self.latitude.errors, self.longitude.errors = [], []
+            return False
+        if self.address.errors:
+            return False
+        pin = resolve_pin(self.address, self.latitude, self.longitude)
+        if pin is None:
+            return False
+        self.lat, self.lng = pin
+        return ok

@@ -3,8 +3,6 @@ minute: the fields a patient can answer at once, defaults for the rest (one bag,
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,23 +10,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.accounts.forms import PhoneField
 from portal.forms import Form
+from portal.maps.forms import LatitudeField, LongitudeField, PinMixin
 from portal.medicine.models import HOLD_LABELS, MAX_BAGS, FareClass
 from portal.medicine.services.errors import MedicineError
-from portal.medicine.services.registration import RESTRICTED_REASON, in_regency, indonesian_phone
-
-_PIN = re.compile(r"^\s*(-?\d{1,2}(?:[.,]\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:[.,]\d+)?)\s*$")
+from portal.medicine.services.registration import RESTRICTED_REASON, indonesian_phone
 
 
-def parse_pin(text: str) -> tuple[float, float] | None:
-    """ "-8.2135, 114.3701" (as a maps app shares a pin; a decimal comma is fine) → (lat, lng)."""
-    text = (text or "").strip()
-    match = _PIN.match(text.replace(", ", ";", 1)) if text.count(",") == 3 else _PIN.match(text)
-    if match is None:
-        return None
-    return float(match.group(1).replace(",", ".")), float(match.group(2).replace(",", "."))
-
-
-class RegistrationForm(Form):
+class RegistrationForm(PinMixin, Form):
     """Every field is checked in one pass, each error next to its field (the service checks the
     same again, for callers without a form)."""
 
@@ -37,10 +25,8 @@ class RegistrationForm(Form):
     phone = PhoneField(_l("Patient's phone (for SMS)"), validators=[DataRequired()])
     prescription_number = StringField(_l("Prescription or visit number"), validators=[DataRequired(), Length(max=40)])
     address = TextAreaField(_l("Delivery address"), validators=[DataRequired(), Length(max=500)])
-    pin = StringField(
-        _l("Map pin (latitude, longitude)"),
-        validators=[DataRequired(_l("Set the map pin: latitude, longitude, e.g. -8.2135, 114.3701."))],
-    )
+    latitude = LatitudeField()  # hidden: the map sets them, or the address is looked up
+    longitude = LongitudeField()
     landmark = StringField(_l("Landmark (optional)"), validators=[Optional(), Length(max=200)])
     receiver_1 = StringField(_l("Family member who may receive it (optional)"), validators=[Length(max=120)])
     relation_1 = StringField(_l("Relationship"), validators=[Length(max=60)])
@@ -74,14 +60,6 @@ class RegistrationForm(Form):
             indonesian_phone(field.data or "")
         except MedicineError as error:
             raise ValidationError(str(error)) from None
-
-    def validate_pin(self, field) -> None:
-        found = parse_pin(field.data)
-        if found is None:
-            raise ValidationError(_l("Write the pin as latitude, longitude, e.g. -8.2135, 114.3701."))
-        if not in_regency(*found):
-            raise ValidationError(_l("The map pin is outside Kabupaten Banyuwangi. Check it (latitude about -8.2)."))
-        self.lat, self.lng = found
 
     def _pair(self, name, relation, field) -> None:
         if bool((name.data or "").strip()) != bool((relation.data or "").strip()) and not (field.data or "").strip():

@@ -65,8 +65,8 @@ def request_ktp_el(page, *, serial: str = "0042", check_accessibility: bool = Tr
     page.get_by_label("Delivery address, exactly as on the Kartu Keluarga").fill(
         "Jl. Kepiting No. 12, RT 02 RW 01, Kel. Sobo, Kec. Banyuwangi"
     )
-    page.get_by_label("Map pin: latitude").fill("-8.2110")
-    page.get_by_label("Map pin: longitude").fill("114.3612")
+    page.locator(".leaflet-container").click()  # a tap on the map sets the pin there
+    expect(page.locator("input[name=latitude]")).not_to_have_value("")
     step()
     page.get_by_role("button", name="Continue").click()
 

@@ -29,7 +29,6 @@ TYPED = {
     "Patient's phone (for SMS)": "0812 3456 7001",
     "Prescription or visit number": "RX-2026-0142",
     "Delivery address": "Dusun Krajan RT 02, Kemiren, Glagah",
-    "Map pin (latitude, longitude)": "-8.2110, 114.3260",
     "Family member who may receive it (optional)": "Siti",
     "PBI / DTSEN card checked by": "Apt. Rina",
 }

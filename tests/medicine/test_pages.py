@@ -19,7 +19,8 @@ FORM = {
     "phone": "0812-3456-7001",
     "prescription_number": "RX-555",
     "address": "Dusun Krajan RT 02, Kemiren, Glagah",
-    "pin": "-8.2110, 114.3260",
+    "latitude": "-8.2110",
+    "longitude": "114.3260",
     "landmark": "in front of the mosque",
     "receiver_1": "Siti",
     "relation_1": "daughter",
@@ -209,7 +210,8 @@ def test_every_registration_error_shows_at_once_next_to_its_field(app, client, a
         "key": form_key(client),
         "patient_name": "",
         "phone": "+44 20 7946 0000",  # not Indonesian
-        "pin": "-7.2575, 112.7521",  # Surabaya, outside the regency
+        "latitude": "-7.2575",  # Surabaya, outside the regency
+        "longitude": "112.7521",
         "relation_1": "",  # Siti, but no relationship
         "card_checked_by": "",  # free, but nobody checked the card
         "restricted": "y",
@@ -220,7 +222,7 @@ def test_every_registration_error_shows_at_once_next_to_its_field(app, client, a
     for field, message in [
         ("patient_name", "This field is required."),
         ("phone", "Indonesian phone number"),
-        ("pin", "outside Kabupaten Banyuwangi"),
+        ("address", "not in Banyuwangi"),
         ("relation_1", "a name and a relationship"),
         ("card_checked_by", "Who checked the PBI / DTSEN card?"),
         ("restricted", "BPOM Regulation 8/2020"),

@@ -116,7 +116,7 @@ def _answers(step: str, form) -> dict:
             "kk_number": nik.encrypt(form.kk_number.data),
         }
     if step == "address":
-        return {"address": form.address.data.strip(), "lat": form.latitude.data, "lng": form.longitude.data}
+        return {"address": form.address.data.strip(), "lat": form.lat, "lng": form.lng}
     if step == "phone":
         return {"phone": form.phone.e164}
     if step == "receivers":
