@@ -27,7 +27,7 @@ from portal.accounts.forms import PhoneField
 from portal.food.models import MAX_QUANTITY, PRICE_CAP
 from portal.food.services import FoodError, parse_periods
 from portal.forms import BoundedIntegerField, Form
-from portal.maps.forms import LatitudeField, LongitudeField
+from portal.maps.forms import LatitudeField, LongitudeField, PinForField
 
 WEEKDAYS = (
     _l("Monday"),
@@ -46,6 +46,7 @@ class WarungForm(Form):
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
     latitude = LatitudeField()
     longitude = LongitudeField()
+    pin_for = PinForField()
     phone = PhoneField(_l("Warung phone (WhatsApp)"), validators=[DataRequired()])
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
     hours_0 = StringField(WEEKDAYS[0], validators=[Length(max=120)])
@@ -173,6 +174,7 @@ class CheckoutForm(Form):
     address = StringField(_l("Homestay or hotel name and address"), validators=[DataRequired(), Length(max=300)])
     latitude = LatitudeField()
     longitude = LongitudeField()
+    pin_for = PinForField()
     note = StringField(_l("Note for the driver (optional)"), validators=[Optional(), Length(max=300)])
     voucher_code = StringField(
         _l("Voucher code (optional)"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
+from wtforms import DecimalField, HiddenField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -35,13 +35,22 @@ class LongitudeField(DecimalField):
         super().__init__(label or _l("Longitude"), places=6, validators=validators, **kwargs)
 
 
-def resolve_pin(address, latitude, longitude) -> tuple[float, float] | None:
+class PinForField(HiddenField):
+    """The address the server looked the pin up for. A pin sent back with a different address
+    (typed again on a page without JavaScript) is looked up anew; static/js/map.js empties it
+    when the user sets the pin on the map, which makes the pin theirs."""
+
+    widget = HiddenInput()
+
+
+def resolve_pin(address, latitude, longitude, pin_for=None) -> tuple[float, float] | None:
     """The pin the form sent, else the geocoder's first place for the address (written back into
     the form, so the page shown next carries it). None, with a message on the address field, when
     neither gives one."""
-    if latitude.data is not None and longitude.data is not None:
-        return float(latitude.data), float(longitude.data)
     text = (address.data or "").strip()
+    looked_up_for = ((pin_for.data if pin_for is not None else "") or "").strip()
+    if latitude.data is not None and longitude.data is not None and looked_up_for in ("", text):
+        return float(latitude.data), float(longitude.data)
     if not text:
         return None
     try:
@@ -61,6 +70,8 @@ def resolve_pin(address, latitude, longitude) -> tuple[float, float] | None:
     place = places[0]
     latitude.data, longitude.data = place.lat, place.lng
     latitude.raw_data = longitude.raw_data = None  # drawn from .data again, not from the empty input
+    if pin_for is not None:
+        pin_for.data, pin_for.raw_data = text, None
     return place.lat, place.lng
 
 
@@ -70,6 +81,7 @@ class PinMixin:
 
     lat: float | None = None
     lng: float | None = None
+    pin_for = PinForField()
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -80,7 +92,7 @@ class PinMixin:
             return False
         if self.address.errors:
             return False
-        pin = resolve_pin(self.address, self.latitude, self.longitude)
+        pin = resolve_pin(self.address, self.latitude, self.longitude, self.pin_for)
         if pin is None:
             return False
         self.lat, self.lng = pin

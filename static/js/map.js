@@ -58,9 +58,12 @@
         .catch(() => {});
     }
 
+    const pinFor = root.querySelector("[data-pin-for]");
+
     function put(point, { zoom = null, fill = true } = {}) {
       lat.value = fixed(point.lat);
       lng.value = fixed(point.lng);
+      if (pinFor) pinFor.value = ""; // the user's own pin now: the server keeps it whatever the address says
       marker.setLatLng(point);
       if (!map.hasLayer(marker)) marker.addTo(map);
       if (zoom) map.setView(point, zoom);

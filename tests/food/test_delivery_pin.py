@@ -92,3 +92,21 @@ def test_a_new_warung_without_a_pin_is_found_or_asked_for(client, auth, db):
     assert response.status_code == 302
     made = db.session.query(Warung).filter_by(owner_id=owner.id).one()
     assert (made.lat, made.lng) == (-8.1425, 114.3999)
+
+
+def test_a_looked_up_pin_follows_the_address_typed_again(client, auth, db, customer, warung, cart):
+    """Without JavaScript the review page carries the pin found for the first address; the
+    customer then types another: the pin is looked up again, not kept from the old one."""
+    auth.login(customer)
+    first = auth.post("/checkout", form(warung, address="Taman Blambangan, Kepatihan"), page="/cart")
+    html = first.get_data(as_text=True)
+    assert 'name="pin_for" type="hidden" value="Taman Blambangan, Kepatihan"' in html
+    again = form(warung, address="Pantai Boom, Kampung Mandar", latitude="-8.215500", longitude="114.371300")
+    html = auth.post("/checkout", {**again, "pin_for": "Taman Blambangan, Kepatihan"}, page="/cart").get_data(
+        as_text=True
+    )
+    assert 'name="latitude" type="hidden" value="-8.211000"' in html  # Pantai Boom's
+    # A pin the user set on the map (the map empties pin_for) stays, whatever the address says.
+    mine = {**again, "latitude": "-8.210000", "longitude": "114.370000", "pin_for": ""}
+    html = auth.post("/checkout", mine, page="/cart").get_data(as_text=True)
+    assert 'name="latitude" type="hidden" value="-8.210000"' in html

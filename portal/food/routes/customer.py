@@ -181,7 +181,7 @@ def checkout():
         return _after_placing(done)
     # No pin (no JavaScript, or no tap on the map): the geocoder finds the address, and the
     # total shown next carries that pin; nothing found asks for a better address.
-    pin = resolve_pin(form.address, form.latitude, form.longitude)
+    pin = resolve_pin(form.address, form.latitude, form.longitude, form.pin_for)
     if pin is None:
         form.expected_total.data = ""
         return _cart_page(forms={warung_id: form}, status=422)
