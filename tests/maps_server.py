@@ -27,6 +27,7 @@ PLACES = [
     ("Pelabuhan Ketapang, Ketapang, Kalipuro, Banyuwangi, Jawa Timur", -8.1425, 114.3999),
     ("Pantai Pulau Merah, Sumberagung, Pesanggaran, Banyuwangi, Jawa Timur", -8.6026, 114.0233),
     ("Jalan Ahmad Yani, Penganjuran, Banyuwangi, Jawa Timur", -8.2190, 114.3680),
+    ("Jalan Kepiting, Sobo, Banyuwangi, Jawa Timur", -8.2110, 114.3612),
 ]
 
 
