@@ -1,7 +1,7 @@
 """maps: saved_addresses, the places a user orders to again ("Homestay", "Rumah") with their pin
 
 Revision ID: 1000
-Revises: 0800
+Revises: 0910
 Create Date: 2026-12-05 23:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1000'
-down_revision = '0800'
+down_revision = '0910'
 branch_labels = None
 depends_on = None
 
