@@ -16,7 +16,7 @@ from portal.accounts.services import find_by_email, grant_role, revoke_role
 from portal.accounts.services import register as register_user
 from portal.domains import installed_domains
 from portal.extensions import db
-from portal.jobs import get_queue
+from portal.jobs import MAINTENANCE_SECONDS, get_queue
 from portal.ops import periodic
 
 users = AppGroup("users", help="Accounts and roles.")
@@ -120,7 +120,9 @@ def cron(inline: bool, rounds: int) -> None:
 def make_worker(queue) -> Worker:
     """A worker that logs job ids, not job descriptions: a description is the call with its
     arguments, and an SMS job's arguments hold the message (a one-time code) and the phone."""
-    return Worker([queue], connection=queue.connection, log_job_description=False)
+    return Worker(
+        [queue], connection=queue.connection, log_job_description=False, maintenance_interval=MAINTENANCE_SECONDS
+    )
 
 
 def register(app: Flask) -> None:

@@ -142,9 +142,10 @@ class Config:
         # Fernet key (urlsafe base64 of 32 bytes) for NIK and other personal data at rest.
         self.DATA_KEY = env("DATA_KEY")
         self.SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", f"sqlite:///{INSTANCE / 'gancang.db'}"))
-        # A server connection can die between requests (restart, idle timeout): check it when
-        # it leaves the pool. A SQLite file cannot, and the ping would cost every transaction.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
+        # A server connection can die between requests (restart, idle timeout). No pre-ping (a
+        # round trip on every checkout, so on every request): portal.database replaces a pooled
+        # connection whose socket says the server hung up, which costs a system call.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
         if not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # Per process: a gunicorn worker serves GUNICORN_THREADS requests at once, so a pool
             # of threads + 1 never makes one wait (deploy/gunicorn.conf.py counts the total).

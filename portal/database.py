@@ -3,6 +3,7 @@ Imports nothing from portal: portal.extensions builds `db` on this Base."""
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,7 +12,9 @@ from datetime import UTC, datetime
 from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints, so migrations can drop and alter them on every database.
@@ -114,3 +117,30 @@ def _sqlite_on_begin(conn) -> None:
     if writing is None:
         writing = has_request_context() and request.method not in _READ_METHODS
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def server_hung_up(dbapi_connection) -> bool:
+    """Did the server end this idle connection (a restart, a terminated backend, an idle
+    timeout)? Asked of the socket, not the server: a server that goes away sends its goodbye
+    (or the kernel its FIN), so an idle connection with anything to read is finished. A poll
+    with no wait is a system call, not a round trip; SQLite has no socket to ask."""
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        return True
+    try:
+        fd = dbapi_connection.fileno()
+    except Exception:  # noqa: BLE001 - a connection that cannot name its socket is finished
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+@event.listens_for(Pool, "checkout")
+def _discard_hung_up(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Instead of `pool_pre_ping` (a SELECT 1 round trip on every checkout, i.e. every request):
+    a connection the server has ended is replaced before anyone uses it. The pool discards a
+    connection whose checkout raises DisconnectionError and hands out a fresh one."""
+    if type(dbapi_connection).__module__ == "sqlite3":
+        return
+    if server_hung_up(dbapi_connection):
+        raise DisconnectionError("the database server closed this connection")

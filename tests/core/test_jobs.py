@@ -66,3 +66,29 @@ def test_a_rolled_back_savepoint_keeps_the_jobs_queued_before_it(db, user):
         UserFactory(email=user.email)  # unique email: the savepoint fails
     db.session.commit()
     assert calls == [user.id]
+
+
+def test_jobs_wait_in_the_outbox_while_redis_is_down_and_run_once_it_is_back(app, db, user, monkeypatch):
+    """The request commits, its page does not fail, and its job is not lost: kept in the
+    database, queued again by `drain_outbox` (a scheduled job) once Redis answers."""
+
+    app.config.update(JOBS_MODE="rq", REDIS_URL="redis://127.0.0.1:9/0")  # nothing listens on port 9
+    monkeypatch.setattr(jobs, "_redis_down_until", 0.0)
+    calls.clear()
+    jobs.enqueue(rename, user.id, "Kept")
+    db.session.commit()  # no error: Redis's failure is not the request's
+    assert calls == []
+    jobs.enqueue(rename, user.id, "Kept too")
+    db.session.commit()  # within REDIS_BACKOFF: straight to the outbox, no wait on Redis
+    assert [row.name for row in db.session.scalars(select(jobs.OutboxJob))] == ["tests.core.test_jobs:rename"] * 2
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        return
+    app.config["REDIS_URL"] = redis_url  # Redis is back; tests run a queue's jobs at once
+    with app.app_context():  # as a worker runs the scheduled drain: a session of its own
+        jobs._run("portal.jobs:drain_outbox", (), {})
+    assert calls == [user.id, user.id]
+    db.session.expire_all()
+    assert db.session.scalar(select(User.name).where(User.id == user.id)) == "Kept too"
+    assert db.session.scalars(select(jobs.OutboxJob)).all() == []
