@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from importlib import import_module, util
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from redis import RedisError
 from rq import Worker
+from rq.exceptions import StopRequested
 
 from portal.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from portal.accounts.models import Role
@@ -100,8 +104,14 @@ def worker(burst: bool) -> None:
     """Run an RQ worker for the job queue (needs REDIS_URL)."""
     if current_app.config["JOBS_MODE"] != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed")
+
     # The scheduler runs what was queued for later (enqueue_in: SMS and courier retries).
-    make_worker(get_queue()).work(burst=burst, with_scheduler=True)
+    def run() -> bool:
+        rq_worker = make_worker(get_queue())
+        rq_worker.work(burst=burst, with_scheduler=True)
+        return burst or rq_worker._shutdown_requested_date is not None  # else Redis made it quit
+
+    outlive_redis(run, "worker")
 
 
 @jobs.command("cron")
@@ -112,9 +122,30 @@ def cron(inline: bool, rounds: int) -> None:
     RQ's cron scheduler puts them on the queue for the workers (several schedulers or workers
     are safe: each job takes a lock); without it, or with --inline, they run in this process."""
     if current_app.config["JOBS_MODE"] == "rq" and not inline:
-        periodic.cron_scheduler(current_app._get_current_object()).start()
+        app = current_app._get_current_object()
+        outlive_redis(lambda: periodic.cron_scheduler(app).start() or True, "cron scheduler")
     else:
         periodic.run_inline(rounds=rounds)
+
+
+REDIS_RETRY_SECONDS = 2
+
+
+def outlive_redis(run: Callable[[], bool], what: str) -> None:
+    """Run RQ's loop again when Redis made it end: a worker quits on a Redis timeout, the cron
+    scheduler on any Redis error, and a process manager such as honcho then stops every
+    process. `run` answers True when it ended as asked (a signal, a finished burst)."""
+    while True:
+        try:
+            if run():
+                return
+            click.echo(f"{what}: Redis went away; starting again in {REDIS_RETRY_SECONDS} s", err=True)
+        except RedisError as error:
+            click.echo(f"{what}: Redis error ({error}); starting again in {REDIS_RETRY_SECONDS} s", err=True)
+        try:
+            time.sleep(REDIS_RETRY_SECONDS)
+        except StopRequested:  # RQ's signal handler, still installed: stop as asked
+            return
 
 
 def make_worker(queue) -> Worker:

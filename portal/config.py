@@ -156,6 +156,13 @@ class Config:
         self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")
         self.JOBS_QUEUE = env("JOBS_QUEUE", "gancang")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis down or not answering within 0.5 s: each process counts the limits in its own
+        # memory until Redis answers again (looked for with growing pauses); pages never wait.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_STORAGE_OPTIONS = (
+            {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if self.REDIS_URL else {}
+        )
         # The shared page cache (the menu, portal/pagecache.py): in this process by default;
         # production with REDIS_URL keeps it in Redis, so all web nodes share their renders.
         self.CACHE_TYPE = env("CACHE_TYPE", "SimpleCache")
@@ -280,7 +287,7 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url(env("TEST_DATABASE_URL", "sqlite://"))
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         # Counters of this run only: another test run on the same Redis resets its own, not ours.
-        self.RATELIMIT_STORAGE_OPTIONS = {"key_prefix": f"LIMITS-test-{os.getpid()}"}
+        self.RATELIMIT_STORAGE_OPTIONS = {**self.RATELIMIT_STORAGE_OPTIONS, "key_prefix": f"LIMITS-test-{os.getpid()}"}
         self.CACHE_KEY_PREFIX = f"gancang-test-{os.getpid()}:"
         self.PUBLIC_URL = "http://localhost"
         self.NOTIFY_BACKEND = "memory"

@@ -37,8 +37,8 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 _PENDING = "gancang_pending_jobs"
 JOB_TIMEOUT = 120  # seconds a job may run before RQ kills it
-# A job that failed or whose worker died is tried again: 3 more times, after these waits.
-RETRY = Retry(max=3, interval=[10, 30, 60])
+# A job that failed or whose worker died is tried again, 3 more times: at once, then after 30 s and 2 min.
+RETRY = Retry(max=3, interval=[0, 30, 120])
 # How often a worker looks for jobs whose worker died (RQ's default is 10 minutes).
 MAINTENANCE_SECONDS = 60
 REDIS_TIMEOUT = 1.0  # seconds a web request waits on Redis before it keeps its jobs in the outbox

@@ -47,6 +47,8 @@ PERIODIC = (
     Periodic("rides-sweep", "portal.rides.services:sweep", 60),
     Periodic("couriers-sweep", "portal.couriers.services:sweep", 15),
     Periodic("payments-reconcile", "portal.payments.services.reconcile:reconcile", 60),
+    # Jobs a request could not hand to Redis (it was down), queued once it is back.
+    Periodic("jobs-outbox", "portal.jobs:drain_outbox", 10),
 )
 BY_NAME = {job.name: job for job in PERIODIC}
 

@@ -32,7 +32,7 @@ def available() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -41,7 +41,7 @@ def _free_port() -> int:
 class ThrowawayPostgres:
     def __init__(self) -> None:
         self.bin = _binaries()
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="gancang-pg-"))
         self.data = self.folder / "data"
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"

@@ -71,13 +71,28 @@ def refund(
 
 
 def submit_refund(payment: Payment, row: Refund) -> str | None:
-    """Ask Stripe for the refund; its status, or None if Stripe could not be reached."""
+    """Ask Stripe for the refund; its status, or None if Stripe could not be reached.
+
+    A refund already at Stripe under this row's key is adopted, not asked for again: a job that
+    died after Stripe refunded and before our commit (a killed worker) left one there and none
+    here, and its retry makes the same row with the same key. Stripe's Idempotency-Key would
+    answer with that refund too, but only for 24 hours, and localstripe ignores it."""
+    api = stripe_api.client()
     try:
-        answer = stripe_api.client().create_refund(
-            intent_id=payment.intent_id,
-            amount=row.amount,
-            metadata={"payment_id": payment.id, "refund_key": row.idempotency_key},
-            key=row.idempotency_key,
+        sent = [
+            r
+            for r in api.list_refunds(payment.intent_id)
+            if (r.get("metadata") or {}).get("refund_key") == row.idempotency_key
+        ]
+        answer = (
+            sent[0]
+            if sent
+            else api.create_refund(
+                intent_id=payment.intent_id,
+                amount=row.amount,
+                metadata={"payment_id": payment.id, "refund_key": row.idempotency_key},
+                key=row.idempotency_key,
+            )
         )
     except StripeError as error:
         log.warning("payment %s: refund %s failed: %s", payment.id, row.idempotency_key, error)
@@ -90,25 +105,13 @@ def submit_refund(payment: Payment, row: Refund) -> str | None:
 
 def resend_refund(row: Refund, *, now: datetime) -> bool:
     """A refund queued while Stripe was down: adopt it if it did reach Stripe (same key in its
-    metadata: localstripe ignores Idempotency-Key), else send it now. True once settled."""
+    metadata), else send it now. True once settled."""
     payment = lock(row.payment)
     db.session.refresh(row)
     if row.refund_id or row.state.final:
         return False
     try:
-        sent = [
-            r
-            for r in stripe_api.client().list_refunds(payment.intent_id)
-            if (r.get("metadata") or {}).get("refund_key") == row.idempotency_key
-        ]
-        if sent:
-            row.refund_id = sent[0]["id"]
-            status = sent[0].get("status")
-        else:
-            status = submit_refund(payment, row)
-    except StripeError as error:
-        log.warning("reconcile: refund %s: %s", row.id, error)
-        return False
+        status = submit_refund(payment, row)  # adopts it if it did reach Stripe
     except PaymentError:
         row.status = RefundStatus.FAILED
         row.settled_at = now
