@@ -5,7 +5,7 @@ here instead of failing the page or losing them; the scheduled `drain_outbox` jo
 once Redis is back (portal/jobs.py).
 
 Revision ID: 0810
-Revises: 0910
+Revises: 1000
 Create Date: 2026-12-05 22:00:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0810'
-down_revision = '0910'
+down_revision = '1000'
 branch_labels = None
 depends_on = None
 
