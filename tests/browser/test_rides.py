@@ -137,3 +137,44 @@ def test_a_night_without_departures_moves_to_one_with_them(app, db, page):
     page.get_by_label("Night of (the evening you set off)").fill((empty + timedelta(days=1)).isoformat())
     expect(page.locator("#night")).to_contain_text("1 seat free")
     expect(page.get_by_label("Pick-up address (homestay or hotel)")).to_be_visible()
+
+
+def test_changing_the_night_before_typing_an_address_shows_that_night(app, db, page):
+    """The booking form's pick-up address is required; an empty one must not stop the night
+    picker (htmx validates what a form includes)."""
+    f.package()
+    first = rides.next_bookable_night() + timedelta(days=1)
+    second = first + timedelta(days=2)
+    f.available(f.driver(), first)
+    f.available(f.driver(), second)
+    UserFactory(email="rina@example.com", locale="en")
+    db.session.commit()
+    login(page, "rina@example.com", DEMO_PASSWORD)
+    page.goto(f"/rides/blue-fire?date={first.isoformat()}")
+    address = page.get_by_label("Pick-up address (homestay or hotel)")
+    expect(address).to_be_visible()
+    expect(address).to_have_value("")
+    page.get_by_label("Night of (the evening you set off)").fill(second.isoformat())
+    expect(page.locator("#night h2")).to_contain_text(f"{second.day} ")
+    assert f"date={second.isoformat()}" in page.url
+    expect(page.locator("#night")).to_contain_text("1 seat free")
+    assert_accessible(page)
+
+
+def test_changing_the_night_without_javascript(app, db, browser, live_server):
+    """The night picker is a plain GET form: its button shows the chosen night."""
+    f.package()
+    first = rides.next_bookable_night() + timedelta(days=1)
+    second = first + timedelta(days=2)
+    f.available(f.driver(), first)
+    f.available(f.driver(), second)
+    db.session.commit()
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.goto(f"/rides/blue-fire?date={first.isoformat()}")  # a visitor: Indonesian pages
+    page.get_by_label("Malam (sore/malam Anda berangkat)").fill(second.isoformat())
+    page.get_by_role("button", name="Tampilkan keberangkatan").click()
+    expect(page.locator("#night h2")).to_contain_text(f"{second.day} ")
+    assert f"date={second.isoformat()}" in page.url
+    expect(page.locator("#night")).to_contain_text("1 kursi kosong")
+    context.close()
