@@ -8,7 +8,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
@@ -74,3 +74,12 @@ def delete_photo(name: str | None) -> None:
     path = photo_path(name or "")
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+def send_photo(path: Path) -> Response:
+    """A driver's face is personal data: kept in the viewer's browser only (a day; the random
+    name changes with every new photo), never in a shared cache."""
+    response = send_file(path, mimetype="image/jpeg", max_age=86_400)
+    response.cache_control.private = True
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response

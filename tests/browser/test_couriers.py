@@ -3,6 +3,8 @@ recipient's PIN, and the customer's tracking page (already open) turns to "Deliv
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -12,9 +14,11 @@ from portal.accounts.services import find_by_email
 from portal.couriers import demo, services
 from portal.couriers.contract import Purpose
 from portal.couriers.models import Delivery
+from portal.rides import services as rides
 from tests.browser.conftest import PHONE, assert_accessible, login
 from tests.couriers.factories import make_job
 from tests.factories import DEMO_PASSWORD, UserFactory
+from tests.rides import factories as ride_factories
 
 OLD_CARD = "the old KTP-el card"
 
@@ -113,6 +117,7 @@ def test_a_resident_applies_and_the_admin_verifies_them(page, browser, live_serv
     admin.get_by_role("button", name="Show full NIK and KTP address (logged)").click()
     expect(admin.locator(".full-nik")).to_have_text("3510015508900009")
     expect(admin.locator(".ktp-address")).to_contain_text("Penganjuran")
+    expect(admin.get_by_role("img", name="Photo of Wayan Applicant")).to_have_js_property("naturalWidth", 640)
     admin.get_by_role("button", name="Verify driver").click()
     expect(admin.get_by_text("Wayan Applicant is now a verified driver.")).to_be_visible()
     admin_context.close()
@@ -120,3 +125,22 @@ def test_a_resident_applies_and_the_admin_verifies_them(page, browser, live_serv
     page.goto("/courier")
     expect(page.get_by_role("button", name="Go online")).to_be_visible()
     assert_accessible(page)
+
+    # A tourist's first ride with the new driver: the card shows the uploaded face (not a broken image).
+    db.session.rollback()  # a fresh snapshot: the app has written since this session last read
+    night = rides.next_bookable_night() + timedelta(days=1)
+    booking = ride_factories.paid_booking(
+        app,
+        ride_factories.package(),
+        night,
+        customer=UserFactory(email="emma@example.com", locale="en"),
+        driver_user=applicant,
+    )
+    tourist_context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
+    tourist = tourist_context.new_page()
+    login(tourist, "emma@example.com", DEMO_PASSWORD)
+    tourist.goto(f"/rides/bookings/{booking.id}")
+    expect(tourist.locator("#driver-name")).to_have_text("Wayan Applicant")
+    expect(tourist.get_by_role("img", name="Photo of Wayan Applicant")).to_have_js_property("naturalWidth", 640)
+    assert_accessible(tourist)
+    tourist_context.close()

@@ -3,7 +3,7 @@ person (locked PINs, jobs nobody took, providers that keep failing)."""
 
 from __future__ import annotations
 
-from flask import redirect, request, send_file, url_for
+from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -16,7 +16,7 @@ from portal.couriers import bp, services
 from portal.couriers.contract import DeliveryStatus
 from portal.couriers.forms import RejectForm
 from portal.couriers.models import Delivery, DriverProfile, DriverStatus
-from portal.couriers.photos import photo_path
+from portal.couriers.photos import photo_path, send_photo
 from portal.extensions import db
 from portal.htmx import render
 
@@ -84,9 +84,7 @@ def admin_driver_photo(profile_id: int):
     profile = _profile_or_404(profile_id)
     path = photo_path(profile.photo or "")
     ensure(path is not None)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.cache_control.private = True
-    return response
+    return send_photo(path)
 
 
 @bp.post("/admin/drivers/<int:profile_id>/verify")

@@ -15,6 +15,7 @@ from portal.audit import audit
 from portal.couriers import bp, providers, services
 from portal.couriers.contract import WebhookRejected
 from portal.couriers.models import Delivery
+from portal.couriers.photos import photo_path, send_photo
 from portal.extensions import csrf, db
 from portal.htmx import not_modified, render, wants_fragment, with_etag
 from portal.jobs import enqueue
@@ -41,6 +42,17 @@ def delivery(delivery_id: int):
     if cached is not None:
         return cached
     return with_etag(render("couriers/delivery.html", "tracking", delivery=found, poll_etag=poll_etag), etag)
+
+
+@bp.get("/media/drivers/<name>")
+@login_required
+def driver_photo(name: str):
+    """Every driver photo is served here (uploads live outside static/): to the driver, an
+    admin, and the customers the driver carries."""
+    profile = services.photo_owner(name)
+    path = photo_path(name) if profile is not None else None
+    ensure(path is not None and services.may_see_photo(current_user, profile))
+    return send_photo(path)
 
 
 @bp.post("/webhooks/couriers/<provider>")

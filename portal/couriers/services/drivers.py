@@ -42,6 +42,24 @@ def verified_driver(user: User | None) -> DriverProfile | None:
     )
 
 
+def photo_owner(name: str) -> DriverProfile | None:
+    return db.session.scalar(select(DriverProfile).where(DriverProfile.photo == name)) if name else None
+
+
+def may_see_photo(viewer: User, profile: DriverProfile) -> bool:
+    """A driver's face: the driver, an admin, and a customer whose delivery or ride the driver
+    took (a ride is a delivery too). Nobody else, though the file name is unguessable."""
+    if viewer.id == profile.user_id or viewer.has_role(Role.ADMIN):
+        return True
+    return profile.verified and bool(
+        db.session.scalar(
+            select(Delivery.id)
+            .where(Delivery.customer_id == viewer.id, Delivery.courier_id == profile.user_id)
+            .limit(1)
+        )
+    )
+
+
 def apply_as_driver(
     user: User,
     *,
