@@ -79,7 +79,7 @@ def test_cash_order_is_placed_at_once_with_totals_and_an_empty_cart(db, customer
     assert order.delivery_fee > 0 and order.total == order.subtotal + order.delivery_fee
     assert [(i.name, i.quantity, i.price) for i in order.items] == [("Rujak Soto", 2, 25000), ("Es Temulawak", 1, 8000)]
     assert db.session.query(CartItem).count() == 0
-    assert statuses(order) == ["awaiting_payment", "placed"]
+    assert statuses(order) == ["placed"]  # a cash order never waited for a payment
     assert payment_for(food.PAYABLE, order.id).status == PaymentStatus.PENDING
     texts = [m.text for m in notify.outbox if m.user_id == customer.id]
     assert any(f"Order {order.id} placed" in t for t in texts)
@@ -160,7 +160,7 @@ def test_accept_ready_pickup_deliver_with_pin_and_cash(app, client, auth, db, cu
     db.session.refresh(order)
     assert order.state == OrderStatus.DELIVERED
     assert payment_for(food.PAYABLE, order.id).status == PaymentStatus.SUCCEEDED  # cash collected
-    assert statuses(order) == ["awaiting_payment", "placed", "accepted", "ready", "picked_up", "delivered"]
+    assert statuses(order) == ["placed", "accepted", "ready", "picked_up", "delivered"]
 
     food.rate_order(order, by=customer, warung_stars=5, courier_stars=4, comment="Mantap")
     assert food.warung_rating(warung.id) == (5.0, 1)

@@ -193,7 +193,9 @@ def place_order(
         FoodOrderItem(dish_id=line.dish.id, name=line.dish.name, price=line.price, quantity=line.quantity)
         for line in checkout.lines
     ]
-    order.events.append(FoodOrderEvent(status=OrderStatus.AWAITING_PAYMENT, at=now, by_id=user.id))
+    if payment_method == PaymentMethod.CARD:
+        # A cash order goes to the warung at once: its history starts at "placed", not "waiting for payment".
+        order.events.append(FoodOrderEvent(status=OrderStatus.AWAITING_PAYMENT, at=now, by_id=user.id))
     db.session.add(order)
     db.session.flush()
     if checkout.voucher is not None:
