@@ -13,7 +13,7 @@ from portal.actions import act
 from portal.extensions import db
 from portal.htmx import render
 from portal.payments.models import Payment, PaymentStatus
-from portal.payments.services import confirm_card, payable_label
+from portal.payments.services import confirm_card, other_way, payable_label
 from portal.payments.services.card import CHECKING
 
 
@@ -27,6 +27,7 @@ def card_page(payment: Payment, *, confirm_url: str, details_url: str | None, st
         details_url=details_url,
         stripe_js=current_app.config["STRIPE_JS_URL"],
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+        other_way=other_way(payment),
         status=status,
     )
 

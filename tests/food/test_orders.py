@@ -450,3 +450,39 @@ def test_a_card_paid_after_cancelling_is_refunded(app, db, customer, warung, car
     db.session.refresh(payment)
     assert order.state == OrderStatus.CANCELLED
     assert payment.refunded_amount == order.total
+
+
+def test_a_card_order_switches_to_cash_without_javascript(client, auth, db, customer, warung, cart):
+    """The card page needs JavaScript; its way out is a plain form: cash to the courier."""
+    order = place(customer, warung, method="card")
+    card = payment_for(food.PAYABLE, order.id)
+    auth.login(customer)
+    pay_page = client.get(f"/payments/{card.id}/pay").get_data(as_text=True)
+    label = f"Pay in cash to the courier instead ({rupiah(order.total)})"
+    assert label in pay_page and f'action="/orders/{order.id}/cash"' in pay_page
+    assert label in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+    response = auth.post(f"/orders/{order.id}/cash", page=f"/orders/{order.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/orders/{order.id}")
+    db.session.refresh(order)
+    db.session.refresh(card)
+    assert order.state == OrderStatus.PLACED and order.payment_method == "cash"
+    assert card.status == PaymentStatus.CANCELLED
+    cash = payment_for(food.PAYABLE, order.id)
+    assert cash.kind == "cash" and cash.status == PaymentStatus.PENDING and cash.amount == order.total
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "in cash to the courier. The order goes to the warung now." in page
+    assert label not in page and "cash to the courier" in page
+    # The card page offers nothing more to pay.
+    assert client.get(f"/payments/{card.id}/pay").status_code == 302
+    # Twice (a second tab): refused, in words.
+    auth.post(f"/orders/{order.id}/cash", page=f"/orders/{order.id}")
+    assert "This order no longer waits for a card payment." in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_only_the_customer_switches_an_order_to_cash(client, auth, db, customer, warung, cart):
+    order = place(customer, warung, method="card")
+    auth.login(warung.owner)
+    auth.post(f"/orders/{order.id}/cash", page=f"/orders/{order.id}")
+    db.session.refresh(order)
+    assert order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == "card"

@@ -24,10 +24,12 @@ from portal.food.demo import HOMESTAYS
 from portal.food.forms import AddToCartForm, CartQuantityForm, CheckoutForm, RatingForm
 from portal.food.models import Dish, FoodOrder, OrderStatus, Warung
 from portal.food.routes.public import locale
+from portal.formatting import rupiah
 from portal.htmx import not_modified, render, wants_fragment, with_etag
 from portal.maps import services as maps
 from portal.maps.forms import resolve_pin
-from portal.payments.services import pay_url, payment_for, sync_payment
+from portal.payments.models import Payment
+from portal.payments.services import pay_url, payment_for, register_other_way, sync_payment
 
 # ---------------------------------------------------------------------------------------------
 # The cart
@@ -339,6 +341,32 @@ def cancel(order_id: int):
         with act(success=_("Order %(n)s is cancelled. If you paid, the money is refunded.", n=order.id)):
             food.cancel_order(order, by=current_user)
     return redirect(url_for("food.order", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/cash")
+@login_required
+def pay_cash(order_id: int):
+    """The way out of a card order without JavaScript (or without a card): cash to the courier."""
+    order = _viewable_order(order_id)
+    ensure(order.customer_id == current_user.id)
+    if EmptyForm().validate_on_submit():
+        with act(
+            success=_(
+                "You pay %(total)s in cash to the courier. The order goes to the warung now.", total=rupiah(order.total)
+            )
+        ):
+            food.switch_to_cash(order, by=current_user)
+    return redirect(url_for("food.order", order_id=order.id))
+
+
+@register_other_way(food.PAYABLE)
+def _cash_instead(payment: Payment) -> tuple[str, str] | None:
+    order = db.session.get(FoodOrder, payment.payable_id)
+    if order is None or order.state != OrderStatus.AWAITING_PAYMENT or order.payment_method != "card":
+        return None
+    return _("Pay in cash to the courier instead (%(total)s)", total=rupiah(order.total)), url_for(
+        "food.pay_cash", order_id=order.id
+    )
 
 
 @bp.post("/orders/<int:order_id>/rating")

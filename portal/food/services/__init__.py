@@ -28,7 +28,15 @@ from portal.food.services.cart import (
     carts,
     set_cart_quantity,
 )
-from portal.food.services.checkout import Checkout, Line, TotalChanged, order_for_key, place_order, price_checkout
+from portal.food.services.checkout import (
+    Checkout,
+    Line,
+    TotalChanged,
+    order_for_key,
+    place_order,
+    price_checkout,
+    switch_to_cash,
+)
 from portal.food.services.delivery import courier_job, quote_fee
 from portal.food.services.errors import FoodError
 from portal.food.services.menu import add_dish, delete_dish, menu, move_dish, set_sold_out, update_dish
@@ -122,6 +130,7 @@ __all__ = [
     "set_hours",
     "set_sold_out",
     "slugify",
+    "switch_to_cash",
     "today_total",
     "update_dish",
     "verify_warung",

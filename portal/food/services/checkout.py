@@ -222,3 +222,31 @@ def place_order(
         send_to_warung(order, now=now)
     db.session.flush()
     return order
+
+
+def switch_to_cash(order: FoodOrder, *, by: User, now: datetime | None = None) -> None:
+    """The card cannot be paid here (no JavaScript, no card at hand): cash to the courier
+    instead. The card payment is called off first, so it can never charge as well; if it was
+    paid after all, the order simply goes ahead as paid."""
+    if order.customer_id != by.id:
+        raise FoodError(_l("This is not your order."))
+    if order.state != OrderStatus.AWAITING_PAYMENT or order.payment_method != PaymentMethod.CARD:
+        raise FoodError(_l("This order no longer waits for a card payment."))
+    now = now or utcnow()
+    try:
+        payment = start_payment(
+            payable_type=PAYABLE,
+            payable_id=order.id,
+            customer=by,
+            amount=order.total,
+            method=PaymentMethod.CASH,
+            return_url=url_for("food.order", order_id=order.id),
+            now=now,
+        )
+    except PaymentError as error:
+        raise FoodError(str(error)) from None
+    if payment.kind != PaymentMethod.CASH:
+        return  # paid by card after all: the payment's own signal has sent the order on
+    order.payment_method = PaymentMethod.CASH.value
+    send_to_warung(order, now=now)
+    db.session.flush()

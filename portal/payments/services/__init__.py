@@ -1,5 +1,4 @@
 """Payment verbs, by aggregate. They flush, never commit: the route or job that calls them commits.
-
     from portal.payments import services as payments
     payment = payments.start_payment(payable_type="food_order", payable_id=order.id, ...)
 
@@ -17,11 +16,13 @@ from portal.payments.services.moves import PaymentError
 from portal.payments.services.reading import (
     PAYABLE_LABELS,
     by_intent,
+    other_way,
     pay_url,
     payable_label,
     payment_for,
     receipt_lines,
     receipt_url,
+    register_other_way,
     register_receipt_lines,
     subsidy_totals,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "decline_message",
     "handle_event",
     "mark_cash_received",
+    "other_way",
     "pay_url",
     "payable_label",
     "payment_for",
@@ -49,6 +51,7 @@ __all__ = [
     "reconcile",
     "reconcile_job",
     "refund",
+    "register_other_way",
     "register_receipt_lines",
     "start_demo_payment",
     "start_payment",

@@ -45,6 +45,26 @@ def receipt_lines(payment: Payment) -> list[tuple[str, int]]:
     return lines(payment) if lines is not None else []
 
 
+# A payable's ways out of its card page (cash to the courier, releasing a held seat): each
+# domain registers one function, payment -> (button label, URL to POST) or None when none applies.
+OtherWay = Callable[[Payment], "tuple[str, str] | None"]
+OTHER_WAYS: dict[str, OtherWay] = {}
+
+
+def register_other_way(payable_type: str) -> Callable[[OtherWay], OtherWay]:
+    def register(func: OtherWay) -> OtherWay:
+        OTHER_WAYS[payable_type] = func
+        return func
+
+    return register
+
+
+def other_way(payment: Payment) -> tuple[str, str] | None:
+    """What the card page offers besides the card (it needs JavaScript, the way out must not)."""
+    func = OTHER_WAYS.get(payment.payable_type)
+    return func(payment) if func is not None and payment.state.open else None
+
+
 def payment_for(payable_type: str, payable_id: int) -> Payment | None:
     """The payable's payment (the open or paid one; a cancelled one only if there is no other)."""
     rows = db.session.scalars(
