@@ -21,3 +21,8 @@ function ridesLocation(root) {
 }
 document.addEventListener("DOMContentLoaded", () => ridesLocation(document));
 document.addEventListener("htmx:afterSettle", (event) => ridesLocation(event.target));
+// The booking form says JavaScript runs (so the card page will work): without it, no seat is held.
+document.addEventListener("submit", (event) => {
+  const flag = event.target.querySelector("input[name=js]");
+  if (flag) flag.value = "on";
+});

@@ -178,3 +178,25 @@ def test_changing_the_night_without_javascript(app, db, browser, live_server):
     assert f"date={second.isoformat()}" in page.url
     expect(page.locator("#night")).to_contain_text("1 kursi kosong")
     context.close()
+
+
+def test_without_javascript_booking_holds_no_seat(app, db, browser, live_server):
+    """The card page needs JavaScript: without it the tourist is told so, and the seat stays on sale."""
+    f.package()
+    night = rides.next_bookable_night() + timedelta(days=1)
+    f.available(f.driver(), night)
+    UserFactory(email="rina@example.com", locale="en", phone="+6281100000007")
+    db.session.commit()
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    login(page, "rina@example.com", DEMO_PASSWORD)
+    page.goto(f"/rides/blue-fire?date={night.isoformat()}")
+    # (Playwright only stops scripts; the page still parses as scripting-on, so <noscript> stays hidden here.)
+    page.get_by_label("Pick-up address (homestay or hotel)").fill("Homestay Kemiren")
+    page.get_by_role("button", name="Hold my seat and pay Rp350.000").click()
+    expect(page.get_by_role("alert").filter(has_text="no seat was held")).to_be_visible()
+    expect(page.get_by_label("Pick-up address (homestay or hotel)")).to_have_value("Homestay Kemiren")
+    expect(page.locator("#night")).to_contain_text("1 seat free")
+    db.session.rollback()
+    assert db.session.query(RideBooking).count() == 0
+    context.close()

@@ -246,3 +246,37 @@ def test_the_booking_poll_answers_with_the_live_section_and_its_history(
     assert response.status_code == 200 and html.lstrip().startswith('<section id="live"')
     assert "<html" not in html
     assert '<ol class="timeline">' in html and "Awaiting payment" in html
+
+
+def test_without_javascript_no_seat_is_held_it_could_never_pay(auth, db, customer, blue_fire, trail_driver, night):
+    """The <noscript> field says the card page cannot run: the seat stays on sale, the form stays filled."""
+    auth.login(customer)
+    page, data = booking_form(auth, blue_fire, night, js="off")
+    html = auth.client.get(page).get_data(as_text=True)
+    assert '<input type="hidden" name="js" value="off">' in html  # static/js/rides.js turns it "on"
+    assert '<noscript><p class="field-error">Rides are paid by card, and the card page needs JavaScript' in html
+    response = auth.post("/rides/bookings", data, page=page)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Turn JavaScript on to book: no seat was held." in body
+    assert "Homestay Ijen Asri, Jl. Ketapang 7" in body
+    assert db.session.scalar(select(func.count()).select_from(RideBooking)) == 0
+    assert "1 seat free" in body
+
+
+def test_the_card_page_of_a_hold_offers_to_give_the_seat_back(auth, db, customer, blue_fire, trail_driver, night):
+    auth.login(customer)
+    page, data = booking_form(auth, blue_fire, night)
+    pay_page = auth.client.get(auth.post("/rides/bookings", data, page=page).headers["Location"])
+    booking = db.session.scalar(select(RideBooking))
+    html = pay_page.get_data(as_text=True)
+    assert "Give the seat back (nothing is charged)" in html
+    assert f'action="/rides/bookings/{booking.id}/cancel"' in html
+    response = auth.post(f"/rides/bookings/{booking.id}/cancel", page=f"/rides/bookings/{booking.id}")
+    db.session.refresh(booking)
+    assert booking.state == BookingStatus.CANCELLED
+    assert rides.payment_of(booking).status == PaymentStatus.CANCELLED
+    assert "The seat is given back. Nothing was charged." in auth.client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert "1 seat free" in auth.client.get(page).get_data(as_text=True)

@@ -20,6 +20,8 @@ from portal.extensions import db
 from portal.formatting import rupiah
 from portal.htmx import not_modified, render, with_etag
 from portal.payments import services as payments
+from portal.payments.models import Payment
+from portal.payments.services import register_other_way
 from portal.rides import bp
 from portal.rides import services as rides
 from portal.rides.forms import BookingForm, WaitlistForm
@@ -28,6 +30,9 @@ from portal.rides.routes.public import package_page
 
 TRACKING_FROM = timedelta(hours=6)  # the booking page follows the driver from this long before pick-up
 UNKNOWN_PACKAGE = _l("We do not know that ride package. Choose one from the list.")
+NO_CARD_WITHOUT_JS = _l(
+    "Rides are paid by card, and the card page needs JavaScript. Turn JavaScript on to book: no seat was held."
+)
 
 
 def _posted_package(form: BookingForm | WaitlistForm) -> RidePackage | None:
@@ -65,6 +70,11 @@ def book():
     if package is None:
         return redirect(url_for("rides.packages"))
     if not form.validate_on_submit():
+        return package_page(package, form.date.data, form=form, status=422)
+    if request.form.get("js") == "off":
+        # Sent only from a <noscript> field: this browser cannot run the card page, and a ride is
+        # paid by card only, so a hold would keep a seat from others for nothing.
+        form.form_errors.append(NO_CARD_WITHOUT_JS)
         return package_page(package, form.date.data, form=form, status=422)
     full = None
     # The seat is held once this commits; the night's lock is released before the card processor is asked.
@@ -164,14 +174,26 @@ def pay(booking_id: int):
     return _go_pay(booking)
 
 
+@register_other_way(rides.PAYABLE)
+def _release_instead(payment: Payment) -> tuple[str, str] | None:
+    """A ride is paid by card only: the way out of its card page is giving the held seat back."""
+    booking = db.session.get(RideBooking, payment.payable_id)
+    if booking is None or booking.state != BookingStatus.AWAITING_PAYMENT:
+        return None
+    return _("Give the seat back (nothing is charged)"), url_for("rides.cancel", booking_id=booking.id)
+
+
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
     booking = _own_booking(booking_id)
     if EmptyForm().validate_on_submit():
+        held = booking.state == BookingStatus.AWAITING_PAYMENT
         with act() as outcome:
             refunded = rides.cancel_booking(booking, by=current_user)
-        if outcome.ok and refunded:
+        if outcome.ok and held:
+            flash(_("The seat is given back. Nothing was charged."), "success")
+        elif outcome.ok and refunded:
             flash(_("Your ride is cancelled. We refunded %(amount)s to your card.", amount=rupiah(refunded)), "success")
         elif outcome.ok:
             flash(_("Your ride is cancelled."), "success")
