@@ -228,7 +228,7 @@ class OrderStatus(Status):
     AWAITING_PAYMENT = "awaiting_payment", _l("Waiting for payment")
     PLACED = "placed", _l("Placed")
     ACCEPTED = "accepted", _l("Being cooked")
-    READY = "ready", _l("Ready, courier on the way to the warung")
+    READY = "ready", _l("Ready, waiting for a courier")  # the order page says when one is on the way
     PICKED_UP = "picked_up", _l("On the way to you")
     DELIVERED = "delivered", _l("Delivered")
     REJECTED = "rejected", _l("Rejected by the warung")

@@ -486,3 +486,23 @@ def test_only_the_customer_switches_an_order_to_cash(client, auth, db, customer,
     auth.post(f"/orders/{order.id}/cash", page=f"/orders/{order.id}")
     db.session.refresh(order)
     assert order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == "card"
+
+
+def test_a_ready_order_waits_for_a_courier_until_one_accepts(client, auth, db, customer, warung, placed):
+    food.accept_order(placed, by=warung.owner)
+    food.mark_ready(placed, by=warung.owner)
+    db.session.commit()
+    auth.login(customer)
+    status = re.compile(r'class="order-status"><mark[^>]*>([^<]+)</mark>')
+    page = client.get(f"/orders/{placed.id}").get_data(as_text=True)
+    assert status.search(page).group(1) == "Ready, waiting for a courier"
+    assert "on the way" not in page
+    driver = make_driver()
+    db.session.commit()
+    couriers.accept_job(couriers.find_delivery(Purpose.FOOD, placed.id), driver=driver)
+    db.session.commit()
+    page = client.get(f"/orders/{placed.id}").get_data(as_text=True)
+    assert status.search(page).group(1) == "Ready, courier on the way to the warung"
+    auth.post("/language", {"lang": "id"})
+    page = client.get(f"/orders/{placed.id}").get_data(as_text=True)
+    assert status.search(page).group(1) == "Siap, kurir menuju warung"
