@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -38,6 +39,7 @@ def sign_in(user: User, *, remember: bool = False) -> None:
     start_session(user, user_agent=request.user_agent.string, ip=get_remote_address() or "")
     db.session.commit()
     login_user(user, remember=remember)
+    refresh()  # the request chose the browser's language before anyone was signed in: speak the user's now
 
 
 def safe_next(target: str | None, default: str = "main.index") -> str:

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import AuthActions
+from tests.factories import UserFactory
 
 
 def test_indonesian_is_the_default(client):
@@ -33,6 +34,16 @@ def test_language_is_remembered_per_user(app, auth, user, db):
 
     AuthActions(other).login(user)
     assert '<html lang="en"' in other.get("/").get_data(as_text=True)
+
+
+def test_logging_in_from_an_indonesian_browser_to_an_english_account_flashes_in_english(client, auth, db):
+    english = UserFactory(locale="en")
+    db.session.commit()
+    client.set_cookie("lang", "id")
+    auth.login(english)
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert "You are logged in." in page and "Anda sudah masuk" not in page
 
 
 def test_unknown_language_is_ignored(client, auth):
