@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -26,9 +26,28 @@ def to_wib(moment: datetime) -> datetime:
 # One unambiguous, 24-hour form per language, everywhere a moment is shown (never 12/5/26 or
 # 6:41 AM, which read as 12 May or as the morning): "Sat 5 Dec 2026, 18:41 WIB" and
 # "Sab, 5 Des 2026, 18.41 WIB" (Indonesian writes hours and minutes with a dot).
+# A night is named by the evening it starts: "the night of Thursday 10 December" in English;
+# in Indonesian "Kamis malam, 10 Desember", never "malam Kamis" (which everyday speech puts on
+# Wednesday evening).
 PATTERNS = {
-    "en": {"when": "EEE d MMM y, HH:mm", "time": "HH:mm", "day": "EEE d MMM y", "short_day": "EEE d MMM"},
-    "id": {"when": "EEE, d MMM y, HH.mm", "time": "HH.mm", "day": "EEE, d MMM y", "short_day": "EEE, d MMM"},
+    "en": {
+        "when": "EEE d MMM y, HH:mm",
+        "time": "HH:mm",
+        "day": "EEE d MMM y",
+        "short_day": "EEE d MMM",
+        "long_day": "EEEE d MMMM y",
+        "night": "EEEE d MMMM y",
+        "short_night": "EEE d MMM",
+    },
+    "id": {
+        "when": "EEE, d MMM y, HH.mm",
+        "time": "HH.mm",
+        "day": "EEE, d MMM y",
+        "short_day": "EEE, d MMM",
+        "long_day": "EEEE, d MMMM y",
+        "night": "EEEE 'malam', d MMMM y",
+        "short_night": "EEEE 'malam', d MMM",
+    },
 }
 
 
@@ -44,6 +63,16 @@ def wib(moment: datetime | None) -> str:
     return f"{format_datetime(moment, _pattern('when'))} WIB"
 
 
+class LazyWib:
+    """`wib(moment)` formatted when the message is rendered, in the reader's language."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __str__(self) -> str:
+        return wib(self.moment)
+
+
 def wib_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
@@ -56,7 +85,26 @@ def short_day(day: date | None) -> str:
 
 
 def long_date(day: date | None) -> str:
-    return "" if day is None else format_date(day, "full")
+    """ "Thursday 10 December 2026" / "Kamis, 10 Desember 2026" (never "December 10, 2026")."""
+    return "" if day is None else format_date(day, _pattern("long_day"))
+
+
+def day(value: date | None) -> str:
+    """ "Thu 10 Dec 2026" / "Kam, 10 Des 2026": a date in a table or a list."""
+    return "" if value is None else format_date(value, _pattern("day"))
+
+
+def night_date(night: date | None, short: bool = False) -> str:
+    """A night by its evening, for "the night of %(date)s" (English) or on its own (Indonesian:
+    "Kamis malam, 10 Des"; the catalogue drops its own "malam" before it)."""
+    return "" if night is None else format_date(night, _pattern("short_night" if short else "night"))
+
+
+def clock(moment: time | None) -> str:
+    """A time of day as this language writes it: 00:30 / 00.30."""
+    if moment is None:
+        return ""
+    return moment.strftime("%H.%M" if str(get_locale() or "id")[:2] == "id" else "%H:%M")
 
 
 def init_app(app: Flask) -> None:
@@ -65,3 +113,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(wib_time)
     app.add_template_filter(long_date)
     app.add_template_filter(short_day)
+    app.add_template_filter(day)
+    app.add_template_filter(night_date)
+    app.add_template_filter(clock)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from portal import notify
 from portal.audit import trail
 from portal.database import utcnow
+from portal.formatting import wib
 from portal.medicine import services as medicine
 from portal.medicine.models import MedicineDelivery
 from portal.medicine.models import MedicineStatus as M
@@ -184,6 +185,9 @@ def test_a_recent_prescription_number_warns_and_can_be_registered_anyway(app, cl
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "already registered" in html and earlier.reference in html
+    # The day in words, as every date in the portal (never 03-12-2026, read as 12 March abroad).
+    assert f"already registered on {wib(earlier.created_at)} (" in html
+    assert re.search(r"registered on \w{3},? \d{1,2} \w{3} \d{4}, \d\d[.:]\d\d WIB", html)
     assert 'name="confirm_duplicate"' in html and "Register anyway: this is a new prescription" in html
     anyway = auth.post(
         "/rsud/deliveries/new", {**FORM, "key": key, "confirm_duplicate": "y"}, page="/rsud/deliveries/new"

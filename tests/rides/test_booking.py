@@ -54,8 +54,23 @@ def test_the_night_page_says_both_dates_in_wib(client, blue_fire, trail_driver, 
     day_after = night + timedelta(days=1)
     assert "Night of" in html and str(night.day) in html
     assert "00:30 WIB" in html
-    assert day_after.strftime("%B") in html and f" {day_after.day}, " in html
+    # Day before month (never "December 15, 2026"), the night by its evening.
+    assert f"{day_after.strftime('%A')} {day_after.day} {day_after.strftime('%B')} {day_after.year}" in html
+    assert f"Night of {night.strftime('%A')} {night.day} {night.strftime('%B')}" in html
     assert "1 seat free" in html
+
+
+def test_indonesian_names_the_night_by_its_evening(client, blue_fire, trail_driver, night):
+    """*Malam Kamis* is Wednesday evening to most Indonesians: the night starting on Thursday
+    evening is "Kamis malam", and its 00:30 pick-up falls on Friday."""
+    days = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+    client.set_cookie("lang", "id")
+    html = client.get(f"/rides/blue-fire?date={night.isoformat()}").get_data(as_text=True)
+    evening, after = days[night.weekday()], days[(night + timedelta(days=1)).weekday()]
+    assert f"<h2>{evening} malam, {night.day} " in html
+    assert f"Malam {evening}" not in html and f"malam {evening}" not in html
+    assert "Jemput 00.30 WIB" in html and f"{after}, {(night + timedelta(days=1)).day} " in html
+    assert f"(dini hari setelah {evening} malam, {night.day} " in html
 
 
 def test_the_date_changes_by_htmx_as_a_fragment(client, blue_fire, trail_driver, night):

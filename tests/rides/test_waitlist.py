@@ -35,6 +35,9 @@ def test_waitlist_offers_a_freed_seat_in_order_then_to_the_next(db, app, blue_fi
     assert a.state == WaitlistStatus.OFFERED and b.state == WaitlistStatus.WAITING
     assert [m.user_id for m in notify.outbox] == [first.id]
     assert "seat is free" in notify.outbox[0].text
+    # The night in words (never "on the 2026-12-14"), the time in 24-hour form.
+    assert "on the night of Monday 14 December 2026. It is yours until" in notify.outbox[0].text
+    assert NIGHT.isoformat() not in notify.outbox[0].text
     assert f"/rides/blue-fire?date={NIGHT.isoformat()}" in notify.outbox[0].url
     assert rides.free_seats(NIGHT, now=later(minutes=12), customer=second) == 0
     assert rides.free_seats(NIGHT, now=later(minutes=12), customer=first) == 1
@@ -78,3 +81,28 @@ def test_leaving_an_offer_passes_it_on(db, blue_fire, customer):
     assert a.state == WaitlistStatus.OFFERED
     rides.leave_waitlist(a, now=later(minutes=12))
     assert a.state == WaitlistStatus.LEFT and b.state == WaitlistStatus.OFFERED
+
+
+def test_messages_name_the_night_and_pick_up_in_the_readers_language(db, app, blue_fire):
+    """SMS are rendered in each reader's language: "Senin malam" for the night starting Monday
+    evening, and the pick-up the next morning as "Sel, 15 Des 00.30 WIB"."""
+    f.available(f.driver(), NIGHT)
+    english, indonesian = f.CustomerFactory(), f.CustomerFactory(locale="id")
+    book(english, blue_fire)
+    join(indonesian, blue_fire, now=later(minutes=1))
+    db.session.commit()
+    notify.outbox.clear()
+    rides.sweep(now=later(minutes=11))
+    db.session.commit()
+    (offer,) = [m.text for m in notify.outbox if m.user_id == indonesian.id]
+    assert "pada Senin malam, 14 Desember 2026." in offer and "malam Senin" not in offer
+    assert "2026-12-14" not in offer
+    booking = book(indonesian, blue_fire, now=later(minutes=12))
+    db.session.commit()
+    notify.outbox.clear()
+    f.pay(app, booking, now=later(minutes=13))
+    db.session.commit()
+    (confirmed,) = [m.text for m in notify.outbox if m.user_id == indonesian.id]
+    assert "Sel, 15 Des 00.30 WIB" in confirmed
+    driver_sms = [m.text for m in notify.outbox if m.user_id == booking.driver_id]
+    assert driver_sms and "Tue 15 Dec 00:30 WIB" in driver_sms[0]

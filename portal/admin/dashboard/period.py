@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from portal.database import utcnow
-from portal.formatting import WIB
+from portal.formatting import WIB, day
 
 MAX_DAYS = 366
 CHOICES = {
@@ -56,8 +55,8 @@ class Period:
     @property
     def label(self) -> str:
         if self.first == self.last:
-            return format_date(self.first, "long")
-        return f"{format_date(self.first, 'medium')} – {format_date(self.last, 'medium')}"
+            return day(self.first)
+        return f"{day(self.first)} – {day(self.last)}"
 
     @staticmethod
     def day_of(moment: datetime) -> date:

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date
-
-from portal.formatting import rupiah
+from portal.formatting import day, rupiah
 
 # How a column's values are shown: "text", "int", "money" (rupiah), "minutes", "day", "pct".
 KINDS = ("text", "int", "money", "minutes", "day", "pct")
@@ -46,7 +44,7 @@ def show(kind: str, value: Any) -> str:
     if kind == "minutes":
         return f"{value:.0f}"
     if kind == "day" and isinstance(value, date):
-        return format_date(value, "medium")
+        return day(value)
     if kind == "pct":
         return f"{value:.0f}%"
     return str(value)

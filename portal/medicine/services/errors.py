@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.formatting import to_wib
+from portal.formatting import LazyWib
 from portal.medicine.models import (
     MedicineDelivery,
     MedicineStatus,
@@ -31,7 +31,7 @@ class DuplicatePrescription(MedicineError):
                 "Prescription %(number)s was already registered on %(when)s (%(ref)s). "
                 "If this is a new prescription, tick “Register anyway”.",
                 number=previous.prescription_number,
-                when=to_wib(previous.created_at).strftime("%d-%m-%Y %H:%M WIB"),
+                when=LazyWib(previous.created_at),
                 ref=previous.reference,
             )
         )

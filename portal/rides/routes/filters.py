@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.formatting import WIB, long_date
+from portal.formatting import WIB, clock, long_date
 from portal.rides import bp
 
 # Language names as their speakers write them (a tourist reads "Basa Jawa", not "JV").
@@ -13,8 +13,8 @@ LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English", "jv": "Basa Jawa", 
 
 @bp.app_template_filter("hm_wib")
 def hm_wib(moment: datetime | None) -> str:
-    """00:30 WIB: ride times in 24-hour form for everyone (12:30 AM invites a wrong night)."""
-    return "" if moment is None else f"{moment.astimezone(WIB):%H:%M} WIB"
+    """00:30 WIB / 00.30 WIB: ride times in 24-hour form for everyone (12:30 AM invites a wrong night)."""
+    return "" if moment is None else f"{clock(moment.astimezone(WIB).time())} WIB"
 
 
 @bp.app_template_filter("pickup_wib")

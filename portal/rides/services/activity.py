@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import activity
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.formatting import wib
+from portal.formatting import night_date, wib
 from portal.rides.models import RideBooking, WaitlistEntry
 from portal.rides.services.bookings import PAYABLE, booking_path
 
@@ -38,7 +37,7 @@ def _activity(user: User, limit: int, before: datetime | None) -> list[activity.
         activity.ActivityItem(
             when=w.created_at,
             kind=_("Ijen ride waitlist"),
-            title=_("%(package)s, night of %(date)s", package=w.package.name, date=format_date(w.night, "long")),
+            title=_("%(package)s, night of %(date)s", package=w.package.name, date=night_date(w.night)),
             status=w.state.label,
             url=f"/rides/{w.package.slug}?date={w.night.isoformat()}",
             final=w.state.final,

@@ -20,13 +20,13 @@ from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle, 
 from portal.couriers.models import DeliveryStatus, DriverProfile
 from portal.database import utcnow
 from portal.extensions import db
-from portal.formatting import WIB
+from portal.formatting import WIB, clock, short_day
 from portal.payments import services as payments
 from portal.payments.models import PaymentMethod, PaymentStatus
 from portal.payments.signals import payment_succeeded
 from portal.rides.models import BookingEvent, BookingStatus, RideBooking, RideDeparture, RidePackage, WaitlistStatus
 from portal.rides.services.calendar import check_night, closure_for, hold_minutes, night_label
-from portal.rides.services.errors import RideError, RideFull
+from portal.rides.services.errors import Lazy, RideError, RideFull
 from portal.rides.services.seats import free_drivers, lock_night, open_offers
 from portal.rides.services.waitlist import open_offer, refresh_offers
 from portal.workflow import move
@@ -202,9 +202,11 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
     )
 
 
-def sms_pickup(booking: RideBooking) -> str:
-    """The pick-up time as the customer and driver messages give it: 14/12 00:30 (WIB)."""
-    return booking.pickup_at.astimezone(WIB).strftime("%d/%m %H:%M")
+def sms_pickup(booking: RideBooking) -> Lazy:
+    """The pick-up as the customer and driver messages give it, in the reader's language when
+    the message is rendered: "Tue 15 Dec 00:30" / "Sel, 15 Des 00.30" (then "WIB")."""
+    pickup = booking.pickup_at.astimezone(WIB)
+    return Lazy(lambda: f"{short_day(pickup.date())} {clock(pickup.time())}")
 
 
 def _request_delivery(booking: RideBooking, *, now: datetime) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.formatting import WIB
+from portal.formatting import WIB, clock, night_date
 from portal.rides.models import RouteClosure
 from portal.rides.services.errors import Lazy, Localized, RideError
 
@@ -60,8 +59,13 @@ def parse_night(value: str | None) -> date | None:
         return None
 
 
+def sms_time(moment: datetime) -> Lazy:
+    """A WIB time of day written as the reader's language does (00:30 / 00.30), when rendered."""
+    return Lazy(lambda: clock(moment.astimezone(WIB).time()))
+
+
 def night_label(night: date) -> Lazy:
-    return Lazy(lambda: _("night of %(date)s", date=format_date(night, "full")))
+    return Lazy(lambda: _("night of %(date)s", date=night_date(night)))
 
 
 def check_night(night: date, *, now: datetime, closures: list[RouteClosure] | None = None) -> None:
@@ -78,7 +82,7 @@ def check_night(night: date, *, now: datetime, closures: list[RouteClosure] | No
             _l(
                 "Bookings for the %(night)s closed at %(time)s WIB that evening. Choose a later night.",
                 night=night_label(night),
-                time=cutoff_time().strftime("%H:%M"),
+                time=Lazy(lambda: clock(cutoff_time())),
             )
         )
     closure = closure_for(night, among=closures)

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.formatting import rupiah
 from portal.rides.models import BookingStatus, RideBooking, RideNight, RouteClosure, WaitlistEntry, WaitlistStatus
 from portal.rides.services.bookings import DRIVER_PATH, booking_path, end_delivery, refund_booking
-from portal.rides.services.calendar import tonight
+from portal.rides.services.calendar import night_label, tonight
 from portal.rides.services.errors import Localized, RideError
 from portal.rides.services.seats import lock_night
 from portal.rides.services.waitlist import OPEN
@@ -80,8 +80,8 @@ def close_route(
         if was_paid:
             notify.send(
                 _l(
-                    "Gancang: the Ijen route is closed on %(night)s; your ride that night is cancelled.",
-                    night=booking.night.isoformat(),
+                    "Gancang: the Ijen route is closed on the %(night)s; your ride that night is cancelled.",
+                    night=night_label(booking.night),
                 ),
                 user=booking.driver,
                 url=DRIVER_PATH,

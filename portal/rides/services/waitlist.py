@@ -17,9 +17,16 @@ from portal import notify
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from portal.formatting import WIB
 from portal.rides.models import RideDeparture, RidePackage, WaitlistEntry, WaitlistStatus
-from portal.rides.services.calendar import check_night, closure_for, cutoff_at, offer_minutes, tonight
+from portal.rides.services.calendar import (
+    check_night,
+    closure_for,
+    cutoff_at,
+    night_label,
+    offer_minutes,
+    sms_time,
+    tonight,
+)
 from portal.rides.services.errors import Localized, RideError
 from portal.rides.services.seats import expire_holds, free_drivers, free_seats, lock_night, open_offers
 
@@ -73,8 +80,8 @@ def refresh_offers(night: date, *, now: datetime | None = None) -> list[Waitlist
             _l(
                 "Gancang: a seat is free for the Ijen %(package)s on the %(night)s. It is yours until %(time)s WIB.",
                 package=Localized(entry.package.name_en, entry.package.name_id),
-                night=entry.night.isoformat(),
-                time=entry.offer_expires_at.astimezone(WIB).strftime("%H:%M"),
+                night=night_label(entry.night),
+                time=sms_time(entry.offer_expires_at),
             ),
             user=entry.customer,
             url=f"/rides/{entry.package.slug}?date={entry.night.isoformat()}&departure={entry.departure_id}",
