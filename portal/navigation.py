@@ -17,6 +17,7 @@ class Link:
     endpoint: str
     label: object
     role: Role | None = None
+    hidden_for: Role | None = None  # e.g. "Drive with Gancang" once one drives
 
     @property
     def url(self) -> str:
@@ -42,7 +43,7 @@ MENU = [
     Link("documents.new_request", _l("Documents")),
     Link("food.my_warung", _l("My warung"), Role.OWNER),
     Link("couriers.workspace", _l("Courier work"), Role.DRIVER),
-    Link("couriers.apply", _l("Drive with Gancang")),
+    Link("couriers.apply", _l("Drive with Gancang"), hidden_for=Role.DRIVER),
     Link("documents.office", _l("MPP office"), Role.CLERK),
     Link("medicine.rsud", _l("RSUD deliveries"), Role.PHARMACIST),
     Link("promotions.office", _l("Promotions"), Role.PROMOTER),
@@ -97,7 +98,13 @@ SERVICES = [
 
 def nav_links() -> list[Link]:
     views = current_app.view_functions
-    return [link for link in MENU if link.endpoint in views and (link.role is None or current_user.has_role(link.role))]
+    return [
+        link
+        for link in MENU
+        if link.endpoint in views
+        and (link.role is None or current_user.has_role(link.role))
+        and (link.hidden_for is None or not current_user.has_role(link.hidden_for))
+    ]
 
 
 def admin_links() -> list[Link]:

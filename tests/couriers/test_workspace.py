@@ -156,9 +156,47 @@ def test_the_customer_tracks_their_delivery_and_polls_with_304(db, client, auth,
     assert client.get(f"/deliveries/{delivery.id}").status_code == 404
 
 
-def test_a_customer_cannot_open_the_workspace(db, client, auth, customer):
+def test_a_customer_opening_the_workspace_is_asked_to_apply_first(db, client, auth, customer):
     auth.login(customer)
-    assert client.get("/courier").status_code == 403
+    response = client.get("/courier")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "You have not applied as a driver yet." in page and 'href="/courier/apply"' in page
+    assert "Go online" not in page
+    # Taking jobs stays for drivers.
+    assert auth.post("/courier/online", {"online": "1"}, page="/courier").status_code == 403
+
+
+def test_an_applicant_sees_where_the_application_stands(db, client, auth):
+    applicant = make_driver(status=DriverStatus.PENDING, role=False)
+    applicant.locale = "en"
+    db.session.commit()
+    auth.login(applicant)
+    page = client.get("/courier").get_data(as_text=True)
+    assert f"Your application: {DriverStatus.PENDING.label}." in page
+    assert "Go online" not in page
+
+
+def test_verified_drivers_are_not_invited_to_become_one_and_reach_their_rides(db, client, auth, customer):
+    auth.login(customer)
+    assert "Drive with Gancang" in client.get("/").get_data(as_text=True)
+    auth.logout()
+    trail = make_driver(vehicle=Vehicle.TRAIL)
+    trail.locale = "en"
+    db.session.commit()
+    auth.login(trail)
+    home = client.get("/").get_data(as_text=True)
+    assert "Drive with Gancang" not in home and "Courier work" in home
+    workspace = client.get("/courier").get_data(as_text=True)
+    assert 'href="/rides/driver"' in workspace and "My Ijen rides and nights" in workspace
+    application = client.get("/courier/apply").get_data(as_text=True)
+    assert "<h1>Your driver application</h1>" in application and "Become a Gancang driver" not in application
+    auth.logout()
+    motorbike = make_driver(vehicle=Vehicle.MOTORBIKE)
+    motorbike.locale = "en"
+    db.session.commit()
+    auth.login(motorbike)  # a motorbike has no Ijen rides
+    assert 'href="/rides/driver"' not in client.get("/courier").get_data(as_text=True)
 
 
 def test_staff_unlock_a_locked_pin_and_send_a_job_out_again(db, client, auth, customer):

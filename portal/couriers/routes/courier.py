@@ -56,8 +56,13 @@ def _workspace_context() -> dict:
 
 
 @bp.get("/courier")
-@role_required(Role.DRIVER)
+@login_required
 def workspace():
+    if not current_user.has_role(Role.DRIVER):
+        # Not (yet) a driver: the page says where the application stands, or how to apply.
+        profile = services.driver_profile(current_user)
+        pending = profile if profile is not None and not profile.verified else None
+        return render("couriers/workspace.html", profile=pending)
     context = _workspace_context()
     # The open-jobs list polls: answer 304 while nothing in it changed.
     profile = context["profile"]
