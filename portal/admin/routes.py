@@ -54,7 +54,11 @@ def revoke(user_id: int, role: str):
     if user.id == current_user.id and role == Role.ADMIN:
         flash(_("You cannot remove your own admin role."), "error")
         return redirect(url_for("admin.users", q=user.email))
-    if EmptyForm().validate_on_submit() and revoke_role(user, Role(role), by=current_user):
+    form = EmptyForm()
+    if form.validate_on_submit() and request.form.get("confirmed") != "1":
+        # Asked first: by the browser's dialog (which adds confirmed=1), or here without JavaScript.
+        return render("admin/confirm_revoke.html", user=user, role=Role(role), form=form)
+    if form.validate_on_submit() and revoke_role(user, Role(role), by=current_user):
         db.session.commit()
         flash(_("%(role)s removed from %(name)s.", name=user.name, role=Role(role).label), "success")
     return redirect(url_for("admin.users", q=user.email))

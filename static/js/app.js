@@ -1,11 +1,17 @@
 // Gancang's own script: no inline handlers anywhere (the CSP forbids them).
 // Forms whose submit button has data-confirm ask first; without JS the server-side
 // confirmation page or the button's plain meaning applies.
+// Once confirmed here, a hidden confirmed=1 tells the server not to ask again on its own page.
 document.addEventListener("submit", (event) => {
   const button = event.submitter;
   const message = button && button.dataset.confirm;
-  if (message && !window.confirm(message)) {
+  if (!message) return;
+  if (!window.confirm(message)) {
     event.preventDefault();
+  } else if (!event.target.querySelector("input[name=confirmed]")) {
+    const confirmed = document.createElement("input");
+    Object.assign(confirmed, { type: "hidden", name: "confirmed", value: "1" });
+    event.target.append(confirmed);
   }
 });
 // A second click on a submitting form does nothing (double-clicked "place order" makes one order;

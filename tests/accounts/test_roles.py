@@ -35,7 +35,14 @@ def test_admin_grants_and_revokes_roles(auth, db, user):
     listing = auth.client.get(f"/admin/users?q={user.email}").get_data(as_text=True)
     assert user.email in listing and "Pengemudi / kurir" in listing
 
-    auth.post(f"/admin/users/{user.id}/roles/driver/revoke", page="/admin/users")
+    # Without JavaScript the first tap only asks; "Yes, remove" removes.
+    asked = auth.post(f"/admin/users/{user.id}/roles/driver/revoke", page="/admin/users")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in page
+    assert f"Cabut peran Pengemudi / kurir dari {user.name}?" in page
+    db.session.refresh(user)
+    assert user.has_role(Role.DRIVER)
+    auth.post(f"/admin/users/{user.id}/roles/driver/revoke", {"confirmed": "1"}, page="/admin/users")
     db.session.refresh(user)
     assert not user.has_role(Role.DRIVER)
 
@@ -44,7 +51,7 @@ def test_admin_cannot_remove_own_admin_role(auth, db):
     admin = UserFactory(roles=[Role.ADMIN])
     db.session.commit()
     auth.login(admin)
-    auth.post(f"/admin/users/{admin.id}/roles/admin/revoke", page="/admin/users")
+    auth.post(f"/admin/users/{admin.id}/roles/admin/revoke", {"confirmed": "1"}, page="/admin/users")
     db.session.refresh(admin)
     assert admin.has_role(Role.ADMIN)
 

@@ -71,6 +71,24 @@ def test_form_errors_are_announced_and_keep_input(page):
     assert_accessible(page)
 
 
+def test_removing_a_role_asks_first(page, db):
+    admin = UserFactory(roles=[Role.ADMIN], email="boss@example.com", locale="en")
+    driver = UserFactory(roles=[Role.DRIVER], name="Pak Wayan", locale="en")
+    db.session.commit()
+    login(page, admin.email, DEMO_PASSWORD)
+    page.goto(f"/admin/users?q={driver.email}")
+    remove = page.get_by_role("button", name="Remove Driver / courier from Pak Wayan")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    remove.click()
+    expect(page.get_by_text("Driver / courier").first).to_be_visible()
+    db.session.rollback()
+    assert driver.has_role(Role.DRIVER)
+    page.once("dialog", lambda dialog: dialog.accept())
+    remove.click()
+    expect(page.get_by_text("Driver / courier removed from Pak Wayan.")).to_be_visible()
+    assert_accessible(page)
+
+
 def test_pages_in_both_languages_are_accessible(page, db):
     admin = UserFactory(roles=[Role.ADMIN], email="admin@example.com")
     db.session.commit()

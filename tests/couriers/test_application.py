@@ -281,7 +281,7 @@ def test_removing_the_role_on_the_users_page_is_a_move_that_names_the_admin(db, 
     db.session.commit()
     job = requested(customer)
     auth.login(admin)
-    auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users")
+    auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", {"confirmed": "1"}, page="/admin/users")
     profile = profile_of(db, driver)
     db.session.refresh(profile)
     assert profile.status == DriverStatus.REJECTED and not profile.online

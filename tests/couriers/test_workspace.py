@@ -266,7 +266,9 @@ def test_withdrawing_a_driver_hands_back_untouched_jobs_and_waits_for_carried_on
     db.session.refresh(assigned)
     assert profile.status == DriverStatus.VERIFIED and assigned.courier_id == driver.id
     # The role cannot be pulled from under the jobs on the users page either.
-    revoked = auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users", follow_redirects=True)
+    revoked = auth.post(
+        f"/admin/users/{driver.id}/roles/driver/revoke", {"confirmed": "1"}, page="/admin/users", follow_redirects=True
+    )
     assert revoked.status_code == 200 and "still has 2 open courier job(s)" in revoked.get_data(as_text=True)
     db.session.refresh(driver)
     assert driver.has_role(Role.DRIVER)
@@ -288,7 +290,7 @@ def test_removing_the_driver_role_withdraws_the_driver_profile(db, client, auth)
     driver = make_driver()
     db.session.commit()
     auth.login(admin)
-    auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", page="/admin/users")
+    auth.post(f"/admin/users/{driver.id}/roles/driver/revoke", {"confirmed": "1"}, page="/admin/users")
     profile = services.driver_profile(driver)
     db.session.refresh(profile)
     assert profile.status == DriverStatus.REJECTED and not profile.online
