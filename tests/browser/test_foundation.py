@@ -68,7 +68,24 @@ def test_form_errors_are_announced_and_keep_input(page):
     expect(phone).to_have_value("123")
     expect(page.get_by_label("Nama lengkap")).to_have_value("Ketut")
     expect(page.get_by_text(re.compile("Masukkan nomor telepon Indonesia"))).to_be_visible()
+    # Focus lands on the summary of what to correct, whose line leads to the field.
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Mohon periksa:")
+    summary.get_by_role("link", name="Nomor HP (WhatsApp)").click()
+    expect(phone).to_be_focused()
     assert_accessible(page)
+
+
+def test_the_language_buttons_show_where_the_keyboard_is(page):
+    page.goto("/login")
+    english = page.get_by_role("button", name="English")
+    english.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    expect(english).to_be_focused()
+    outline = english.evaluate("b => [getComputedStyle(b).outlineStyle, getComputedStyle(b).outlineWidth]")
+    assert outline[0] == "solid" and outline[1] == "3px", outline
 
 
 def test_removing_a_role_asks_first(page, db):
