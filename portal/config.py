@@ -173,7 +173,8 @@ class Config:
         # How many proxies (load balancer, ingress) sit in front of gunicorn and set
         # X-Forwarded-For: rate limits must count the user's address, not the balancer's.
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0"))
-        self.PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+        # Development: the port `make run` serves on (PORT), so links in messages open this app.
+        self.PUBLIC_URL = env("PUBLIC_URL", f"http://127.0.0.1:{env('PORT', '5000')}")
         # Which node this process is (web0, worker1 …): /healthz and /readyz say it, so a test
         # through the load balancer can tell the nodes apart. Defaults to the host name.
         self.NODE_NAME = env("NODE_NAME", socket.gethostname())

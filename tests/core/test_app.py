@@ -153,6 +153,14 @@ def test_one_unambiguous_24_hour_form_per_language(app: Flask, language, when, t
         assert wib_time(moment) == time
 
 
+def test_development_links_in_messages_use_the_port_make_run_serves_on(monkeypatch):
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("PORT", "5123")
+    assert config.load("development").PUBLIC_URL == "http://127.0.0.1:5123"
+    monkeypatch.delenv("PORT")
+    assert config.load("development").PUBLIC_URL == "http://127.0.0.1:5000"
+
+
 def test_production_refuses_to_start_without_secrets(monkeypatch):
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
