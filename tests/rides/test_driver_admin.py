@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from portal.accounts.models import Role
 from portal.couriers.contract import Purpose, Vehicle
 from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import find_delivery, mark
+from portal.formatting import WIB
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, DriverAvailability, RidePackage, RouteClosure
 from portal.workflow import IllegalMove
@@ -188,3 +189,15 @@ def test_a_step_out_of_order_is_refused_and_changes_nothing(app, auth, db, blue_
     db.session.refresh(booking)
     assert booking.state == BookingStatus.CONFIRMED and len(booking.events) == events
     assert find_delivery(Purpose.RIDE, booking.id).status == DeliveryStatus.DRIVER_ASSIGNED
+
+
+@pytest.mark.parametrize(("hour", "word"), [(1, "(last night)"), (15, "(tonight)")])
+def test_after_midnight_the_calendar_calls_the_running_night_last_night(auth, db, monkeypatch, hour, word):
+    driver = f.driver()
+    db.session.commit()
+    moment = datetime(2026, 12, 11, hour, 0, tzinfo=WIB)  # night of 10 Dec runs until noon on the 11th
+    monkeypatch.setattr("portal.rides.routes.driver.utcnow", lambda: moment.astimezone(UTC))
+    auth.login(driver)
+    page = auth.client.get("/rides/driver").get_data(as_text=True)
+    assert word in page
+    assert ("(tonight)" in page) == (hour >= 12)

@@ -15,6 +15,7 @@ from portal.actions import act
 from portal.couriers import services as couriers
 from portal.database import utcnow
 from portal.extensions import db
+from portal.formatting import WIB
 from portal.htmx import render, wants_fragment
 from portal.rides import bp
 from portal.rides import services as rides
@@ -52,6 +53,9 @@ def driver():
         ride_list=ride_list,
         sharing=_sharing(ride_list, now) if not wants_fragment() else {},
         tonight=first,
+        # After midnight the current night began yesterday evening: "last night", not "tonight".
+        tonight_word=_("tonight") if now.astimezone(WIB).hour >= 12 else _("last night"),
+        tonight_badge=_("Tonight") if now.astimezone(WIB).hour >= 12 else _("Last night"),
         now=now,
         form=EmptyForm(formdata=None),
         fragment=wants_fragment(),  # the calendar alone: it shows its own flashes
