@@ -29,7 +29,12 @@ HOMESTAYS = [
         "lat": -8.2127,
         "lng": 114.3204,
     },
-    {"name": "Pondok Ijen Licin", "address": "Pondok Ijen Homestay, Jl. Ijen, Licin", "lat": -8.1688, "lng": 114.2805},
+    {
+        "name": "Pondok Ijen Homestay",
+        "address": "Pondok Ijen Homestay, Jl. Ijen, Licin",
+        "lat": -8.1688,
+        "lng": 114.2805,
+    },
     {
         "name": "Rumah Blambangan Guesthouse",
         "address": "Rumah Blambangan Guesthouse, Jl. Dr. Sutomo 8, Kepatihan, Banyuwangi",

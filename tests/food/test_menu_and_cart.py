@@ -364,3 +364,18 @@ def test_the_cart_bar_reads_one_customers_cart_not_the_whole_warungs(db):
     plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, args).all()
     steps = " / ".join(row[-1] for row in plan)
     assert "cart_items USING INDEX ix_cart_items_user_warung (user_id=? AND warung_id=?)" in steps, steps
+
+
+def test_each_homestay_shortcut_fills_the_address_it_names(client, auth, db, customer, dishes):
+    food.add_to_cart(customer, dishes[0].id, 1)
+    db.session.commit()
+    auth.login(customer)
+    page = client.get("/cart").get_data(as_text=True)
+    shortcuts = re.findall(r'<a href="/cart\?place=(\d+)">([^<]+)</a>', page)
+    assert len(shortcuts) >= 3
+    for index, name in shortcuts:
+        filled = client.get(f"/cart?place={index}").get_data(as_text=True)
+        address = re.search(r'<textarea[^>]*name="[^"]*address"[^>]*>\s*([^<]*)</textarea>', filled) or re.search(
+            r'name="[^"]*address"[^>]*value="([^"]*)"', filled
+        )
+        assert address and address.group(1).strip().startswith(name), (name, address and address.group(1))
