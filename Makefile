@@ -22,10 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# htmx, Pico and Leaflet come from the npm registry, pinned by package-lock.json, never hand-copied.
+# htmx, Pico, Leaflet and the Lucide icons come from the npm registry, pinned by
+# package-lock.json, never hand-copied.
 # Leaflet's marker images sit flat beside it (static/js/map.js sets Leaflet's imagePath to
-# static/vendor/), so the folder stays one level deep.
-static/vendor/.copied: node_modules/.installed
+# static/vendor/), so the folder stays one level deep. Of Lucide's 2,500 icons only those the
+# portal shows go into one sprite (scripts/icon_sprite.py).
+static/vendor/.copied: node_modules/.installed scripts/icon_sprite.py
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
@@ -34,6 +36,7 @@ static/vendor/.copied: node_modules/.installed
 	cp node_modules/leaflet/dist/images/marker-icon.png static/vendor/marker-icon.png
 	cp node_modules/leaflet/dist/images/marker-icon-2x.png static/vendor/marker-icon-2x.png
 	cp node_modules/leaflet/dist/images/marker-shadow.png static/vendor/marker-shadow.png
+	$(PYTHON) scripts/icon_sprite.py
 	@touch $@
 
 assets: static/vendor/.copied

@@ -10,6 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Integer, bindparam, literal, select, union_all
+
+from portal.extensions import db
+
 
 @dataclass(frozen=True, slots=True)
 class ActivityItem:
@@ -20,6 +24,7 @@ class ActivityItem:
     url: str
     amount: int | None = None  # whole rupiah
     final: bool = False
+    tone: str = "neutral"  # the badge's colour: the status's Status.tone
 
 
 # source(user, limit, before) -> that user's items older than `before` (all if None), newest first.
@@ -54,3 +59,53 @@ def page_for(user, *, limit: int = 20, before: datetime | None = None) -> tuple[
     )
     page = items[:limit]
     return page, (page[-1].when if len(items) > limit else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# "On its way": the home page's banner, one query over every domain.
+
+
+@dataclass(frozen=True, slots=True)
+class OnItsWay:
+    """A domain's things that are moving for a user right now. `query(user_id, now)` selects
+    exactly (id, status, at) of that user's; the banner names each with `kind`, the status's
+    label and `url(id)`."""
+
+    name: str
+    kind: object  # a lazy label: "Food order"
+    statuses: type  # the domain's Status enum
+    query: Callable[[object, datetime], object]
+    url: Callable[[int], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Moving:
+    kind: str
+    status: object  # the Status member
+    url: str
+    when: datetime
+
+
+_on_its_way: dict[str, OnItsWay] = {}
+
+
+def register_on_its_way(source: OnItsWay) -> None:
+    _on_its_way[source.name] = source
+
+
+def on_its_way(user, *, now: datetime, limit: int = 3) -> list[Moving]:
+    """What is on its way to `user` now, newest first: ONE query (a UNION ALL of every domain's)."""
+    if not _on_its_way:
+        return []
+    user_id = bindparam("user_id", user.id, type_=Integer)
+    parts = [
+        select(literal(source.name).label("source"), *source.query(user_id, now).subquery().c)
+        for source in _on_its_way.values()
+    ]
+    union = union_all(*parts).subquery()
+    rows = db.session.execute(select(union).order_by(union.c[3].desc()).limit(limit)).all()
+    items = []
+    for name, ident, status, at in rows:
+        source = _on_its_way[name]
+        items.append(Moving(kind=str(source.kind), status=source.statuses(status), url=source.url(ident), when=at))
+    return items

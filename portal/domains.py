@@ -9,6 +9,7 @@ DOMAINS = (
     "main",
     "accounts",
     "maps",
+    "notifications",
     "admin",
     "couriers",
     "payments",

@@ -65,28 +65,28 @@ ADMIN = [
 SERVICES = [
     Service(
         "food.warungs",
-        "🍛",
+        "utensils",
         _l("Warung food"),
         _l("Sego tempong, rujak soto, pecel rawon — from local warungs to your homestay."),
         _l("Order food"),
     ),
     Service(
         "rides.packages",
-        "🌋",
+        "mountain",
         _l("Ijen trail rides"),
         _l("A verified local driver on a trail bike takes you to Paltuding for the blue fire or sunrise."),
         _l("Book a ride"),
     ),
     Service(
         "documents.new_request",
-        "🪪",
+        "id-card",
         _l("Civil documents"),
         _l("KTP-el, Kartu Keluarga, KIA and certificates from the Mal Pelayanan Publik, delivered against a PIN."),
         _l("Request delivery"),
     ),
     Service(
         "medicine.about",
-        "💊",
+        "pill",
         _l("Gancang Aron medicine"),
         _l(
             "Leave your prescription at the RSUD post and go home: your medicine comes to you, free for DTKS households."

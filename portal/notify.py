@@ -19,12 +19,17 @@ from datetime import timedelta
 from typing import Any, ClassVar, Protocol
 
 import httpx
+from blinker import Namespace
 from flask import current_app
 from flask_babel import force_locale
 
 from portal import jobs
 
 log = logging.getLogger(__name__)
+
+#: Sent for every message to a user or phone, before it goes out (sender: the Message;
+#: path=: the link as given, a path on this site). The bell (portal.notifications) keeps them.
+sent = Namespace().signal("sent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +179,7 @@ def send(
     message = Message(
         phone=phone, text=rendered, url=absolute(url), user_id=getattr(user, "id", None), sensitive=sensitive
     )
+    sent.send(message, path=url if url and url.startswith("/") else None)
     backend_class = BACKENDS[current_app.config.get("NOTIFY_BACKEND", "log")]
     if getattr(backend_class, "queued", False):
         jobs.enqueue(deliver, asdict(message))  # sent after the commit, retried if the gateway fails

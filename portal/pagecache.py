@@ -11,6 +11,9 @@ Rendered pages live in Flask-Caching (`portal.extensions.cache`): in the process
 A change makes a new version, so a new key, on every node at once: nothing is ever invalidated,
 old entries expire. When the shared cache does not answer (Redis down), the page is rendered.
 
+The layout's badges (the cart's count, the unread notifications: portal.shell) are per visitor
+too: a shared render holds their placeholders, and each visit fills in its own.
+
 A kept page is a `SharedPage`: split once at every place a visitor's own bits go, so filling
 them in is one join instead of a scan of the whole page per kind. Each process keeps the split
 of the pages it served last (a small LRU in front of the shared cache): that is a memo of
@@ -34,6 +37,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
 
+from portal import shell
 from portal.extensions import cache
 
 log = logging.getLogger(__name__)
@@ -64,31 +68,37 @@ class SharedPage:
     page (32 KB) with a replacement function costs 70 µs even when the cart has one dish in
     it; the join costs a tenth of that."""
 
-    __slots__ = ("_csrf", "_parts", "_slots")
+    __slots__ = ("_csrf", "_parts", "_shell", "_slots")
 
     def __init__(self, html: str, slots: re.Pattern | None = None) -> None:
-        holes = re.compile(f"({re.escape(CSRF_SLOT)})" + (f"|{slots.pattern}" if slots else ""))
+        badge = re.escape(shell.SHELL_SLOT).replace(r"\{\}", "([a-z]+)")
+        holes = re.compile(f"({re.escape(CSRF_SLOT)})|{badge}" + (f"|{slots.pattern}" if slots else ""))
         self._parts: list[str] = []
         self._csrf: list[int] = []  # indexes into _parts
+        self._shell: list[tuple[int, str]] = []  # (index into _parts, the count's name)
         self._slots: dict[str, int] = {}
         end = 0
         for match in holes.finditer(html):
             self._parts += (html[end : match.start()], match[0])
             if match[1]:
                 self._csrf.append(len(self._parts) - 1)
+            elif match[2]:
+                self._shell.append((len(self._parts) - 1, match[2]))
             else:
-                self._slots[next(name for name in match.groups()[1:] if name)] = len(self._parts) - 1
+                self._slots[next(name for name in match.groups()[2:] if name)] = len(self._parts) - 1
             end = match.end()
         self._parts.append(html[end:])
 
     def fill(self, elements: Mapping[str, str] | None = None) -> str:
-        """The page for this visitor: their CSRF token, and `elements` in place of the slots of
+        """The page for this visitor: their CSRF token, their badges, and `elements` in place of the slots of
         those names (slots not named keep what the shared render put there)."""
         parts = self._parts.copy()
         if self._csrf:
             token = generate_csrf()
             for index in self._csrf:
                 parts[index] = token
+        for index, name in self._shell:
+            parts[index] = shell.badge(name)
         for name, element in (elements or {}).items():
             index = self._slots.get(name)
             if index is not None:

@@ -121,6 +121,11 @@ class Status(StrEnum):
         return str(self._label)
 
     @property
+    def tone(self) -> str:
+        """The badge colour's meaning: done, stopped, refunded, waiting, moving or neutral."""
+        return TONES.get(self.value) or ("neutral" if self.final else "moving")
+
+    @property
     def next(self) -> frozenset[Self]:
         return _FLOWS[type(self)][self]  # type: ignore[return-value]
 
@@ -133,6 +138,31 @@ class Status(StrEnum):
 
 
 _FLOWS: dict[type[Status], dict[Status, frozenset[Status]]] = {}
+
+# What a status badge's colour says, the same in every domain (templates/_ui.html's
+# status_badge): done (green), stopped (red: cancelled, rejected, failed), refunded (violet),
+# waiting for someone (amber), moving (blue: on its way). A value not named here is "moving"
+# while it has a way out and "neutral" once final, so a new status still gets a sensible colour.
+TONES: dict[str, str] = {
+    **dict.fromkeys(
+        ("delivered", "completed", "succeeded", "sent_electronically", "booked", "verified", "online"), "done"
+    ),
+    **dict.fromkeys(
+        (
+            "cancelled", "rejected", "failed", "delivery_failed", "no_driver", "no_show", "route_closed",
+            "not_delivered", "returned", "returned_to_pharmacy", "expired", "lapsed", "barred", "closed",
+        ),
+        "stopped",
+    ),
+    **dict.fromkeys(("refunded", "partially_refunded"), "refunded"),
+    **dict.fromkeys(
+        (
+            "awaiting_payment", "pending", "processing", "placed", "submitted", "registered", "requested",
+            "finding_driver", "incomplete", "on_hold", "waiting", "offered",
+        ),
+        "waiting",
+    ),
+}  # fmt: skip
 
 
 class EventMixin:

@@ -9,6 +9,7 @@ from redis import Redis
 from sqlalchemy import text
 
 from portal import activity
+from portal.database import utcnow
 from portal.extensions import db
 from portal.htmx import render
 from portal.main import bp
@@ -18,7 +19,9 @@ from portal.promotions import services as promo
 
 @bp.get("/")
 def index():
-    return render("main/index.html", show=promo.showcase(), locale=str(get_locale() or "id"))
+    """The four services; above them, for a signed-in user, what is on its way to them now."""
+    moving = activity.on_its_way(current_user, now=utcnow()) if current_user.is_authenticated else []
+    return render("main/index.html", moving=moving, show=promo.showcase(), locale=str(get_locale() or "id"))
 
 
 @bp.get("/my/activity")

@@ -30,6 +30,7 @@ def courier_activity(user: User, limit: int, before: datetime | None) -> list[Ac
             url=f"/courier/jobs/{delivery.id}",
             amount=delivery.fee,
             final=delivery.final,
+            tone=delivery.status.tone,
         )
         for delivery in db.session.scalars(stmt)
     ]

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import activity
-from portal.documents.models import DocumentRequest, DocumentType
+from portal.documents.models import DocumentRequest, DocumentStatus, DocumentType
 from portal.documents.services import checks, fees, workdays
 from portal.documents.services.base import PAYABLE, DocumentError
 from portal.documents.services.delivery import follow_delivery, hand_to_courier, job_for, open_delivery, pin_for
@@ -108,6 +108,21 @@ def _activity(user, limit: int, before: datetime | None) -> list[activity.Activi
             url=url_for("documents.request", request_id=request.id),
             amount=0 if request.payment_method == "subsidy" else request.fee,  # what the resident pays
             final=request.state.final,
+            tone=request.state.tone,
         )
         for request in db.session.scalars(stmt)
     ]
+
+
+# The home page's banner: a document on a courier's bike.
+activity.register_on_its_way(
+    activity.OnItsWay(
+        name="document",
+        kind=_l("Document delivery"),
+        statuses=DocumentStatus,
+        query=lambda user_id, now: select(DocumentRequest.id, DocumentRequest.status, DocumentRequest.updated_at).where(
+            DocumentRequest.resident_id == user_id, DocumentRequest.status == DocumentStatus.WITH_COURIER
+        ),
+        url=lambda request_id: url_for("documents.request", request_id=request_id),
+    )
+)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -367,6 +368,43 @@ def _cash_instead(payment: Payment) -> tuple[str, str] | None:
     return _("Pay in cash to the courier instead (%(total)s)", total=rupiah(order.total)), url_for(
         "food.pay_cash", order_id=order.id
     )
+
+
+@bp.post("/orders/<int:order_id>/again")
+@login_required
+def order_again(order_id: int):
+    """Order again: the dishes into the cart at today's prices; the message says what did not fit."""
+    order = _viewable_order(order_id)
+    ensure(order.customer_id == current_user.id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("food.order", order_id=order.id))
+    lang = locale()
+    with act() as outcome:
+        result = food.order_again(current_user, order)
+    if not outcome.ok:
+        return redirect(url_for("food.order", order_id=order.id))
+    if result.added:
+        flash(
+            ngettext(
+                "%(num)s dish is in your cart again.", "%(num)s dishes are in your cart again.", len(result.added)
+            ),
+            "success",
+        )
+    for dish, was in result.repriced:
+        flash(
+            _(
+                "%(dish)s now costs %(now)s (it was %(was)s).",
+                dish=dish.display_name(lang),
+                now=rupiah(dish.price),
+                was=rupiah(was),
+            ),
+            "info",
+        )
+    for name, why in result.missing:
+        flash(_("%(dish)s could not be added: %(why)s.", dish=name, why=why), "error")
+    if not result.added:
+        return redirect(url_for("food.order", order_id=order.id))
+    return redirect(url_for("food.cart"))
 
 
 @bp.post("/orders/<int:order_id>/rating")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, make_response, render_template, request, send_from_directory
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy import Integer, String, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
+from portal import shell
 from portal.accounts.models import Role
 from portal.database import fresh_reads, utcnow
 from portal.extensions import db
@@ -49,18 +52,10 @@ def warungs():
     page = min(max(request.args.get("page", 1, type=int), 1), INT_MAX // PER_PAGE)  # no OverflowError
     rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE), {"now": now}).all()
     has_next = len(rows) > PER_PAGE
-    rows = rows[:PER_PAGE]
+    cards = food.warung_cards([(warung, open_now) for warung, open_now, _festival in rows[:PER_PAGE]], lat=lat, lng=lng)
     # The festival and collections on top: only on the first page of the whole list.
     show = promo.showcase(now, collections=page == 1 and not q)
-    results = [
-        (
-            warung,
-            open_now,
-            food.distance_km(lat, lng, warung.lat, warung.lng) if lat is not None and lng is not None else None,
-            show.badge(festival_id),
-        )
-        for warung, open_now, festival_id in rows
-    ]
+    results = [(card, show.badge(festival_id)) for card, (*_row, festival_id) in zip(cards, rows, strict=False)]
     return render(
         "food/warungs.html",
         "results",
@@ -100,11 +95,14 @@ def _cart_elements(quantities: dict[int, tuple[int, int]]) -> dict[str, str]:
     return elements
 
 
+@cache
 def _menu_state():
     """Everything a visit to a menu needs when its page is cached, in ONE row: who may see the
     warung, its menu_version (bumped by every change to the warung, its hours or its dishes),
     whether it is open now, this visitor's cart there as "dish:quantity:price,…", and the
-    festival whose badge it wears now (with that festival's last edit)."""
+    festival whose badge it wears now (with that festival's last edit), and the layout's counts
+    (portal.shell: the Cart tab's, the bell's). Built at the first visit, when every domain has
+    registered its count."""
     line = cast(CartItem.dish_id, String) + ":" + cast(CartItem.quantity, String) + ":" + cast(Dish.price, String)
     lines = (
         select(func.aggregate_strings(line, ","))
@@ -121,14 +119,12 @@ def _menu_state():
         lines.label("cart"),
         promo.festival_of().label("festival_id"),  # the badge (a running festival it takes part in)
         promo.festival_stamp().label("festival_stamp"),  # that festival's last edit, for the page key
+        *shell.columns(bindparam("user_id", type_=Integer)),
     ).where(Warung.slug == bindparam("slug"))
 
 
-MENU_STATE = _menu_state()
-
-
 def _cart_lines(text: str | None) -> dict[int, tuple[int, int]]:
-    """{dish id: (quantity, price)} from MENU_STATE's "dish:quantity:price,…"."""
+    """{dish id: (quantity, price)} from _menu_state()'s "dish:quantity:price,…"."""
     quantities = {}
     for line in (text or "").split(","):
         if line:
@@ -141,7 +137,8 @@ def _cart_lines(text: str | None) -> dict[int, tuple[int, int]]:
 def warung(slug: str):
     """The menu: the busiest page. It is rendered once per version of the warung (its hours
     included) and its menu, language, day, open/closed and layout (portal.pagecache), and shared
-    by every process (Redis in production). A visit to a cached menu is one query after the user (MENU_STATE); the
+    by every process (Redis in production). A visit to a cached menu is one query after the user
+    (_menu_state(), which brings the layout's counts too); the
     view fills in the CSRF token, the cart quantities and the cart bar."""
     signed_in = current_user.is_authenticated
     now = utcnow()
@@ -149,16 +146,18 @@ def warung(slug: str):
     # Loading the user began a read; on SQLite that read is a snapshot. End it, so the version
     # read next, and a page rendered for it, include every change committed until now.
     fresh_reads()
-    state = db.session.execute(MENU_STATE, params).first()
+    state = db.session.execute(_menu_state(), params).first()
+    if state is not None and signed_in:
+        shell.remember(state)
     verified = state is not None and state.status == WarungStatus.VERIFIED
     if state is None or not (
         verified or (signed_in and (state.owner_id == current_user.id or current_user.has_role(Role.ADMIN)))
     ):
         abort(404)
     today, open_now = params["today"], bool(state.open_now)
-    shell = shell_key() if verified else None  # an owner's preview is never shared
+    layout = shell_key() if verified else None  # an owner's preview is never shared
     festival = (state.festival_id, state.festival_stamp) if state.festival_id else None
-    key = shell and ("menu", state.id, state.menu_version, today, open_now, festival, shell)
+    key = layout and ("menu", state.id, state.menu_version, today, open_now, festival, layout)
     quantities = _cart_lines(state.cart)
 
     def render_page() -> str:

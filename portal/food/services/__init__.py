@@ -18,6 +18,7 @@ from portal.food.services.board import (
     poll_state,
     today_total,
 )
+from portal.food.services.cards import WarungCard, next_opening, warung_cards
 from portal.food.services.cart import (
     Added,
     add_to_cart,
@@ -54,6 +55,7 @@ from portal.food.services.orders import (
     send_to_warung,
     warung_rating,
 )
+from portal.food.services.reorder import Reordered, order_again
 from portal.food.services.warungs import (
     OPEN_NOW,
     Periods,
@@ -86,7 +88,9 @@ __all__ = [
     "Line",
     "Periods",
     "PollState",
+    "Reordered",
     "TotalChanged",
+    "WarungCard",
     "accept_order",
     "add_dish",
     "add_to_cart",
@@ -107,10 +111,12 @@ __all__ = [
     "menu",
     "move_dish",
     "newest_placed_id",
+    "next_opening",
     "notify_order",
     "on_delivery_moved",
     "open_now_clause",
     "open_params",
+    "order_again",
     "order_for_key",
     "owner_orders",
     "parse_periods",
@@ -134,6 +140,7 @@ __all__ = [
     "today_total",
     "update_dish",
     "verify_warung",
+    "warung_cards",
     "warung_of",
     "warung_rating",
 ]

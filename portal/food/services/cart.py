@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, func, literal, or_, select
+from sqlalchemy import Integer, ScalarSelect, Select, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from portal import shell
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
@@ -118,9 +119,11 @@ def cart_lines(user: User, warung_id: int | None = None) -> list[CartItem]:
 
 
 def cart_summary(user: User, warung_id: int) -> tuple[int, int]:
-    """(items, food total) of the user's cart at one warung: the menu's cart bar."""
-    count, total = db.session.execute(cart_summary_query(user.id, warung_id)).one()
-    return int(count), int(total)
+    """(items, food total) of the user's cart at one warung: the menu's cart bar. The same row
+    brings the layout's counts (the Cart tab's badge, swapped in beside the bar)."""
+    row = db.session.execute(cart_summary_query(user.id, warung_id).add_columns(*shell.columns(user.id))).one()
+    shell.remember(row)
+    return int(row.count), int(row.total)
 
 
 def cart_summary_query(user_id: int, warung_id: int) -> Select:
@@ -140,3 +143,11 @@ def carts(user: User) -> dict[Warung, list[CartItem]]:
     for line in cart_lines(user):
         grouped.setdefault(line.warung, []).append(line)
     return grouped
+
+
+def _items_in_carts(user_id) -> ScalarSelect:
+    """The Cart tab's count: every item in every one of the user's carts (by the user's index)."""
+    return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == user_id).scalar_subquery()
+
+
+shell.register_count("cart", _items_in_carts)

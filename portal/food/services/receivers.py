@@ -16,7 +16,7 @@ from portal.couriers.contract import DeliveryStatus, Purpose
 from portal.couriers.models import Delivery
 from portal.couriers.signals import delivery_changed
 from portal.extensions import db
-from portal.food.models import FoodOrder
+from portal.food.models import FoodOrder, OrderStatus
 from portal.food.services.orders import PAYABLE, mark_paid, on_delivery_moved
 from portal.payments.services import register_receipt_lines
 from portal.payments.signals import payment_succeeded
@@ -78,6 +78,7 @@ def _activity(user, limit: int, before: datetime | None) -> list[activity.Activi
             url=url_for("food.order", order_id=order.id),
             amount=order.total,
             final=order.state.final,
+            tone=order.state.tone,
         )
         for order in db.session.scalars(stmt)
     ]
@@ -97,3 +98,18 @@ def _courier_ratings(courier_id: int, since: datetime) -> tuple[int, int]:
         )
     ).one()
     return int(count), int(stars)
+
+
+# The home page's banner: an order from the moment the warung has it until it is handed over.
+activity.register_on_its_way(
+    activity.OnItsWay(
+        name="food",
+        kind=_l("Food order"),
+        statuses=OrderStatus,
+        query=lambda user_id, now: select(FoodOrder.id, FoodOrder.status, FoodOrder.updated_at).where(
+            FoodOrder.customer_id == user_id,
+            FoodOrder.status.in_([OrderStatus.PLACED, OrderStatus.ACCEPTED, OrderStatus.READY, OrderStatus.PICKED_UP]),
+        ),
+        url=lambda order_id: url_for("food.order", order_id=order_id),
+    )
+)

@@ -145,6 +145,7 @@ def _activity(user, limit: int, before: datetime | None) -> list[ActivityItem]:
             url=receipt_url(payment),
             amount=payment.amount,
             final=payment.state.final or payment.state.paid,
+            tone=payment.state.tone,
         )
         for payment in db.session.scalars(query)
     ]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
 
 from portal import activity
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.formatting import night_date, wib
-from portal.rides.models import RideBooking, WaitlistEntry
+from portal.rides.models import BookingStatus, RideBooking, WaitlistEntry
 from portal.rides.services.bookings import PAYABLE, booking_path
 
 
@@ -30,6 +31,7 @@ def _activity(user: User, limit: int, before: datetime | None) -> list[activity.
             url=booking_path(b),
             amount=b.price,
             final=b.state.final,
+            tone=b.state.tone,
         )
         for b in db.session.scalars(bookings.order_by(RideBooking.created_at.desc()).limit(limit))
     ]
@@ -41,6 +43,7 @@ def _activity(user: User, limit: int, before: datetime | None) -> list[activity.
             status=w.state.label,
             url=f"/rides/{w.package.slug}?date={w.night.isoformat()}",
             final=w.state.final,
+            tone=w.state.tone,
         )
         for w in db.session.scalars(waits.order_by(WaitlistEntry.created_at.desc()).limit(limit))
     ]
@@ -49,3 +52,27 @@ def _activity(user: User, limit: int, before: datetime | None) -> list[activity.
 
 activity.register_source(_activity)
 activity.covers_payments(PAYABLE)
+
+
+def _rides_under_way(user_id, now: datetime):
+    """A ride whose driver is coming or riding, or a confirmed one whose pick-up is within
+    PICKUP_SOON (tonight's, not next week's)."""
+    soon = RideBooking.status == BookingStatus.CONFIRMED
+    soon = soon & RideBooking.pickup_at.between(now - timedelta(hours=1), now + PICKUP_SOON)
+    return select(RideBooking.id, RideBooking.status, RideBooking.updated_at).where(
+        RideBooking.customer_id == user_id,
+        or_(RideBooking.status.in_([BookingStatus.DRIVER_ON_THE_WAY, BookingStatus.RIDING]), soon),
+    )
+
+
+PICKUP_SOON = timedelta(hours=12)
+
+activity.register_on_its_way(
+    activity.OnItsWay(
+        name="ride",
+        kind=_l("Ijen ride"),
+        statuses=BookingStatus,
+        query=_rides_under_way,
+        url=lambda booking_id: f"/rides/bookings/{booking_id}",
+    )
+)

@@ -1,0 +1,112 @@
+"""What a warung's card in a list says: open or when it opens, its rating, the delivery fee and
+time, and how far it is. Built for a page of warungs at once (two queries, whatever the page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.couriers.fare import eta_minutes, fare_for, haversine_km
+from portal.database import utcnow
+from portal.extensions import db
+from portal.food.models import FoodOrder, Warung
+from portal.formatting import WIB, to_wib
+
+# The kitchen's share of the delivery time a card promises (the courier's ride comes on top).
+COOKING_MINUTES = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """When a closed warung opens next, in WIB: `days` from today (0 today, 1 tomorrow)."""
+
+    days: int
+    at: datetime  # aware, WIB: show it with the wib_time / short_day filters
+
+
+@dataclass(frozen=True, slots=True)
+class WarungCard:
+    warung: Warung
+    open_now: bool
+    km: float | None = None  # from the visitor's location, when they shared it
+    rating: float | None = None  # the mean of its customers' stars, None before the first
+    ratings: int = 0
+    fee: int | None = None  # the delivery fee to the visitor's location
+    fee_from: int = 0  # the least any delivery costs (no location)
+    minutes: tuple[int, int] | None = None  # delivery time, a range
+    opens: Opening | None = None  # when it is closed: when it opens next
+
+
+def next_opening(warung: Warung, now: datetime | None = None) -> Opening | None:
+    """The next start of an opening period after `now` (within a week), skipping a day the
+    owner closed; None when the warung keeps no hours."""
+    local = to_wib(now or utcnow())
+    minute = local.hour * 60 + local.minute
+    for days in range(8):
+        day = local.date() + timedelta(days=days)
+        if warung.closed_on == day:
+            continue
+        starts = sorted(p.opens for p in warung.periods if p.weekday == day.weekday())
+        later = [m for m in starts if days > 0 or m > minute]
+        if later:
+            at = datetime.combine(day, time(later[0] // 60, later[0] % 60), tzinfo=WIB)
+            return Opening(days=days, at=at)
+    return None
+
+
+def ratings(warung_ids: Iterable[int]) -> dict[int, tuple[float, int]]:
+    """{warung id: (mean stars, how many)} for the warungs that have any, in one query."""
+    ids = list(warung_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(FoodOrder.warung_id, func.avg(FoodOrder.rating_warung), func.count(FoodOrder.rating_warung))
+        .where(FoodOrder.warung_id.in_(ids), FoodOrder.rating_warung.is_not(None))
+        .group_by(FoodOrder.warung_id)
+    ).all()
+    return {warung_id: (round(float(mean), 1), int(count)) for warung_id, mean, count in rows}
+
+
+def warung_cards(
+    rows: Iterable[tuple[Warung, bool]],
+    *,
+    lat: float | None = None,
+    lng: float | None = None,
+    now: datetime | None = None,
+) -> list[WarungCard]:
+    """Cards for (warung, open now) rows, e.g. a page of search_warungs(). Loads the warungs'
+    hours (for "opens at") and ratings: two queries for the whole page."""
+    rows = list(rows)
+    warungs = [warung for warung, _open in rows]
+    if warungs:
+        db.session.scalars(
+            select(Warung).where(Warung.id.in_([w.id for w in warungs])).options(selectinload(Warung.periods))
+        ).all()
+    stars = ratings(w.id for w in warungs)
+    cards = []
+    for warung, open_now in rows:
+        km = fee = minutes = None
+        if lat is not None and lng is not None:
+            km = round(haversine_km(lat, lng, warung.lat, warung.lng), 1)
+            fee = fare_for(km)
+            ride = eta_minutes(km)
+            minutes = (COOKING_MINUTES + ride, COOKING_MINUTES + ride + 10)
+        mean, count = stars.get(warung.id, (None, 0))
+        cards.append(
+            WarungCard(
+                warung=warung,
+                open_now=bool(open_now),
+                km=km,
+                rating=mean,
+                ratings=count,
+                fee=fee,
+                fee_from=fare_for(0),
+                minutes=minutes,
+                opens=None if open_now else next_opening(warung, now),
+            )
+        )
+    return cards
