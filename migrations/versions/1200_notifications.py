@@ -1,7 +1,7 @@
 """notifications: every message a user was sent, for the bell
 
 Revision ID: 1200
-Revises: 0800
+Revises: 0810
 Create Date: 2026-12-05 22:30:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '1200'
-down_revision = '0800'
+down_revision = '0810'
 branch_labels = None
 depends_on = None
 
