@@ -32,35 +32,28 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   const answer = (event.detail.xhr.getResponseHeader("ETag") || "").replace(/^W\//, "").replaceAll('"', "");
   if (shown && (answer === shown || answer.startsWith(shown + ":"))) event.detail.shouldSwap = false;
 });
-// After a refused form, focus goes to a summary of what to correct (each line links to its
-// field), so keyboard and screen-reader users land on the problem, not at the top of the page.
+// A refused form: focus a summary whose links lead to each field to correct.
 function summariseErrors(root) {
-  const invalid = [...root.querySelectorAll('[aria-invalid="true"]')];
-  if (!invalid.length) return;
-  const form = invalid[0].closest("form");
-  if (!form || (form.previousElementSibling && form.previousElementSibling.classList.contains("error-summary"))) return;
-  const summary = document.createElement("div");
-  summary.className = "error-summary";
-  summary.setAttribute("role", "alert");
-  summary.tabIndex = -1;
-  const heading = document.createElement("p");
-  heading.textContent = document.documentElement.lang === "id" ? "Mohon periksa:" : "Please check:";
-  const list = document.createElement("ul");
-  for (const field of invalid) {
-    // The field's name as its label says it (the error itself stays beside the field).
+  const bad = [...root.querySelectorAll('[aria-invalid="true"]')];
+  const form = bad.length && bad[0].closest("form");
+  if (!form || (form.previousElementSibling || {}).className === "error-summary") return;
+  const box = document.createElement("div");
+  Object.assign(box, { className: "error-summary", tabIndex: -1 });
+  box.setAttribute("role", "alert");
+  box.innerHTML = "<p></p><ul></ul>";
+  box.firstChild.textContent = document.documentElement.lang === "id" ? "Mohon periksa:" : "Please check:";
+  for (const field of bad) {
     const label = field.labels && field.labels[0];
-    const text = label ? [...label.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join(" ").trim() : "";
-    const link = document.createElement("a");
-    link.href = "#" + field.id;
-    link.textContent = text || field.name;
-    link.addEventListener("click", (event) => { event.preventDefault(); field.focus(); });
-    const item = document.createElement("li");
-    item.append(link);
-    list.append(item);
+    const a = document.createElement("a");
+    a.href = "#" + field.id;
+    a.textContent = (label ? [...label.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(" ").trim() : "") || field.name;
+    a.onclick = (event) => { event.preventDefault(); field.focus(); };
+    const li = document.createElement("li");
+    li.append(a);
+    box.lastChild.append(li);
   }
-  summary.append(heading, list);
-  form.before(summary);
-  summary.focus();
+  form.before(box);
+  box.focus();
 }
 document.addEventListener("DOMContentLoaded", () => summariseErrors(document));
 document.addEventListener("htmx:afterSettle", (event) => summariseErrors(event.target));
