@@ -52,7 +52,7 @@ def test_rq_worker_runs_jobs_from_real_redis(app, db, user):
     queue = Queue(f"gancang-test-{os.getpid()}", connection=connection)
     queue.enqueue(jobs.run_job, "tests.core.test_jobs:rename", (user.id, "From Redis"), {})
     SimpleWorker([queue], connection=connection).work(burst=True)
-    db.session.expire_all()
+    db.session.commit()  # end this session's read: on SQLite it is a snapshot from before the job
     assert db.session.scalar(select(User.name).where(User.id == user.id)) == "From Redis"
     queue.delete(delete_jobs=True)
 
