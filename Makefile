@@ -92,9 +92,17 @@ test: setup lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The food pages against a bare route (bench/results.json), then the Ijen booking race.
+# BENCH_PG_URL=postgresql://… (an empty database it may fill) runs the same on PostgreSQL too and
+# reports both; results in bench/results.json (SQLite) and bench/results-postgresql.json.
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/rides.py
+	@if [ -n "$(BENCH_PG_URL)" ]; then \
+	  cp bench/results.json bench/results-sqlite.json; \
+	  BENCH_DATABASE_URL="$(BENCH_PG_URL)" $(PY) bench/run.py && cp bench/results.json bench/results-postgresql.json; \
+	  BENCH_DATABASE_URL="$(BENCH_PG_URL)" $(PY) bench/rides.py; \
+	  cp bench/results-sqlite.json bench/results.json; \
+	fi
 
 # The Ijen booking race: 200 simultaneous POSTs for the last seat (and for 50 seats); throughput
 # and p95. BENCH_DATABASE_URL=postgresql://… runs it on a fresh PostgreSQL database.
