@@ -132,6 +132,11 @@ class Config:
         "image/svg+xml",
     ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    # Static files are sent as streams, compressed with zstd when the browser takes it (Chromium
+    # does). They are fingerprinted and cached for a year, so each is compressed once per first
+    # visit: level 19 (about 50 ms for htmx + Pico + our CSS) saves 5 KB of a phone's first menu
+    # visit against the default 3. Pages never use zstd (COMPRESS_ALGORITHM): br 4 stays cheap.
+    COMPRESS_ZSTD_LEVEL = 19
     COMPRESS_MIN_SIZE = 300
     COMPRESS_BR_WINDOW = 18  # 256 KB covers any page we send; the default 4 MB only costs memory
 
