@@ -15,16 +15,76 @@ from portal.accounts import demo as accounts_demo
 from portal.accounts.services import find_by_email
 from portal.couriers import demo as couriers_demo
 from portal.couriers import services as couriers
+from portal.documents.models import DocumentRequest
+from portal.extensions import db as _db
 from tests.browser.conftest import PHONE, assert_accessible, login
+from tests.browser.test_maps import settle
 
 PASSWORD = accounts_demo.DEMO_PASSWORD
 
 
-def request_ktp_el(page, *, serial: str = "0042", check_accessibility: bool = True) -> tuple[str, int, float]:
+def set_the_pin_on_the_map(page) -> tuple[float, float]:
+    """On the address question: search the map (our /maps/search asks the fake geocoder), pick
+    the place, drag the pin, then tap the map; return where the pin ended."""
+    picker = page.locator("[data-map-picker]")
+    expect(picker.locator(".leaflet-container")).to_be_visible()  # drawn once the deferred scripts ran
+    expect(picker.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    expect(page.get_by_label("Latitude")).to_have_count(0)  # no coordinates to type
+
+    page.get_by_label("Search the map").fill("Jalan Kepiting")
+    with page.expect_response(lambda r: "/maps/search" in r.url) as searched:
+        page.get_by_label("Search the map").press("Enter")  # searches; does not send the question
+    assert searched.value.status == 200
+    page.get_by_role("button", name=re.compile("^Jalan Kepiting, Sobo")).click()
+    assert pin(page) == (-8.211, 114.3612)
+    expect(picker.get_by_role("status")).to_contain_text("Pin set")
+    # The address stays as typed (as on the KK): a found place does not overwrite it.
+    expect(page.get_by_label("Delivery address, exactly as on the Kartu Keluarga")).to_have_value(
+        re.compile("^Jl. Kepiting No. 12")
+    )
+
+    # Drag the pin 60 px left and 40 px down (with the map in the middle of the screen, clear of
+    # the tab bar): it lands south-west of the place found, metres away.
+    picker.locator(".leaflet-container").evaluate("e => e.scrollIntoView({block: 'center'})")
+    settle(page)
+    box = picker.locator(".leaflet-marker-icon").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 30, y + 20, steps=5)
+    page.mouse.move(x - 60, y + 40, steps=5)
+    page.mouse.up()
+    expect(page.locator("input[name=latitude]")).not_to_have_value("-8.211000")
+    lat, lng = pin(page)
+    assert lat < -8.211 and lng < 114.3612, (lat, lng)
+    assert abs(lat + 8.211) < 0.01 and abs(lng - 114.3612) < 0.01, (lat, lng)
+
+    # A tap elsewhere on the map moves it there.
+    settle(page)
+    canvas = picker.locator(".leaflet-container").bounding_box()
+    page.mouse.click(canvas["x"] + canvas["width"] * 0.75, canvas["y"] + canvas["height"] * 0.25)
+    tapped = pin(page)
+    assert tapped[0] > lat and tapped[1] > lng, (tapped, lat, lng)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "nothing wider than the phone"
+    return tapped
+
+
+def pin(page) -> tuple[float, float]:
+    return (
+        float(page.locator("input[name=latitude]").input_value()),
+        float(page.locator("input[name=longitude]").input_value()),
+    )
+
+
+def request_ktp_el(
+    page, *, serial: str = "0042", check_accessibility: bool = True, javascript: bool = True
+) -> tuple[str, int, float]:
     """Answer every question; return the reference, the pages seen and the seconds taken.
 
-    Each request needs its own registration number: a second open request for the same one is refused."""
+    Each request needs its own registration number: a second open request for the same one is refused.
+    With JavaScript the pin is set on the map; without, the address alone finds it."""
     pages = 0
+    pinned = None
 
     def counted(response) -> None:
         nonlocal pages
@@ -65,7 +125,10 @@ def request_ktp_el(page, *, serial: str = "0042", check_accessibility: bool = Tr
     page.get_by_label("Delivery address, exactly as on the Kartu Keluarga").fill(
         "Jl. Kepiting No. 12, RT 02 RW 01, Kel. Sobo, Kec. Banyuwangi"
     )
-    # No tap on the map: the server finds the address (the fake geocoder knows Jalan Kepiting).
+    if javascript:
+        pinned = set_the_pin_on_the_map(page)
+    # Without JavaScript there is no map (Chromium does not even fetch its scripts): the server
+    # finds the address, and the fake geocoder knows Jalan Kepiting.
     step()
     page.get_by_role("button", name="Continue").click()
 
@@ -88,7 +151,16 @@ def request_ktp_el(page, *, serial: str = "0042", check_accessibility: bool = Tr
     step()
     page.remove_listener("response", counted)
     assert re.fullmatch(r"MPP-\d{4}-\d{6}", reference)
+    saved = where(reference)
+    # The map's pin (to the metre the hidden inputs carry), or the geocoder's place for the address.
+    assert saved == (pinned or (-8.211, 114.3612)), saved
     return reference, pages, seconds
+
+
+def where(reference: str) -> tuple[float, float]:
+    _db.session.rollback()
+    request = _db.session.scalar(_db.select(DocumentRequest).where(DocumentRequest.reference == reference))
+    return round(request.lat, 6), round(request.lng, 6)
 
 
 def test_a_ktp_el_from_request_to_the_door(page, browser, live_server, db):
@@ -105,7 +177,7 @@ def test_a_ktp_el_from_request_to_the_door(page, browser, live_server, db):
     ).new_page()
     plain.set_default_timeout(10_000)
     login(plain, "resident@example.com", PASSWORD)
-    reference, pages, seconds = request_ktp_el(plain, serial="0043", check_accessibility=False)
+    reference, pages, seconds = request_ktp_el(plain, serial="0043", check_accessibility=False, javascript=False)
     print(f"\nresident's KTP-el request without JavaScript: {pages} pages, {seconds:.1f} s ({reference})")
     plain.context.close()
 
