@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, UserRole
 from portal.couriers.models import DriverStatus
 from portal.database import utcnow
 from portal.food.models import WarungStatus
@@ -71,13 +71,26 @@ def test_the_admin_home_counts_what_waits_each_count_a_link(client, db, admin_in
     )
     db.session.commit()
     html = client.get("/admin").get_data(as_text=True)
-    assert '<a href="/admin/drivers?status=pending"><span class="count">2</span> Drivers to verify' in html
-    assert '<a href="/admin/warungs?status=pending"><span class="count">1</span> Warungs to verify' in html
-    assert '<span class="count">1</span> Deliveries that need help' in html
+    assert '<a href="/admin/drivers?status=pending"><span class="tally">2</span> Drivers to verify' in html
+    assert '<a href="/admin/warungs?status=pending"><span class="tally">1</span> Warungs to verify' in html
+    assert '<span class="tally">1</span> Deliveries that need help' in html
     assert "1 without a courier, 0 with the PIN locked" in html
-    assert '<span class="count">1</span> Ijen route closures coming up' in html
-    assert '<span class="count zero">0</span> Document requests overdue' in html
-    assert '<span class="count zero">0</span> Payments the reconcile could not settle' in html
+    assert '<span class="tally">1</span> Ijen route closures coming up' in html
+    assert '<span class="tally zero">0</span> Document requests overdue' in html
+    assert '<span class="tally zero">0</span> Payments the reconcile could not settle' in html
+
+
+def test_the_overdue_documents_link_only_for_an_admin_who_can_open_the_mpp_queue(client, db, admin_in):
+    """The MPP's queue is the clerks' (403 for anyone else): an admin who is not a clerk reads
+    the count without a link to a page that would refuse them."""
+    assert client.get("/office/documents").status_code == 403
+    html = client.get("/admin").get_data(as_text=True)
+    assert '<span class="tally zero">0</span> Document requests overdue' in html
+    assert "/office/documents" not in html
+    admin_in.roles.append(UserRole(role=Role.CLERK))
+    db.session.commit()
+    html = client.get("/admin").get_data(as_text=True)
+    assert '<a href="/office/documents?status=verified"><span class="tally zero">0</span> Document requests' in html
 
 
 def test_the_dashboard_shows_every_service_with_an_empty_state_when_there_is_nothing(client, admin_in):
@@ -207,7 +220,7 @@ def test_payments_the_reconcile_could_not_settle_are_counted_and_listed(client, 
     db.session.add(WebhookEvent(event_id="evt_lost", type="payment_intent.succeeded", payload={}, attempts=20))
     db.session.commit()
     home = client.get("/admin").get_data(as_text=True)
-    assert '<a href="/admin/payments/unsettled"><span class="count">2</span> Payments the reconcile' in home
+    assert '<a href="/admin/payments/unsettled"><span class="tally">2</span> Payments the reconcile' in home
     listed = client.get("/admin/payments/unsettled").get_data(as_text=True)
     assert "Warung closed" in listed and "Rp20.000" in listed
     assert "Late" not in listed  # a refund on its way for minutes is not stuck
