@@ -266,7 +266,7 @@ def test_the_whole_food_story(app, page, browser, live_server, demo):
     expect(owner.locator("#new-order-alert")).to_be_visible()
     owner.get_by_role("button", name="Terima").click()
     owner.get_by_role("button", name="Siap: panggil kurir").click()
-    expect(owner.get_by_text("kurir sedang menuju warung")).to_be_visible()
+    expect(owner.get_by_text("kami sedang mencarikan kurir")).to_be_visible()  # none accepted yet
     assert_accessible(owner)
 
     # The tourist sees the PIN.

@@ -290,7 +290,7 @@ def accept(order_id: int):
 @bp.post("/my/warung/orders/<int:order_id>/ready")
 @role_required(Role.OWNER)
 def ready(order_id: int):
-    return _owner_move(order_id, food.mark_ready, _("Order %(n)s is ready: a courier is on the way."))
+    return _owner_move(order_id, food.mark_ready, _("Order %(n)s is ready: we are finding a courier."))
 
 
 @bp.post("/my/warung/orders/<int:order_id>/reject")
