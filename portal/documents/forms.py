@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from portal.accounts import nik
 from portal.accounts.forms import PhoneField
 from portal.couriers.forms import NIK_MESSAGES, MultiCheckboxField
-from portal.documents.models import DocumentType
+from portal.documents.models import TYPE_LABELS, DocumentType
 from portal.documents.services import checks
 from portal.documents.services.requests import MAX_RECEIVERS
 from portal.forms import Form
@@ -39,7 +39,8 @@ def _kk(form, field) -> None:
 class TypeForm(Form):
     document_type = RadioField(
         _l("Which document should we deliver?"),
-        choices=[SelectChoice(kind.value, kind.label) for kind in DocumentType],
+        # The lazy labels: `kind.label` is a str made once, at import, in no reader's language.
+        choices=[SelectChoice(kind.value, TYPE_LABELS[kind]) for kind in DocumentType],
         validators=[InputRequired(_l("Choose a document."))],
     )
 

@@ -189,6 +189,9 @@ def test_the_questions_speak_indonesian_too(client, auth, db):
     auth.login(budi)
     page = client.get("/documents/new").get_data(as_text=True)
     assert "Dokumen apa yang perlu kami antar?" in page and "Kembali" in page
+    # The choices too (they were the English glosses, made once at import).
+    assert "KIA (Kartu Identitas Anak)" in page and "Kartu Keluarga (KK)" in page
+    assert "identity card" not in page and "birth certificate" not in page
 
 
 def test_a_death_certificate_goes_only_to_named_family(signed_in, client, db, resident):
