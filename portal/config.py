@@ -295,6 +295,8 @@ class TestingConfig(Config):
         # Counters of this run only: another test run on the same Redis resets its own, not ours.
         self.RATELIMIT_STORAGE_OPTIONS = {**self.RATELIMIT_STORAGE_OPTIONS, "key_prefix": f"LIMITS-test-{os.getpid()}"}
         self.CACHE_KEY_PREFIX = f"gancang-test-{os.getpid()}:"
+        # So is the job queue: test runs, and the xdist workers of one run, share REDIS_URL.
+        self.JOBS_QUEUE = env("JOBS_QUEUE", f"gancang-test-{os.getpid()}")
         self.PUBLIC_URL = "http://localhost"
         self.NOTIFY_BACKEND = "memory"
         # Never the internet: the tests' fake geocoder and tile server (tests/maps_server.py) set

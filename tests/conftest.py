@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 # The session-wide fake Stripe (localstripe) every `app` talks to.
 # The session-wide fake geocoder and tile server (tests/maps_server.py) every `app` talks to.
-pytest_plugins = ("tests.payments_fixtures", "tests.maps_fixtures")
+# What a run on several xdist workers needs (`alone` tests, tests/parallel.py).
+# The security probe's counts at the end of the run.
+pytest_plugins = ("tests.payments_fixtures", "tests.maps_fixtures", "tests.parallel", "tests.security.report")
 
 
 def _fresh_postgres(base_url: str, worker: str) -> tuple[str, str, str]:

@@ -9,6 +9,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from portal import notify
 from portal.accounts.models import Role, User
 from portal.couriers import services
@@ -20,6 +22,8 @@ from portal.extensions import db as _db
 from tests.conftest import AuthActions
 from tests.couriers.factories import make_driver, make_job, picked_up_with_pin
 from tests.factories import UserFactory
+
+pytestmark = pytest.mark.alone  # tests/parallel.py: threads racing for one job
 
 RACERS = 20
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
 from portal.ops.periodic import PERIODIC
+
+pytestmark = pytest.mark.alone  # tests/parallel.py: HAProxy's health checks against nodes killed and restarted
 
 
 def nodes_answering(topology, count: int) -> Counter:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from portal.accounts.models import User
 from portal.database import serialized
 from portal.extensions import db as _db
@@ -15,6 +17,8 @@ from tests.payments.conftest import PAYABLE, event_for, signed
 from tests.payments.helpers import card_token
 from tests.payments.helpers import start as start_test_payment
 from tests.payments.test_webhooks import pay_at_stripe
+
+pytestmark = pytest.mark.alone  # tests/parallel.py: threads racing a webhook against a checkout
 
 
 def test_webhook_and_checkout_return_race_to_one_effect(app, db, signal_log):

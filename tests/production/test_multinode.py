@@ -42,6 +42,8 @@ from tests.production.fakes import HoldingStripe
 from tests.production.stripe_admin import StripeAdmin
 from tests.rides import factories as f_rides
 
+pytestmark = pytest.mark.alone  # tests/parallel.py: the topology under load, nodes killed mid-request
+
 
 @pytest.fixture(scope="module")
 def stripe():

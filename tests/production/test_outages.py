@@ -27,6 +27,8 @@ from tests.production import pgcluster, story
 from tests.production.conftest import World, _require, csrf, haproxy_missing, topology_env
 from tests.production.redisserver import ThrowawayRedis
 
+pytestmark = pytest.mark.alone  # tests/parallel.py: the topology while Redis and PostgreSQL stop
+
 WHERE = {"address": "Osing Kemiren Homestay, Kemiren", "lat": -8.2127, "lng": 114.3204, "note": ""}
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import event, text
 
 from portal.config import database_url
 from portal.extensions import db
 from tests.conftest import make_app
+
+pytestmark = pytest.mark.alone  # tests/parallel.py: a PostgreSQL cluster of its own, restarted
 
 THREADS = 4
 

@@ -1,5 +1,6 @@
 """The standing probe runs on one app with the demo data seeded once (about ten seconds), shared
-by the walks in tests/security/test_probe.py; it prints its counts at the end of the run."""
+by the walks in tests/security/test_probe.py; tests/security/report.py prints its counts at the end of
+the run."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Flask
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from tests.conftest import MENU_PAGES, empty_all_tables, make_app
-from tests.security.probe import COUNTS, ErrorLog, seeded
+from tests.security.probe import ErrorLog, seeded
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +34,3 @@ def probed_app(database_uri: str, localstripe, fake_maps) -> Iterator[Flask]:
         _db.engine.dispose()
     app.logger.removeHandler(errors)
     limiter.enabled = True  # init_app keeps the last app's setting for the next app: give it back
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if COUNTS.requests:
-        terminalreporter.write_line(COUNTS.summary())
-        for line in COUNTS.server_errors[:20]:
-            terminalreporter.write_line(f"  5xx: {line}")

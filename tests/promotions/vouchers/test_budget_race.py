@@ -17,6 +17,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from portal.food import services as food
@@ -26,6 +27,8 @@ from tests.browser.conftest import LiveServer
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.promotions.vouchers.conftest import HOMESTAY
 from tests.promotions.vouchers.factories import VoucherFactory
+
+pytestmark = pytest.mark.alone  # tests/parallel.py: 100 checkouts at once
 
 CONTENDERS = 100
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
