@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from portal.payments.models import Payment
@@ -24,6 +25,8 @@ from portal.rides.models import BookingStatus, RideBooking
 from tests.browser.conftest import LiveServer
 from tests.factories import DEMO_PASSWORD
 from tests.rides import factories as f
+
+pytestmark = pytest.mark.alone  # tests/parallel.py: 200 requests at once
 
 CONTENDERS = 200
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -92,7 +95,10 @@ def test_200_concurrent_bookings_for_the_last_seat_make_exactly_one(app, db):
         Counter(statuses),
         [r.text[:2000] for r in results if r.status_code not in (302, 303, 409)][:1],
     )
-    assert len(losers) == CONTENDERS - 1, statuses
+    assert len(losers) == CONTENDERS - 1, (
+        Counter(statuses),
+        [r.text[:2000] for r in results if r.status_code not in (302, 303, 409)][:1],
+    )
     for response in losers:
         assert "Full: every driver is booked" in response.text
         assert "Join the waitlist" in response.text
