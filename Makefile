@@ -88,8 +88,11 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
+# On every core (pytest-xdist, one worker per core; tests/parallel.py says what each worker has
+# of its own and which tests run alone). PYTEST_ARGS=-n0 runs serially, PYTEST_WORKERS=3 sets the count.
+PYTEST_WORKERS ?= auto
 test: setup lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The food pages against a bare route (bench/results.json), then the Ijen booking race.
 # BENCH_PG_URL=postgresql://… (an empty database it may fill) runs the same on PostgreSQL too and
