@@ -44,3 +44,11 @@ def translation_directories(app: Flask) -> str:
     root = Path(app.root_path)
     dirs = [root / "translations", *sorted(p for p in root.glob("*/translations") if p.is_dir())]
     return ";".join(str(d) for d in dirs)
+
+
+def in_language(locale: str, indonesian: str, english: str) -> str:
+    """Text an owner may write in Indonesian, English or both, read in `locale`: that language's
+    text, else the other one (an English-only description beats an empty line on the Indonesian
+    page, and the other way round)."""
+    first, other = (english, indonesian) if locale == "en" else (indonesian, english)
+    return first or other or ""

@@ -51,7 +51,9 @@ HOMESTAYS = [
 
 EVERY_DAY = range(7)
 
-# (slug, name, owner email, address, lat, lng, hours, description, dishes[(name, name_en, price, category, description)])
+# (slug, name, owner email, address, lat, lng, hours, (description, description_en),
+#  dishes[(name, name_en, price, category, description)]): categories and dish descriptions are
+#  written in Indonesian here and put into English by CATEGORIES_EN and DESCRIPTIONS_EN below.
 WARUNGS = [
     (
         "sego-tempong-bu-sri",
@@ -61,7 +63,10 @@ WARUNGS = [
         -8.2089,
         114.3752,
         "06:00-14:00, 16:00-02:00",
-        "Sego tempong with sambal that 'slaps' — the Banyuwangi classic since 1998.",
+        (
+            "Sego tempong dengan sambal yang 'nampol': klasik Banyuwangi sejak 1998.",
+            "Sego tempong with sambal that 'slaps' — the Banyuwangi classic since 1998.",
+        ),
         [
             (
                 "Sego Tempong Komplit",
@@ -98,7 +103,10 @@ WARUNGS = [
         -8.2255,
         114.3601,
         "09:00-16:00",
-        "Rujak cingur meets soto daging: the odd couple Banyuwangi loves.",
+        (
+            "Rujak cingur bertemu soto daging: pasangan tak biasa kesayangan Banyuwangi.",
+            "Rujak cingur meets soto daging: the odd couple Banyuwangi loves.",
+        ),
         [
             ("Rujak Soto Daging", "Rujak soto with beef", 25000, "Rujak", "Rujak sayur dengan kuah soto daging."),
             ("Rujak Soto Babat", "Rujak soto with tripe", 25000, "Rujak", ""),
@@ -115,7 +123,10 @@ WARUNGS = [
         -8.2301,
         114.3587,
         "17:00-03:00",
-        "Night warung: pecel with a ladle of black rawon broth, until three in the morning.",
+        (
+            "Warung malam: pecel disiram seciduk kuah rawon hitam, buka sampai pukul tiga pagi.",
+            "Night warung: pecel with a ladle of black rawon broth, until three in the morning.",
+        ),
         [
             ("Pecel Rawon", "Pecel with rawon beef soup", 24000, "Nasi", "Nasi pecel disiram kuah rawon."),
             ("Rawon Daging", "Rawon beef soup with rice", 27000, "Nasi", ""),
@@ -133,7 +144,10 @@ WARUNGS = [
         -8.2163,
         114.3666,
         "05:00-10:00",
-        "Breakfast the Osing way: nasi cawuk with grated young coconut and jagung sauce.",
+        (
+            "Sarapan cara Osing: nasi cawuk dengan parutan kelapa muda dan kuah jagung.",
+            "Breakfast the Osing way: nasi cawuk with grated young coconut and jagung sauce.",
+        ),
         [
             ("Nasi Cawuk Telur", "Nasi cawuk with egg", 12000, "Nasi", "Kuah kelapa muda, jagung, telur pindang."),
             ("Nasi Cawuk Ikan Pindang", "Nasi cawuk with pindang fish", 14000, "Nasi", ""),
@@ -149,7 +163,10 @@ WARUNGS = [
         -8.4375,
         114.3349,
         "08:00-15:00, 18:00-21:00",
-        "Fresh fish from Muncar harbour in sour, spicy koyong broth.",
+        (
+            "Ikan segar dari pelabuhan Muncar dalam kuah koyong yang asam dan pedas.",
+            "Fresh fish from Muncar harbour in sour, spicy koyong broth.",
+        ),
         [
             ("Pindang Koyong Ikan Tongkol", "Tuna in sour spicy broth", 23000, "Ikan", ""),
             ("Pindang Koyong Kepala Ikan", "Fish-head pindang koyong", 30000, "Ikan", ""),
@@ -166,7 +183,10 @@ WARUNGS = [
         -8.2119,
         114.3197,
         "10:00-22:00",
-        "Kampung chicken in a red chilli sauce, Osing village style.",
+        (
+            "Ayam kampung berbumbu cabai merah, gaya desa Osing.",
+            "Kampung chicken in a red chilli sauce, Osing village style.",
+        ),
         [
             ("Ayam Pedas Setengah", "Spicy chicken, half", 45000, "Ayam", "Ayam kampung, bumbu pedas merah."),
             ("Ayam Pedas Seperempat", "Spicy chicken, quarter", 25000, "Ayam", ""),
@@ -183,7 +203,10 @@ WARUNGS = [
         -8.2198,
         114.3702,
         "08:00-17:00",
-        "Banyuwangi's crunchy sago biscuits and other oleh-oleh.",
+        (
+            "Kue bagiak sagu yang renyah khas Banyuwangi dan oleh-oleh lainnya.",
+            "Banyuwangi's crunchy sago biscuits and other oleh-oleh.",
+        ),
         [
             ("Kue Bagiak Original", "Bagiak biscuits, original", 18000, "Jajanan", "Satu kotak."),
             ("Kue Bagiak Susu", "Bagiak biscuits, milk", 20000, "Jajanan", ""),
@@ -199,7 +222,10 @@ WARUNGS = [
         -8.2072,
         114.3502,
         "06:00-13:00",
-        "Rice with vegetables in peanut sauce, the way grandmothers cook it.",
+        (
+            "Nasi dengan sayur berbumbu kacang, dimasak seperti buatan nenek.",
+            "Rice with vegetables in peanut sauce, the way grandmothers cook it.",
+        ),
         [
             ("Sego Janganan", "Rice with vegetables and peanut sauce", 12000, "Nasi", ""),
             ("Sego Janganan Telur", "Sego janganan with egg", 15000, "Nasi", ""),
@@ -215,7 +241,7 @@ WARUNGS = [
         -8.1702,
         114.2831,
         "11:00-21:00",
-        "Warm bowls on the road up to Ijen.",
+        ("Semangkuk hangat di jalan naik ke Ijen.", "Warm bowls on the road up to Ijen."),
         [
             ("Bakso Urat", "Beef meatball soup", 18000, "Mie", ""),
             ("Mie Ayam", "Chicken noodles", 15000, "Mie", ""),
@@ -234,9 +260,40 @@ PENDING = (
     -8.2180,
     114.3642,
     "07:00-22:00",
-    "Osing coffee and fried snacks.",
+    ("Kopi Using dan gorengan.", "Osing coffee and fried snacks."),
     [("Kopi Using", "Osing coffee", 6000, "Minuman", "")],
 )
+
+CATEGORIES_EN = {
+    "Nasi": "Rice",
+    "Lauk": "Side dishes",
+    "Minuman": "Drinks",
+    "Jajanan": "Snacks",
+    "Rujak": "Rujak",
+    "Ikan": "Fish",
+    "Ayam": "Chicken",
+    "Mie": "Noodles",
+}
+
+DESCRIPTIONS_EN = {
+    "Nasi, sayur rebus, tempe, tahu, ikan asin, sambal tomat mentah.": (
+        "Rice, boiled greens, tempeh, tofu, salted fish, raw tomato sambal."
+    ),
+    "Dengan ayam kampung goreng.": "With fried free-range chicken.",
+    "Ikan pe asap, pedas.": "Smoked stingray, spicy.",
+    "Resep ibu Bu Sri, kuah soto daging.": "Bu Sri's mother's recipe, in beef soto broth.",
+    "Tiga potong.": "Three pieces.",
+    "Segar, khas Banyuwangi.": "Refreshing, a Banyuwangi speciality.",
+    "Rujak sayur dengan kuah soto daging.": "Vegetable rujak in beef soto broth.",
+    "Petis hitam, cingur, sayur, lontong.": "Black petis paste, cow snout, vegetables, rice cake.",
+    "Nasi pecel disiram kuah rawon.": "Pecel rice under a ladle of rawon broth.",
+    "Kopi robusta Kemiren.": "Robusta coffee from Kemiren.",
+    "Kuah kelapa muda, jagung, telur pindang.": "Young-coconut broth, corn, spiced boiled egg.",
+    "Ayam kampung, bumbu pedas merah.": "Free-range chicken in red chilli paste.",
+    "Hidangan adat Osing.": "A traditional Osing dish.",
+    "Satu kotak.": "One box.",
+    "Khas Banyuwangi, musiman.": "A Banyuwangi speciality, in season.",
+}
 
 PALETTES = {
     "Nasi": ((250, 245, 235), (245, 160, 60)),
@@ -297,8 +354,10 @@ def _phone(email: str) -> str:
 
 
 def _seed_warung(spec, status: WarungStatus) -> None:
-    slug, name, email, address, lat, lng, hours, description, dishes = spec
-    if db.session.scalar(select(Warung.id).where(Warung.slug == slug)):
+    slug, name, email, address, lat, lng, hours, (description, description_en), dishes = spec
+    existing = db.session.scalar(select(Warung).where(Warung.slug == slug))
+    if existing is not None:
+        _add_english(existing, description, description_en)
         return
     owner = _owner(email, name.replace("Warung ", ""))
     if db.session.scalar(select(Warung.id).where(Warung.owner_id == owner.id)):
@@ -308,6 +367,7 @@ def _seed_warung(spec, status: WarungStatus) -> None:
         slug=slug,
         name=name,
         description=description,
+        description_en=description_en,
         address=address,
         lat=lat,
         lng=lng,
@@ -325,13 +385,28 @@ def _seed_warung(spec, status: WarungStatus) -> None:
                 name=dish_name,
                 name_en=name_en,
                 description=text,
+                description_en=DESCRIPTIONS_EN.get(text, ""),
                 price=price,
                 category=category,
+                category_en=CATEGORIES_EN.get(category, ""),
                 position=position,
                 photo=store_image(draw_dish(f"{slug}-{position}", category, 400)),
             )
         )
     db.session.add(warung)
+    db.session.flush()
+
+
+def _add_english(warung: Warung, description: str, description_en: str) -> None:
+    """A demo database seeded before the warung description and categories had two languages:
+    give its demo warungs theirs (only what is still as the old seed left it; an edit stays)."""
+    if not warung.description_en and warung.description in ("", description_en):
+        warung.description, warung.description_en = description, description_en
+    for dish in warung.dishes:
+        if not dish.category_en and dish.category in CATEGORIES_EN:
+            dish.category_en = CATEGORIES_EN[dish.category]
+        if not dish.description_en and dish.description in DESCRIPTIONS_EN:
+            dish.description_en = DESCRIPTIONS_EN[dish.description]
     db.session.flush()
 
 

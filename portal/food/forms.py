@@ -42,7 +42,8 @@ WEEKDAYS = (
 
 class WarungForm(Form):
     name = StringField(_l("Warung name"), validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
+    description = TextAreaField(_l("Description (Indonesian)"), validators=[Optional(), Length(max=1000)])
+    description_en = TextAreaField(_l("Description in English (optional)"), validators=[Optional(), Length(max=1000)])
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
     latitude = LatitudeField()
     longitude = LongitudeField()
@@ -116,6 +117,9 @@ class DishForm(Form):
         ],
     )
     category = StringField(_l("Category (e.g. Nasi, Minuman)"), validators=[Optional(), Length(max=60)])
+    category_en = StringField(
+        _l("Category in English (optional, e.g. Rice, Drinks)"), validators=[Optional(), Length(max=60)]
+    )
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
 
 

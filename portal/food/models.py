@@ -27,6 +27,7 @@ from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.formatting import to_wib
+from portal.i18n import in_language
 from portal.workflow import EventMixin, Status
 
 PRICE_CAP = 5_000_000  # rupiah: no warung dish costs more; a typo like 250000000 is caught
@@ -65,7 +66,8 @@ class Warung(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120), index=True)
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Indonesian
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     address: Mapped[str] = mapped_column(String(300))
     lat: Mapped[float] = mapped_column(Float)
     lng: Mapped[float] = mapped_column(Float)
@@ -126,6 +128,9 @@ class Warung(db.Model):
     def periods_on(self, weekday: int) -> list[OpeningPeriod]:
         return [p for p in self.periods if p.weekday == weekday]
 
+    def display_description(self, locale: str) -> str:
+        return in_language(locale, self.description, self.description_en)
+
 
 class WarungEvent(EventMixin, db.Model):
     __tablename__ = "warung_events"
@@ -182,7 +187,8 @@ class Dish(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(60), default="")
+    category: Mapped[str] = mapped_column(String(60), default="")  # Indonesian; groups the menu
+    category_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
     photo: Mapped[str | None] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     sold_out_on: Mapped[date | None] = mapped_column(Date)  # sold out for this WIB day only
@@ -195,10 +201,13 @@ class Dish(db.Model):
         return self.sold_out_on == today_wib(now)
 
     def display_name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name
+        return in_language(locale, self.name, self.name_en)
 
     def display_description(self, locale: str) -> str:
-        return self.description_en if locale == "en" and self.description_en else self.description
+        return in_language(locale, self.description, self.description_en)
+
+    def display_category(self, locale: str) -> str:
+        return in_language(locale, self.category, self.category_en)
 
 
 class CartItem(db.Model):
@@ -327,11 +336,15 @@ class FoodOrderItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("food_orders.id", ondelete="CASCADE"), index=True)
     dish_id: Mapped[int | None] = mapped_column(ForeignKey("dishes.id", ondelete="SET NULL"))
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(120))  # Indonesian, as the menu said it then
+    name_en: Mapped[str] = mapped_column(String(120), default="", server_default="")  # "" when it had none
     price: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
 
     order: Mapped[FoodOrder] = relationship(back_populates="items")
+
+    def display_name(self, locale: str) -> str:
+        return in_language(locale, self.name, self.name_en)
 
     @property
     def line_total(self) -> int:

@@ -92,6 +92,7 @@ def my_warung():
                     current_user,
                     name=form.name.data,
                     description=form.description.data,
+                    description_en=form.description_en.data,
                     address=form.address.data,
                     lat=float(form.latitude.data),
                     lng=float(form.longitude.data),
@@ -149,6 +150,7 @@ def _dish_values(form: DishForm) -> dict:
         "description_en": (form.description_en.data or "").strip(),
         "price": form.price.data,
         "category": (form.category.data or "").strip(),
+        "category_en": (form.category_en.data or "").strip(),
     }
 
 

@@ -162,14 +162,12 @@ def warung(slug: str):
 
     def render_page() -> str:
         warung = db.session.get(Warung, state.id, options=[joinedload(Warung.periods)])
-        categories: dict[str, list] = {}
-        for dish in food.menu(warung.id):
-            categories.setdefault(dish.category or "", []).append(dish)
+        lang = locale()  # part of the page's key (shell_key): each language has its own render
         return render_template(
             "food/warung.html",
             warung=warung,
-            categories=categories,
-            locale=locale(),
+            sections=food.menu_sections(food.menu(warung.id), lang),
+            locale=lang,
             today=today,
             signed_in=signed_in,
             cart_count=0,

@@ -40,7 +40,7 @@ from portal.food.services.checkout import (
 )
 from portal.food.services.delivery import courier_job, quote_fee
 from portal.food.services.errors import FoodError
-from portal.food.services.menu import add_dish, delete_dish, menu, move_dish, set_sold_out, update_dish
+from portal.food.services.menu import add_dish, delete_dish, menu, menu_sections, move_dish, set_sold_out, update_dish
 from portal.food.services.notifications import MESSAGES, notify_order
 from portal.food.services.orders import (
     PAYABLE,
@@ -109,6 +109,7 @@ __all__ = [
     "mark_paid",
     "mark_ready",
     "menu",
+    "menu_sections",
     "move_dish",
     "newest_placed_id",
     "next_opening",

@@ -190,7 +190,13 @@ def place_order(
         updated_at=now,
     )
     order.items = [
-        FoodOrderItem(dish_id=line.dish.id, name=line.dish.name, price=line.price, quantity=line.quantity)
+        FoodOrderItem(
+            dish_id=line.dish.id,
+            name=line.dish.name,
+            name_en=line.dish.name_en,
+            price=line.price,
+            quantity=line.quantity,
+        )
         for line in checkout.lines
     ]
     if payment_method == PaymentMethod.CARD:

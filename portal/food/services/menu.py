@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.food.models import PRICE_CAP, Dish, Warung, today_wib
 from portal.food.photos import delete_photo
 from portal.food.services.errors import FoodError
+from portal.i18n import in_language
 
 
 def _check_price(price: int) -> None:
@@ -72,3 +73,20 @@ def menu(warung_id: int) -> list[Dish]:
     """The warung's dishes in menu order: one query whatever their number. The visitor's cart
     quantities are filled in by the menu page itself (it shares one render between visitors)."""
     return list(db.session.scalars(select(Dish).where(Dish.warung_id == warung_id).order_by(Dish.position, Dish.id)))
+
+
+def menu_sections(dishes: list[Dish], locale: str) -> list[tuple[str, list[Dish]]]:
+    """The menu's headings in `locale`, each with its dishes, in menu order. Dishes are grouped
+    by their Indonesian category (by the English one when that is all they have); a heading
+    takes the first name its dishes give in each language, so an owner who wrote "Drinks" on
+    one "Minuman" dish has the whole section in English. No category: the heading is ""."""
+    sections: dict[str, list[Dish]] = {}
+    for dish in dishes:
+        key = dish.category or (f"en:{dish.category_en}" if dish.category_en else "")
+        sections.setdefault(key, []).append(dish)
+    headings = []
+    for rows in sections.values():
+        indonesian = next((d.category for d in rows if d.category), "")
+        english = next((d.category_en for d in rows if d.category_en), "")
+        headings.append((in_language(locale, indonesian, english), rows))
+    return headings

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from portal import notify
 from portal.extensions import db
@@ -23,6 +25,14 @@ MESSAGES = {
 }
 
 
+def _lines(order: FoodOrder) -> LazyString:
+    """The order's lines as the board shows them (quantity and dish), named in the language the
+    message is rendered in: the recipient's (notify.send renders under their locale)."""
+    return LazyString(
+        lambda: ", ".join(f"{i.quantity} × {i.display_name(str(get_locale() or 'id'))}" for i in order.items)
+    )
+
+
 def notify_order(order_id: int, kind: str) -> None:
     order = db.session.get(FoodOrder, order_id)
     if order is None:
@@ -32,9 +42,9 @@ def notify_order(order_id: int, kind: str) -> None:
     if kind == "placed":
         notify.send(
             _l(
-                "New order %(n)s: %(count)s items, %(total)s. Open your orders page to accept it.",
+                "New order %(n)s: %(items)s; %(total)s. Open your orders page to accept it.",
                 n=order.id,
-                count=order.item_count,
+                items=_lines(order),
                 total=rupiah(order.subtotal),
             ),
             user=order.warung.owner,

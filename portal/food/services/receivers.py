@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
@@ -47,12 +48,15 @@ activity.covers_payments("food_voucher")
 
 @register_receipt_lines(PAYABLE)
 def _receipt_lines(payment) -> list[tuple[str, int]]:
-    """A food order's receipt, line by line: what the warung and the courier get, and what a
-    regency voucher took off (which the regency pays: the customer's amount is the rest)."""
-    order = db.session.get(FoodOrder, payment.payable_id)
+    """A food order's receipt, line by line: each dish (named in the reader's language), what the
+    warung and the courier get, and what a regency voucher took off (which the regency pays:
+    the customer's amount is the rest)."""
+    order = db.session.get(FoodOrder, payment.payable_id, options=[selectinload(FoodOrder.items)])
     if order is None:
         return []
-    lines = [(str(_l("Food")), order.subtotal), (str(_l("Delivery")), order.delivery_fee)]
+    locale = str(get_locale() or "id")
+    lines = [(f"{item.quantity} × {item.display_name(locale)}", item.line_total) for item in order.items]
+    lines += [(str(_l("Food")), order.subtotal), (str(_l("Delivery")), order.delivery_fee)]
     if order.discount:
         lines.append((str(_l("Regency voucher (paid by Pemkab Banyuwangi)")), -order.discount))
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
@@ -19,7 +20,7 @@ from portal.food.services.errors import FoodError
 class Reordered:
     added: list[tuple[Dish, int]] = field(default_factory=list)  # (dish, quantity)
     repriced: list[tuple[Dish, int]] = field(default_factory=list)  # (dish, the price it was)
-    missing: list[tuple[str, str]] = field(default_factory=list)  # (dish name as ordered, why)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (dish name as ordered, in the page's language; why)
 
 
 def order_again(user: User, order: FoodOrder, *, now: datetime | None = None) -> Reordered:
@@ -32,23 +33,25 @@ def order_again(user: User, order: FoodOrder, *, now: datetime | None = None) ->
     now = now or utcnow()
     result = Reordered()
     listed = order.warung.status == WarungStatus.VERIFIED
+    locale = str(get_locale() or "id")
     for item in order.items:
+        name = item.display_name(locale)
         dish = db.session.get(Dish, item.dish_id) if item.dish_id is not None else None
         if not listed:
-            result.missing.append((item.name, str(_l("the warung is not taking orders"))))
+            result.missing.append((name, str(_l("the warung is not taking orders"))))
             continue
         if dish is None or dish.warung_id != order.warung_id:
-            result.missing.append((item.name, str(_l("no longer on the menu"))))
+            result.missing.append((name, str(_l("no longer on the menu"))))
             continue
         if dish.sold_out(now):
-            result.missing.append((item.name, str(_l("sold out today"))))
+            result.missing.append((name, str(_l("sold out today"))))
             continue
         short = item.quantity - cart_quantity(user, dish.id)
         try:
             if short > 0:
                 add_to_cart(user, dish.id, short, now=now)
         except FoodError as error:
-            result.missing.append((item.name, str(error)))
+            result.missing.append((name, str(error)))
             continue
         result.added.append((dish, item.quantity))
         if dish.price != item.price:

@@ -48,14 +48,17 @@ def save_warung(
     lng: float,
     phone: str,
     photo: str | None = None,
+    description_en: str = "",
 ) -> Warung:
-    """Create the owner's warung (waiting for an admin) or update it."""
+    """Create the owner's warung (waiting for an admin) or update it. The description in either
+    language may be left empty: the page shows the other one then."""
     warung = warung_of(owner)
     if warung is None:
         warung = Warung(owner_id=owner.id, status=WarungStatus.PENDING, slug=_unique_slug(name))
         db.session.add(warung)
     warung.name = name.strip()
     warung.description = (description or "").strip()
+    warung.description_en = (description_en or "").strip()
     warung.address = address.strip()
     warung.lat, warung.lng = lat, lng
     warung.phone = phone
