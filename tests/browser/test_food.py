@@ -331,3 +331,42 @@ def test_owner_and_admin_pages_are_accessible(page, demo):
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Verifikasi")).click()
     expect(page.locator(".flash-success")).to_contain_text("terverifikasi dan sudah tampil")
+
+
+def test_without_javascript_add_comes_back_to_the_dish_in_the_tourists_language(app, browser, live_server, demo):
+    """A tourist (English) on a phone without JavaScript: "+ Add" on a dish far down the menu
+    posts the form and comes back to that dish, scrolled into view and marked "1 in cart", not to
+    the top of the menu. The menu, its headings and its descriptions are in English."""
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        login(page, "tourist@example.com", DEMO_PASSWORD)
+        page.goto("/warungs/sego-tempong-bu-sri")
+        expect(page.get_by_role("heading", name="Drinks")).to_be_visible()
+        expect(page.get_by_text("the Banyuwangi classic since 1998")).to_be_visible()
+        expect(page.get_by_text("Refreshing, a Banyuwangi speciality.")).to_be_visible()
+        assert page.get_by_role("heading", name="Minuman").count() == 0
+        button = page.get_by_role("button", name="Add Iced Javanese ginger drink")
+        dish_id = button.get_attribute("value")
+        assert page.evaluate("window.scrollY") == 0
+        button.click()
+        page.wait_for_load_state()
+        expect(page).to_have_url(re.compile(rf"/warungs/sego-tempong-bu-sri#dish-{dish_id}$"))
+        dish = page.locator(f"#dish-{dish_id}")
+        expect(dish.locator(".in-cart")).to_have_text("1 in cart")
+        expect(dish).to_be_in_viewport()
+        assert page.evaluate("window.scrollY") > 0, "the page came back scrolled to the dish, not at the top"
+        landed = page.url
+        state = context.storage_state()
+    finally:
+        context.close()
+    # axe runs as a script: the same page, the dish highlighted as the target, with JavaScript on.
+    checking = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", storage_state=state)
+    try:
+        page = checking.new_page()
+        page.goto(landed)
+        expect(page.locator(f"#dish-{dish_id} .in-cart")).to_have_text("1 in cart")
+        assert_accessible(page)
+    finally:
+        checking.close()

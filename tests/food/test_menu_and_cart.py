@@ -379,3 +379,17 @@ def test_each_homestay_shortcut_fills_the_address_it_names(client, auth, db, cus
             r'name="[^"]*address"[^>]*value="([^"]*)"', filled
         )
         assert address and address.group(1).strip().startswith(name), (name, address and address.group(1))
+
+
+def test_add_without_javascript_returns_to_the_dish_and_a_refusal_to_the_message(client, auth, db, dishes, customer):
+    auth.login(customer)
+    warung = dishes[0].warung
+    response = auth.post("/cart/items", {"dish_id": dishes[1].id}, page=f"/warungs/{warung.slug}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/warungs/{warung.slug}#dish-{dishes[1].id}")
+    html = client.get(f"/warungs/{warung.slug}").get_data(as_text=True)
+    assert f'id="dish-{dishes[1].id}"' in html and f'<span id="cart-{dishes[1].id}" class="in-cart">1 in cart' in html
+    food.set_sold_out(dishes[2], True)
+    db.session.commit()
+    refused = auth.post("/cart/items", {"dish_id": dishes[2].id}, page=f"/warungs/{warung.slug}")
+    assert refused.headers["Location"].endswith(f"/warungs/{warung.slug}")  # the top, where it says why

@@ -36,9 +36,13 @@ from portal.payments.services import pay_url, payment_for, register_other_way, s
 # The cart
 
 
-def _back_to(dish: Dish | None):
+def _back_to(dish: Dish | None, *, refused: bool = False):
+    """Without JavaScript, back where the customer was: the menu scrolled to the dish they added
+    (its row is `dish-<id>`), not the top of a long menu. A refusal goes to the top, where its
+    message is."""
+    anchor = None if refused or dish is None else f"dish-{dish.id}"
     target = request.form.get("next") or (
-        url_for("food.warung", slug=dish.warung.slug) if dish else url_for("food.cart")
+        url_for("food.warung", slug=dish.warung.slug, _anchor=anchor) if dish else url_for("food.cart")
     )
     return redirect(safe_next(target))
 
@@ -81,7 +85,7 @@ def add_to_cart():
         flash(error, "error")
     elif dish is not None:
         flash(_("%(dish)s is in your cart.", dish=dish.display_name(lang)), "success")
-    return _back_to(dish)
+    return _back_to(dish, refused=bool(error))
 
 
 @bp.post("/cart/items/<int:dish_id>")
