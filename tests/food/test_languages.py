@@ -295,3 +295,8 @@ def test_an_english_speaking_owner_sees_lines_in_english_on_the_board(client, au
     auth.login(owner)
     board = client.get("/my/warung/orders").get_data(as_text=True)
     assert "2 × Rice with raw sambal" in board and "Sego Tempong" not in board
+
+
+def test_search_finds_a_warung_by_its_english_description(client, bilingual):
+    warung, _dishes = bilingual
+    assert warung.name in page(client, "/warungs?q=slaps", "en")

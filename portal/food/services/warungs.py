@@ -206,6 +206,7 @@ def search_warungs(q: str = "", *, lat: float | None = None, lng: float | None =
             or_(
                 func.lower(Warung.name).like(like),
                 func.lower(Warung.description).like(like),
+                func.lower(Warung.description_en).like(like),
                 exists().where(
                     Dish.warung_id == Warung.id,
                     or_(func.lower(Dish.name).like(like), func.lower(Dish.name_en).like(like)),
