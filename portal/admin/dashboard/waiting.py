@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, url_for
-from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal.accounts.models import Role
