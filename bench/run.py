@@ -108,7 +108,7 @@ def make_app():
 
 def seed(app, fresh: bool) -> dict:
     from flask_migrate import upgrade
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, update
 
     from portal.accounts.models import Role, User, UserRole
     from portal.extensions import db
@@ -285,6 +285,21 @@ def seed(app, fresh: bool) -> dict:
             db.session.execute(insert(FoodOrderItem), items)
             db.session.execute(insert(FoodOrderEvent), events)
             db.session.commit()
+        # The warungs' rating counters, as rate_order would have kept them.
+        stars = (
+            select(
+                FoodOrder.warung_id,
+                func.sum(FoodOrder.rating_warung).label("total"),
+                func.count(FoodOrder.rating_warung).label("n"),
+            )
+            .group_by(FoodOrder.warung_id)
+            .subquery()
+        )
+        db.session.execute(
+            update(Warung)
+            .where(Warung.id == stars.c.warung_id)
+            .values(rating_total=func.coalesce(stars.c.total, 0), rating_count=stars.c.n)
+        )
         db.session.commit()
         print(f"  seeded in {time.perf_counter() - started:.1f} s")
         return counts(db)

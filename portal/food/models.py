@@ -82,6 +82,10 @@ class Warung(db.Model):
     # Counts every change to what the menu page shows (this row, its hours, its dishes): the key
     # of the shared rendered menu (portal.food.routes). Bumped by _bump_menu_versions, below.
     menu_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Its customers' stars, kept as they rate (portal.food.services.orders.rate_order): a list
+    # of cards reads them with the warung instead of averaging its orders on every visit.
+    rating_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     owner: Mapped[User] = relationship()
     periods: Mapped[list[OpeningPeriod]] = relationship(
@@ -98,6 +102,11 @@ class Warung(db.Model):
     @property
     def verified(self) -> bool:
         return self.status == WarungStatus.VERIFIED
+
+    @property
+    def rating(self) -> float | None:
+        """The mean of its customers' stars to one decimal, None before the first rating."""
+        return round(self.rating_total / self.rating_count, 1) if self.rating_count else None
 
     @property
     def state(self) -> WarungStatus:

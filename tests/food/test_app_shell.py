@@ -117,6 +117,11 @@ def test_cards_say_rating_fee_time_and_distance(client, db, customer):
     card = html[html.index("Warung Dekat") :]
     assert "4.5 stars" in card[:1500] and "(2 ratings)" in card[:1500]
     assert f"Delivery from {rupiah_text(fare_for(0))}" in card[:1500]
+    # A second rating of the same order (a double tap) is refused and changes no card.
+    with pytest.raises(food.FoodError):
+        food.rate_order(order, by=customer, warung_stars=1, courier_stars=None)
+    db.session.rollback()
+    assert "4.5 stars" in client.get("/warungs").get_data(as_text=True)
     closed_card = html[html.index("Warung Tutup") :][:1500]
     assert "Closed" in closed_card and re.search(r"Opens (at|tomorrow at) 23:58 WIB", closed_card)
     located = client.get(f"/warungs?lat={HOMESTAY['lat']}&lng={HOMESTAY['lng']}").get_data(as_text=True)
@@ -136,7 +141,7 @@ def place_rated(customer, warung, stars):
     order = place(customer, warung, key=f"rated-{stars}-{warung.id}")
     for status in (OrderStatus.ACCEPTED, OrderStatus.READY, OrderStatus.PICKED_UP, OrderStatus.DELIVERED):
         move(order, status)
-    order.rating_warung = stars
+    food.rate_order(order, by=customer, warung_stars=stars, courier_stars=None)
     _db.session.commit()
     return order
 

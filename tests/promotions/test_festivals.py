@@ -88,14 +88,14 @@ def test_only_running_festivals_are_featured(db):
     past = FestivalFactory(starts_at=NOON - timedelta(days=9), ends_at=NOON - timedelta(days=8))
     coming = FestivalFactory(starts_at=NOON + timedelta(days=3), ends_at=NOON + timedelta(days=4))
     db.session.commit()
-    running = promo.running_festivals(NOON)
+    running, featured = promo.current_festivals(NOON)
     assert running == {}
-    assert promo.featured_festival(running, NOON) == coming
+    assert featured == coming
     now = FestivalFactory()
     db.session.commit()
-    running = promo.running_festivals(NOON)
+    running, featured = promo.current_festivals(NOON)
     assert list(running) == [now.id]
-    assert promo.featured_festival(running, NOON) == now
+    assert featured == now
     assert past.id not in running
 
 

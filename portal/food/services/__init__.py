@@ -53,7 +53,6 @@ from portal.food.services.orders import (
     refund_late_payment,
     reject_order,
     send_to_warung,
-    warung_rating,
 )
 from portal.food.services.reorder import Reordered, order_again
 from portal.food.services.warungs import (
@@ -143,5 +142,4 @@ __all__ = [
     "verify_warung",
     "warung_cards",
     "warung_of",
-    "warung_rating",
 ]

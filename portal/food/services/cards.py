@@ -1,5 +1,5 @@
 """What a warung's card in a list says: open or when it opens, its rating, the delivery fee and
-time, and how far it is. Built for a page of warungs at once (two queries, whatever the page)."""
+time, and how far it is. Built for a page of warungs at once (at most one query, whatever the page)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.couriers.fare import eta_minutes, fare_for, haversine_km
 from portal.database import utcnow
 from portal.extensions import db
-from portal.food.models import FoodOrder, Warung
+from portal.food.models import Warung
 from portal.formatting import WIB, to_wib
 
 # The kitchen's share of the delivery time a card promises (the courier's ride comes on top).
@@ -58,19 +58,6 @@ def next_opening(warung: Warung, now: datetime | None = None) -> Opening | None:
     return None
 
 
-def ratings(warung_ids: Iterable[int]) -> dict[int, tuple[float, int]]:
-    """{warung id: (mean stars, how many)} for the warungs that have any, in one query."""
-    ids = list(warung_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(FoodOrder.warung_id, func.avg(FoodOrder.rating_warung), func.count(FoodOrder.rating_warung))
-        .where(FoodOrder.warung_id.in_(ids), FoodOrder.rating_warung.is_not(None))
-        .group_by(FoodOrder.warung_id)
-    ).all()
-    return {warung_id: (round(float(mean), 1), int(count)) for warung_id, mean, count in rows}
-
-
 def warung_cards(
     rows: Iterable[tuple[Warung, bool]],
     *,
@@ -78,15 +65,12 @@ def warung_cards(
     lng: float | None = None,
     now: datetime | None = None,
 ) -> list[WarungCard]:
-    """Cards for (warung, open now) rows, e.g. a page of search_warungs(). Loads the warungs'
-    hours (for "opens at") and ratings: two queries for the whole page."""
+    """Cards for (warung, open now) rows, e.g. a page of search_warungs(). The ratings come with
+    the warungs (their counters); the hours of the closed ones (for "opens at") in one query."""
     rows = list(rows)
-    warungs = [warung for warung, _open in rows]
-    if warungs:
-        db.session.scalars(
-            select(Warung).where(Warung.id.in_([w.id for w in warungs])).options(selectinload(Warung.periods))
-        ).all()
-    stars = ratings(w.id for w in warungs)
+    closed = [warung.id for warung, open_now in rows if not open_now]
+    if closed:  # "opens at 10:00" needs their hours; an open warung's card does not
+        db.session.scalars(select(Warung).where(Warung.id.in_(closed)).options(selectinload(Warung.periods))).all()
     cards = []
     for warung, open_now in rows:
         km = fee = minutes = None
@@ -95,14 +79,13 @@ def warung_cards(
             fee = fare_for(km)
             ride = eta_minutes(km)
             minutes = (COOKING_MINUTES + ride, COOKING_MINUTES + ride + 10)
-        mean, count = stars.get(warung.id, (None, 0))
         cards.append(
             WarungCard(
                 warung=warung,
                 open_now=bool(open_now),
                 km=km,
-                rating=mean,
-                ratings=count,
+                rating=warung.rating,
+                ratings=warung.rating_count,
                 fee=fee,
                 fee_from=fare_for(0),
                 minutes=minutes,

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import update
 
 from portal.accounts.models import User
 from portal.couriers import services as couriers
 from portal.couriers.models import Delivery
 from portal.database import utcnow
 from portal.extensions import db
-from portal.food.models import FoodOrder, OrderStatus
+from portal.food.models import FoodOrder, OrderStatus, Warung
 from portal.food.services.delivery import courier_job
 from portal.food.services.errors import FoodError
 from portal.food.services.notifications import notify_order
@@ -143,16 +143,17 @@ def rate_order(order: FoodOrder, *, by: User, warung_stars: int, courier_stars: 
     for stars in (warung_stars, courier_stars):
         if stars is not None and not 1 <= stars <= 5:
             raise FoodError(_l("Choose 1 to 5 stars."))
-    order.rating_warung = warung_stars
-    order.rating_courier = courier_stars
-    order.rating_comment = (comment or "").strip()[:500]
-    db.session.flush()
-
-
-def warung_rating(warung_id: int) -> tuple[float | None, int]:
-    avg, count = db.session.execute(
-        select(func.avg(FoodOrder.rating_warung), func.count(FoodOrder.rating_warung)).where(
-            FoodOrder.warung_id == warung_id
-        )
-    ).one()
-    return (round(float(avg), 1) if avg is not None else None, count)
+    # Conditional: of two taps at once (two tabs, a double submit) only one rates, and only that
+    # one adds its stars to the warung's.
+    rated = db.session.execute(
+        update(FoodOrder)
+        .where(FoodOrder.id == order.id, FoodOrder.rating_warung.is_(None))
+        .values(rating_warung=warung_stars, rating_courier=courier_stars, rating_comment=(comment or "").strip()[:500])
+    )
+    if rated.rowcount != 1:
+        raise FoodError(_l("You already rated this order. Thank you!"))
+    db.session.execute(
+        update(Warung)
+        .where(Warung.id == order.warung_id)
+        .values(rating_total=Warung.rating_total + warung_stars, rating_count=Warung.rating_count + 1)
+    )

@@ -28,7 +28,7 @@ from portal.promotions.services.entries import (
 from portal.promotions.services.errors import PromotionError
 from portal.promotions.services.festivals import (
     FestivalFields,
-    featured_festival,
+    current_festivals,
     festival_by_id,
     festival_by_slug,
     festival_of,
@@ -36,7 +36,6 @@ from portal.promotions.services.festivals import (
     festivals_for_office,
     open_festivals,
     participants,
-    running_festivals,
     save_festival,
 )
 from portal.promotions.services.showcase import Showcase, showcase
@@ -52,9 +51,9 @@ __all__ = [
     "collection_by_slug",
     "collection_warungs",
     "collections_for_office",
+    "current_festivals",
     "entries_of_warung",
     "entry_of",
-    "featured_festival",
     "festival_by_id",
     "festival_by_slug",
     "festival_entries",
@@ -67,7 +66,6 @@ __all__ = [
     "participants",
     "reject_entry",
     "remove_warung",
-    "running_festivals",
     "save_collection",
     "save_festival",
     "set_cover",

@@ -84,23 +84,21 @@ def festival_by_id(festival_id: int | None) -> Festival | None:
     return db.session.get(Festival, festival_id) if festival_id else None
 
 
-def running_festivals(now: datetime | None = None) -> dict[int, Festival]:
-    """Every festival running now, by id: what the badges on a page point to (one query)."""
+def current_festivals(now: datetime | None = None) -> tuple[dict[int, Festival], Festival | None]:
+    """The festivals running now, by id (what the badges on a page point to), and the one to put
+    on the home page: the running one that started last, else the next to come. One query: the
+    festivals not yet over, a handful in a year."""
     now = now or utcnow()
-    rows = db.session.scalars(
-        select(Festival).where(Festival.starts_at <= now, Festival.ends_at > now).order_by(Festival.starts_at)
-    )
-    return {festival.id: festival for festival in rows}
-
-
-def featured_festival(festivals: dict[int, Festival], now: datetime | None = None) -> Festival | None:
-    """The festival to put on the home page: the running one that started last, else the next to come."""
-    if festivals:
-        return max(festivals.values(), key=lambda f: (f.starts_at, f.id))
-    now = now or utcnow()
-    return db.session.scalar(
-        select(Festival).where(Festival.starts_at > now).order_by(Festival.starts_at, Festival.id).limit(1)
-    )
+    ahead = db.session.scalars(select(Festival).where(Festival.ends_at > now).order_by(Festival.starts_at, Festival.id))
+    running: dict[int, Festival] = {}
+    coming: Festival | None = None
+    for festival in ahead:
+        if festival.starts_at <= now:
+            running[festival.id] = festival
+        elif coming is None:
+            coming = festival
+    featured = max(running.values(), key=lambda f: (f.starts_at, f.id)) if running else coming
+    return running, featured
 
 
 def festival_by_slug(slug: str) -> Festival | None:

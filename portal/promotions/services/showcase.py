@@ -1,7 +1,7 @@
 """What the home page and the warung list put on top: the festival and the collections of now.
 
-At most three queries whatever the number of warungs or collections: the running festivals
-(which the cards' badges point to), the next festival when none runs, the active collections.
+Two queries whatever the number of warungs or collections: the festivals not yet over (the
+running ones, which the cards' badges point to, and the next to come), the active collections.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 from portal.database import utcnow
 from portal.promotions.models import Collection, Festival
 from portal.promotions.services.collections import active_collections
-from portal.promotions.services.festivals import featured_festival, running_festivals
+from portal.promotions.services.festivals import current_festivals
 
 
 @dataclass
@@ -28,10 +28,10 @@ class Showcase:
 
 def showcase(now: datetime | None = None, *, collections: bool = True) -> Showcase:
     now = now or utcnow()
-    running = running_festivals(now)
+    running, featured = current_festivals(now)
     return Showcase(
         now=now,
         running=running,
-        featured=featured_festival(running, now),
+        featured=featured,
         collections=active_collections(now) if collections else [],
     )
