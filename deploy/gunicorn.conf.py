@@ -6,7 +6,8 @@ CPU-bound rendering, so processes (`workers`) give the parallelism: one or two p
 A node on 2 cores: WEB_CONCURRENCY=2 workers x GUNICORN_THREADS=4 threads = 8 requests in flight.
 
 Each process has its own SQLAlchemy pool (DB_POOL_SIZE, default 5, + DB_MAX_OVERFLOW, default 5,
-portal/config.py): a pool of `threads` + 1 is enough. PostgreSQL sees at most
+portal/config.py). A page view that writes holds two of its connections (it read through the
+autocommit one, portal.database.Session), so pool + overflow must be at least 2 x `threads`. PostgreSQL sees at most
     nodes x workers x (pool size + overflow) + RQ workers x 1 + the scheduler
 connections: 2 nodes x 2 x 10 + 2 + 1 = 43 of its default max_connections = 100.
 """

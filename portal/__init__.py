@@ -17,6 +17,7 @@ from portal import assets, audit, converters, formatting, i18n, jobs, navigation
 from portal import config as config_module
 from portal.accounts import identity
 from portal.cli import register as register_cli
+from portal.database import init_reader
 from portal.domains import DOMAINS, installed_domains
 from portal.errors import render_error
 from portal.extensions import babel, cache, compress, csrf, db, htmx, limiter, login_manager, migrate
@@ -64,6 +65,8 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        init_reader(app, db.engine)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)

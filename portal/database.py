@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import current_app, has_request_context, request
-from sqlalchemy import DateTime, MetaData, event
+from flask import Flask, current_app, has_request_context, request
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import DateTime, MetaData, Select, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, SessionTransaction, registry
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
@@ -84,6 +85,57 @@ def fresh_reads() -> None:
             session.commit()
         finally:
             session.expire_on_commit = expire
+
+
+READER = "portal.reader"  # app.extensions key: the engine page views read through
+_WROTE = "portal.wrote"  # Session.info key: this session has begun a transaction to write
+
+
+class Session(FlaskSession):
+    """db.session: on PostgreSQL a page view (GET, HEAD) reads outside a transaction until it
+    writes, as Django runs by default. A request that only reads (a menu, a 304 poll) then
+    costs its queries and no BEGIN and ROLLBACK round trips around them.
+
+    The routing is SQLAlchemy's own recipe for a read/write split (Session.get_bind, "Custom
+    Vertical Partitioning"), to the same database through the same pool: the reader is the
+    engine with DBAPI autocommit (Engine.execution_options). What it sends there is only a
+    plain SELECT of a page view before anything was written: a flush, an INSERT/UPDATE/DELETE,
+    text() and SELECT ... FOR UPDATE go to the transaction, and once the session has begun one
+    every later read of the request goes there too, so it reads its own writes. POST requests,
+    jobs, the CLI and SQLite are not touched. Under PostgreSQL's READ COMMITTED each statement
+    of a transaction sees what was committed before it anyway: reading outside one changes what
+    a page sees by nothing.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if (
+            bind is None
+            and isinstance(clause, Select)
+            # SELECT ... FOR UPDATE locks rows until the transaction ends: it must be in one.
+            # (Select keeps it in _for_update_arg; SQLAlchemy's compilers read it the same way.)
+            and clause._for_update_arg is None
+            and not self._flushing
+            and not self.info.get(_WROTE)
+            and has_request_context()
+            and request.method in _READ_METHODS
+        ):
+            reader = current_app.extensions.get(READER)
+            if reader is not None:
+                return reader
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+@event.listens_for(Session, "after_begin")
+def _wrote(session: Session, transaction: SessionTransaction, connection) -> None:
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        session.info[_WROTE] = True
+
+
+def init_reader(app: Flask, engine: Engine) -> None:
+    """Give page views their reader (see Session): PostgreSQL only. SQLite's reads already run
+    without a server round trip, and its BEGIN chooses the write lock (_sqlite_on_begin)."""
+    if engine.dialect.name == "postgresql":
+        app.extensions[READER] = engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @event.listens_for(Engine, "connect")

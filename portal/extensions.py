@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from portal.database import Base
+from portal.database import Base, Session
 from portal.forms import INT_MAX
 
 
@@ -28,7 +28,7 @@ class PortalSQLAlchemy(SQLAlchemy):
         return super().paginate(select, page=page, per_page=per_page, **kwargs)
 
 
-db = PortalSQLAlchemy(model_class=Base)
+db = PortalSQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
