@@ -1,8 +1,8 @@
 """warungs.rating_total / rating_count: a warung's stars kept as customers rate, so a list of
 cards does not average every order of every warung on each visit
 
-Revision ID: 1210
-Revises: 1200
+Revision ID: 1400
+Revises: 1300
 Create Date: 2026-12-06 02:10:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '1210'
-down_revision = '1200'
+revision = '1400'
+down_revision = '1300'
 branch_labels = None
 depends_on = None
 
