@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_time, get_locale
 
@@ -107,6 +108,32 @@ def clock(moment: time | None) -> str:
     return moment.strftime("%H.%M" if str(get_locale() or "id")[:2] == "id" else "%H:%M")
 
 
+def _parsed_phone(value: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse((value or "").strip(), "ID")
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def phone(value: str | None) -> str:
+    """A stored number (E.164, +6281123456789) as Indonesians write it: 0811-2345-6789, a
+    landline (0333) 421118; a foreign number keeps its country code (+1 415-555-2671)."""
+    number = _parsed_phone(value)
+    if number is None:
+        return value or ""
+    if number.country_code == 62:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def tel(value: str | None) -> str:
+    """The number for a `tel:` link: E.164 (+62…), which dials from any phone, roaming or not."""
+    number = _parsed_phone(value)
+    if number is None:
+        return value or ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(rupiah)
     app.add_template_filter(wib)
@@ -116,3 +143,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(day)
     app.add_template_filter(night_date)
     app.add_template_filter(clock)
+    app.add_template_filter(phone)
+    app.add_template_filter(tel)

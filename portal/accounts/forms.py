@@ -9,11 +9,18 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, Val
 from portal.accounts.models import Role, User
 from portal.accounts.phone import InvalidPhone, to_e164
 from portal.extensions import db
+from portal.formatting import phone
 from portal.forms import Form
 
 
 class PhoneField(TelField):
-    """Accepts 08…, 62… and +62…; `.data` is E.164 once validated."""
+    """Accepts 08…, 62… and +62…; `.data` is E.164 once validated. A stored number is shown as
+    Indonesians write it (0812-3456-7890); what someone typed is shown back as typed."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return phone(self.data) if self.data else ""
 
     def pre_validate(self, form) -> None:
         if not self.data:

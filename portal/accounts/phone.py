@@ -18,11 +18,3 @@ def to_e164(raw: str, region: str = "ID") -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(text)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def display(e164: str) -> str:
-    """+6281234567890 → +62 812-3456-7890, the way people read it back."""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164

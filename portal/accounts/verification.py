@@ -10,9 +10,9 @@ from flask_login import current_user, login_required, logout_user
 
 from portal.accounts import bp, codes
 from portal.accounts.forms import EmptyForm, ForgotPasswordForm, PhoneCodeForm, ResetPasswordForm
-from portal.accounts.phone import display
 from portal.accounts.routes import safe_next
 from portal.extensions import db, limiter
+from portal.formatting import phone as display
 from portal.htmx import render
 
 

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from portal.accounts import nik
-from portal.accounts.phone import InvalidPhone, display, to_e164
+from portal.accounts.phone import InvalidPhone, to_e164
+from portal.formatting import phone, tel
 
 
 @pytest.mark.parametrize("raw", ["081234567890", "+6281234567890", "6281234567890", "0812 3456 7890", "0812-3456-7890"])
@@ -20,7 +21,12 @@ def test_bad_phones_are_refused(raw):
 
 
 def test_phone_display():
-    assert display("+6281234567890") == "+62 812-3456-7890"
+    """As Indonesians write numbers; `tel:` links keep the E.164 form that dials from anywhere."""
+    assert phone("+6281234567890") == "0812-3456-7890"
+    assert phone("+62333421118") == "(0333) 421118"
+    assert phone("+14155552671") == "+1 415-555-2671"
+    assert phone("not a number") == "not a number" and phone(None) == ""
+    assert tel("+6281234567890") == tel("0812-3456-7890") == "+6281234567890"
 
 
 def test_nik_parses_men_and_women():

@@ -132,7 +132,7 @@ def request_ktp_el(
     step()
     page.get_by_role("button", name="Continue").click()
 
-    expect(page.get_by_label("Your phone number")).to_have_value("+62 811-0000-0007")  # the account's
+    expect(page.get_by_label("Your phone number")).to_have_value("0811-0000-0007")  # the account's
     step()
     page.get_by_role("button", name="Continue").click()
 
@@ -225,7 +225,9 @@ def test_a_ktp_el_from_request_to_the_door(page, browser, live_server, db):
     driver.get_by_role("button", name="Go online").click()
     open_jobs = driver.locator("#open-jobs")
     expect(open_jobs).to_contain_text("Mal Pelayanan Publik Banyuwangi")
-    open_jobs.get_by_role("button", name=re.compile(r"Accept job \d+")).first.click()
+    open_jobs.get_by_role(
+        "button", name=re.compile(r"^Accept: Documents: Mal Pelayanan Publik Banyuwangi → ")
+    ).first.click()
     expect(driver.get_by_text("The job is yours.")).to_be_visible()
     driver.get_by_role("button", name="Picked up").click()
     expect(page.locator("#document-status")).to_have_text("On its way with the courier", timeout=15_000)

@@ -67,7 +67,7 @@ def test_book_pay_ride_and_close_the_route(app, db, page):
     switch_user(page, "hasan@example.com")
     page.goto("/rides/driver")
     expect(page.get_by_text("Homestay Kemiren, Jl. Barong 3, Glagah")).to_be_visible()
-    expect(page.get_by_role("link", name="+6281100000006")).to_be_visible()
+    expect(page.get_by_role("link", name="0811-0000-0006")).to_be_visible()
     expect(page.get_by_role("button", name="On my way")).to_be_visible()
     assert_accessible(page)
 

@@ -13,7 +13,6 @@ from flask_login import current_user
 from portal.accounts.access import ensure, role_required
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
-from portal.accounts.phone import display as display_phone
 from portal.actions import act
 from portal.couriers import services as couriers
 from portal.couriers.contract import Purpose, Window
@@ -24,6 +23,7 @@ from portal.documents.forms import CourierForm, IncompleteForm, RejectForm
 from portal.documents.models import DocumentRequest, DocumentStatus, DocumentType
 from portal.extensions import db
 from portal.formatting import WIB
+from portal.formatting import phone as display_phone
 from portal.htmx import not_modified, render, with_etag
 from portal.payments import services as payments
 

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts import nik
 from portal.accounts.access import ensure, phone_verified_required
 from portal.accounts.forms import EmptyForm
-from portal.accounts.phone import display as display_phone
 from portal.actions import act
 from portal.couriers import services as couriers
 from portal.couriers.contract import Purpose
@@ -39,6 +38,7 @@ from portal.documents.forms import (
 )
 from portal.documents.models import DocumentRequest, DocumentStatus, DocumentType
 from portal.extensions import db
+from portal.formatting import phone as display_phone
 from portal.htmx import not_modified, render, with_etag
 from portal.payments import services as payments
 from portal.payments.models import PaymentMethod

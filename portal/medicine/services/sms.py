@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from portal import notify
 from portal.accounts import nik
 from portal.extensions import db
-from portal.formatting import rupiah
+from portal.formatting import phone, rupiah
 from portal.medicine.models import (
     MedicineDelivery,
 )
@@ -55,7 +55,7 @@ def notify_patient(delivery_id: int, kind: str, *, token: str | None = None) -> 
         "hospital": hospital.name,
         "ref": delivery.reference,
         "pin": pin,
-        "post": hospital.post_phone,
+        "post": phone(hospital.post_phone),  # (0333) 421118, as people dial it
         "fare": rupiah(delivery.patient_pays),
     }
     notify.send(
