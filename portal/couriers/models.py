@@ -51,6 +51,22 @@ PURPOSE_LABELS = {
     Purpose.MEDICINE: _l("Medicine"),
     Purpose.RIDE: _l("Ijen ride"),
 }
+# A status as the courier reads it: the customer's labels speak to the recipient ("On the way
+# to you"), these to the one carrying the goods, and say what to do next.
+DRIVER_LABELS = {
+    S.REQUESTED: _l("Not yet open to couriers"),
+    S.FINDING_DRIVER: _l("Open: waiting for a courier"),
+    S.DRIVER_ASSIGNED: _l("Yours: go to the pick-up"),
+    S.PICKING_UP: _l("On your way to the pick-up"),
+    S.PICKED_UP: _l("Picked up: take it to the drop-off"),
+    S.DELIVERING: _l("On your way to the drop-off"),
+    S.DELIVERED: _l("Handed over"),
+    S.NO_DRIVER: _l("No courier took it"),
+    S.CANCELLED: _l("Cancelled: no need to go"),
+    S.ON_HOLD: _l("On hold: wait for staff"),
+    S.FAILED: _l("Not delivered"),
+    S.RETURNED: _l("Brought back"),
+}
 VEHICLE_LABELS = {Vehicle.MOTORBIKE: _l("Motorbike"), Vehicle.TRAIL: _l("Trail bike")}
 HANDOVER_FAILURE_LABELS = {
     HandoverFailure.NOT_HOME: _l("Nobody at home"),
@@ -165,6 +181,41 @@ class Delivery(db.Model):
     @property
     def vehicle_label(self) -> str:
         return str(VEHICLE_LABELS[Vehicle(self.vehicle)])
+
+    @property
+    def driver_label(self) -> str:
+        return str(DRIVER_LABELS[DeliveryStatus(self.status)])
+
+    def driver_ends(self, show_dropoff: bool) -> tuple[str, str]:
+        """Where the job starts and ends, as a courier names them: ("Warung Bu Sri", "Homestay Kemiren").
+
+        The customer's end is the first part of their address (never their name, NIK, or what the
+        goods are); with `show_dropoff` false (a job not yet, or no longer, the reader's) only its
+        kecamatan, "near Glagah". On a ride the customer's end is the pick-up (always shown: the
+        driver was given the ride), and the ride ends at Paltuding."""
+        ride = Purpose(self.purpose) == Purpose.RIDE
+        person, place = (self.pickup, self.dropoff) if ride else (self.dropoff, self.pickup)
+        if show_dropoff or ride:
+            person_end = person.address.split(",")[0].strip() or person.name
+        else:
+            area = area_of(person.lat, person.lng)
+            person_end = str(_l("near %(area)s", area=area) if area else _l("outside the regency"))
+        return (person_end, place.name) if ride else (place.name, person_end)
+
+    def driver_title(self, show_dropoff: bool) -> str:
+        """ "Food: Warung Bu Sri → Homestay Kemiren", "Medicine: RSUD Blambangan → near Glagah"."""
+        start, end = self.driver_ends(show_dropoff)
+        return str(_l("%(purpose)s: %(start)s → %(end)s", purpose=self.purpose_label, start=start, end=end))
+
+    @property
+    def pickup_reference(self) -> str:
+        """What the courier names at the pick-up to be given the right goods: the order number on
+        the warung's board, the code on the medicine bags, the MPP's request number. A ride has
+        nothing to collect. (The stored reference of food and rides is an internal key.)"""
+        purpose = Purpose(self.purpose)
+        if purpose == Purpose.FOOD:
+            return str(_l("Order %(n)s", n=self.origin_id))
+        return "" if purpose == Purpose.RIDE else self.reference
 
     @property
     def retrying(self) -> bool:
@@ -292,6 +343,11 @@ class DeliveryEvent(EventMixin, db.Model):
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
 
     delivery: Mapped[Delivery] = relationship(back_populates="events")
+
+    @property
+    def driver_label(self) -> str:
+        """The step as the courier's own timeline names it (DRIVER_LABELS)."""
+        return str(DRIVER_LABELS[DeliveryStatus(self.status)])
 
 
 class DriverStatus(Status):

@@ -114,7 +114,9 @@ def courier_takes_it(page, delivery_id: int) -> None:
     open_jobs = page.locator("#open-jobs")
     expect(open_jobs).to_contain_text("Pos Gancang Aron, RSUD Blambangan")  # the job is written in Indonesian
     expect(open_jobs).not_to_contain_text("Dusun Krajan")  # the address is hidden until accepted
-    open_jobs.get_by_role("button", name=f"Accept job {delivery_id}").click()
+    open_jobs.locator(f"form[action$='/courier/jobs/{delivery_id}/accept']").get_by_role(
+        "button", name="Accept: Medicine: Pos Gancang Aron, RSUD Blambangan → near "
+    ).click()
     expect(page.get_by_text("The job is yours.")).to_be_visible()
     page.get_by_role("button", name="Picked up").click()
 
@@ -209,7 +211,7 @@ def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_ser
     page.get_by_label("Nobody at home").check()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Could not deliver").click()
-    expect(page.get_by_text("Saved: Delivery failed.")).to_be_visible()
+    expect(page.get_by_text("Saved as not delivered.")).to_be_visible()
     page.goto(f"/courier/jobs/{first_job}")  # the finished job tells the courier where the bags go
     expect(page.locator("main")).to_contain_text("bawa kantong kembali ke Pos Gancang Aron, RSUD Blambangan")
 

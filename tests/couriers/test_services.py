@@ -211,7 +211,7 @@ def test_cancel_before_pickup_only(db, customer, moves):
     notify.outbox.clear()
     services.cancel_delivery(assigned, by=customer, reason="found it")
     assert [m.text for m in notify.outbox if m.user_id == driver.id] == [
-        f"Pekerjaan {assigned.id} dibatalkan. Anda tidak perlu berangkat."
+        "Pekerjaan dibatalkan, Anda tidak perlu berangkat: Makanan: Warung Bu Sri → dekat Glagah."
     ]
     picked = request(db, customer, origin_id=9)
     services.accept_job(picked, driver=driver)

@@ -34,6 +34,22 @@ COURIER_BUTTONS = {
     S.RETURNED: _l("Brought it back"),
 }
 
+# What the courier is told after each step they press: the next thing to do, never the
+# customer's wording ("on the way to you"). %(place)s: where they go next.
+COURIER_SAVED = {
+    S.PICKING_UP: _l("Saved: you are on your way to %(place)s."),
+    S.PICKED_UP: _l("Picked up. Now take it to %(place)s."),
+    S.DELIVERING: _l("Saved: you are on your way to %(place)s."),
+    S.FAILED: _l("Saved as not delivered. Follow the job's instructions for what to bring back."),
+    S.RETURNED: _l("Saved: brought back to %(place)s."),
+}
+
+
+def _saved_message(delivery: Delivery) -> str:
+    status = DeliveryStatus(delivery.status)
+    start, end = delivery.driver_ends(True)
+    return str(COURIER_SAVED[status]) % {"place": start if status in (S.PICKING_UP, S.RETURNED) else end}
+
 
 @bp.app_template_global()
 def courier_button(status: str) -> str:
@@ -165,7 +181,7 @@ def move(delivery_id: int):
         with act() as outcome:
             services.mark(delivery, DeliveryStatus(status), by=current_user, note=note)
         if outcome.ok:
-            flash(_("Saved: %(status)s.", status=delivery.status.label), "success")
+            flash(_saved_message(delivery), "success")
     return redirect(url_for("couriers.job", delivery_id=delivery.id))
 
 

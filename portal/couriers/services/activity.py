@@ -25,8 +25,8 @@ def courier_activity(user: User, limit: int, before: datetime | None) -> list[Ac
         ActivityItem(
             when=delivery.updated_at,
             kind=_("Courier job"),
-            title=f"{delivery.purpose_label}: {delivery.pickup.name}",
-            status=delivery.status.label,
+            title=delivery.driver_title(not delivery.final),
+            status=delivery.driver_label,
             url=f"/courier/jobs/{delivery.id}",
             amount=delivery.fee,
             final=delivery.final,

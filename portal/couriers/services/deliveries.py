@@ -123,7 +123,7 @@ def _delivery_moved(sender: type, *, subject: Delivery, old: DeliveryStatus, new
     delivery_changed.send(delivery, old=old, new=new)
     if new == S.CANCELLED and delivery.courier is not None:
         notify.send(
-            _l("Job %(id)s was cancelled. You do not need to go.", id=delivery.id),
+            _l("Job cancelled, you do not need to go: %(job)s.", job=_DriverTitle(delivery)),
             user=delivery.courier,
             url=f"/courier/jobs/{delivery.id}",
         )
@@ -133,6 +133,17 @@ def _delivery_moved(sender: type, *, subject: Delivery, old: DeliveryStatus, new
     notify.send(
         _CustomerMessage(CUSTOMER_MESSAGES[new], delivery), user=delivery.customer, url=f"/deliveries/{delivery.id}"
     )
+
+
+class _DriverTitle:
+    """The job's title in the courier's language, when notify renders the message. The job is
+    over: the drop-off is named by its area only."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        self.delivery = delivery
+
+    def __str__(self) -> str:
+        return self.delivery.driver_title(False)
 
 
 class _CustomerMessage:

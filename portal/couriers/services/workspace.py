@@ -14,7 +14,7 @@ from portal import notify
 from portal.accounts.models import Role, User, UserRole
 from portal.couriers import providers
 from portal.couriers.contract import DeliveryStatus, Vehicle
-from portal.couriers.models import COURIER_TRANSITIONS, PIN_MAX_TRIES, Delivery, DriverProfile
+from portal.couriers.models import COURIER_TRANSITIONS, DRIVER_LABELS, PIN_MAX_TRIES, Delivery, DriverProfile
 from portal.couriers.services.deliveries import CourierError, add_note, lock, now_or
 from portal.couriers.services.drivers import verified_driver
 from portal.database import utcnow
@@ -128,7 +128,13 @@ def mark(
     if status == S.DELIVERED and current in (S.DRIVER_ASSIGNED, S.PICKING_UP):
         raise CourierError(_l("Mark the job as picked up first: it cannot be delivered before it is picked up."))
     if not current.can_become(status) or status not in COURIER_TRANSITIONS.get(current, ()):
-        raise CourierError(_l("This job cannot go from “%(old)s” to “%(new)s”.", old=current.label, new=status.label))
+        raise CourierError(
+            _l(
+                "This job cannot go from “%(old)s” to “%(new)s”.",
+                old=DRIVER_LABELS[current],
+                new=DRIVER_LABELS[status],
+            )
+        )
     if status == S.DELIVERED:
         receiver = (receiver or "").strip()
         _check_handover(delivery, receiver=receiver, collected=collected)
