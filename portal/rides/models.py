@@ -144,6 +144,17 @@ class BookingStatus(Status):
         return self in (BookingStatus.CANCELLED, BookingStatus.ROUTE_CLOSED, BookingStatus.EXPIRED)
 
 
+# A booking's status on the driver's own page: what it means for them, and what to do.
+DRIVER_LABELS = {
+    BookingStatus.CONFIRMED: _l("Booked with you"),
+    BookingStatus.DRIVER_ON_THE_WAY: _l("On your way to the pick-up"),
+    BookingStatus.RIDING: _l("Riding to Paltuding"),
+    BookingStatus.COMPLETED: _l("Done"),
+    BookingStatus.CANCELLED: _l("Cancelled: no need to go"),
+    BookingStatus.ROUTE_CLOSED: _l("Route closed: no need to go"),
+    BookingStatus.NO_SHOW: _l("The tourist did not come"),
+}
+
 BookingStatus.flow(
     {
         BookingStatus.AWAITING_PAYMENT: {
@@ -229,6 +240,11 @@ class RideBooking(db.Model):
     @property
     def reference(self) -> str:
         return f"ride-booking-{self.id}"
+
+    @property
+    def driver_label(self) -> str:
+        """The status as the driver's own list words it (the tourist's labels speak of "the driver")."""
+        return str(DRIVER_LABELS.get(self.state, self.state.label))
 
     def hold_expired(self, now: datetime) -> bool:
         return (

@@ -139,6 +139,7 @@ def booking(booking_id: int):
         tracking=tracking,
         profile=rides.driver_profile(booking),
         payment=rides.payment_of(booking),
+        closure=rides.closure_of(booking),
         refund_now=rides.refund_due(booking, now=now),
         full_refund_until=booking.pickup_at - timedelta(hours=24),
         now=now,

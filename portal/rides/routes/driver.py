@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.access import ensure, role_required
@@ -24,6 +25,13 @@ from portal.rides.models import BookingStatus, RideBooking
 from portal.rides.routes.customer import TRACKING_FROM
 
 CALENDAR_NIGHTS = 14
+# What the driver is told after a step: their next move, not the tourist's wording.
+DRIVER_STEP_SAVED = {
+    BookingStatus.DRIVER_ON_THE_WAY: _l("Saved: you are on your way to %(place)s. %(tourist)s has been told."),
+    BookingStatus.RIDING: _l("Saved: %(tourist)s is on board. Ride safely to Paltuding."),
+    BookingStatus.COMPLETED: _l("Ride finished. Thank you!"),
+    BookingStatus.NO_SHOW: _l("Saved: %(tourist)s did not come."),
+}
 
 
 @bp.get("/driver")
@@ -98,6 +106,8 @@ def driver_step(booking_id: int, step: str):
     except ValueError:
         abort(404)
     if EmptyForm().validate_on_submit():
-        with act(success=_("Ride %(n)d: %(status)s.", n=booking.id, status=to.label)):
+        saved = DRIVER_STEP_SAVED.get(to)
+        words = {"tourist": booking.customer.name, "place": booking.pickup_address}
+        with act(success=str(saved) % words if saved else None):
             rides.driver_move(booking, to, by=current_user)
     return redirect(url_for("rides.driver"))

@@ -42,7 +42,7 @@ from portal.rides.services.calendar import (
     parse_night,
     tonight,
 )
-from portal.rides.services.closures import close_route, lift_closure
+from portal.rides.services.closures import close_route, closure_of, lift_closure
 from portal.rides.services.drivers import (
     DRIVER_MOVES,
     availability,
@@ -82,6 +82,7 @@ __all__ = [
     "check_night",
     "close_route",
     "closure_for",
+    "closure_of",
     "confirm_booking",
     "current_closures",
     "cutoff_at",

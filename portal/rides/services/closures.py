@@ -114,6 +114,20 @@ def close_route(
     return closure, affected
 
 
+def closure_of(booking: RideBooking) -> RouteClosure | None:
+    """The closure that ended this booking (its reason is what the tourist reads), even if staff
+    lifted it since: the newest one covering the night made by the time the booking closed."""
+    if booking.state != BookingStatus.ROUTE_CLOSED:
+        return None
+    closed_at = max((e.at for e in booking.events if e.status == BookingStatus.ROUTE_CLOSED), default=None)
+    stmt = select(RouteClosure).where(
+        RouteClosure.first_night <= booking.night, RouteClosure.last_night >= booking.night
+    )
+    if closed_at is not None:
+        stmt = stmt.where(RouteClosure.created_at <= closed_at)
+    return db.session.scalar(stmt.order_by(RouteClosure.created_at.desc(), RouteClosure.id.desc()).limit(1))
+
+
 def lift_closure(closure: RouteClosure, *, by: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     if closure.lifted_at is None:
