@@ -56,7 +56,8 @@ def test_driver_accepts_picks_up_and_delivers_with_the_pin(page, browser, live_s
     expect(open_jobs).not_to_contain_text("Budi (son)")
     assert_accessible(page)
 
-    open_jobs.get_by_role("button", name=f"Accept job {delivery_id}").click()
+    expect(open_jobs.locator(".job-title")).to_have_text("Documents: Warung Bu Sri → near Glagah")
+    open_jobs.get_by_role("button", name="Accept: Documents: Warung Bu Sri → near Glagah").click()
     expect(page.get_by_text("The job is yours.")).to_be_visible()
     expect(page.locator(".dropoff")).to_contain_text("Homestay Kemiren")
     expect(page.locator("#collect")).to_contain_text(OLD_CARD)
