@@ -125,7 +125,7 @@ def test_change_returns_to_check_your_answers(signed_in, client):
     assert 'href="/documents/new/check"' in page  # back goes to the check page
     response = auth.post("/documents/new/phone?change=1", {"phone": "081299998888"}, page="/documents/new/check")
     assert response.headers["Location"].endswith("/documents/new/check")
-    assert "+62 812-9999-8888" in client.get("/documents/new/check").get_data(as_text=True)
+    assert "0812-9999-8888" in client.get("/documents/new/check").get_data(as_text=True)
 
 
 def test_a_certificate_asks_how_to_pay(signed_in, client):
