@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event
 
 from portal import notify
@@ -507,3 +508,14 @@ def test_a_ready_order_waits_for_a_courier_until_one_accepts(client, auth, db, c
     auth.post("/language", {"lang": "id"})
     page = client.get(f"/orders/{placed.id}").get_data(as_text=True)
     assert status.search(page).group(1) == "Siap, kurir menuju warung"
+
+
+@pytest.mark.parametrize(("quantity", "said"), [(1, "1 item from"), (3, "3 items from")])
+def test_the_couriers_job_counts_the_items_in_good_english(db, customer, warung, dishes, quantity, said):
+    food.add_to_cart(customer, dishes[0].id, quantity)
+    db.session.commit()
+    order = place(customer, warung)
+    food.accept_order(order, by=warung.owner)
+    with force_locale("en"):
+        delivery = food.mark_ready(order, by=warung.owner)
+    assert delivery.description == f"{said} {warung.name}"  # not "1 items from"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import update
 
 from portal.accounts.models import User
@@ -102,7 +103,9 @@ def mark_ready(order: FoodOrder, *, by: User, now: datetime | None = None) -> De
         order.lat,
         order.lng,
         order.note,
-        description=str(_l("%(n)s items from %(warung)s", n=order.item_count, warung=order.warung.name)),
+        description=ngettext(
+            "%(num)d item from %(warung)s", "%(num)d items from %(warung)s", order.item_count, warung=order.warung.name
+        ),
         reference=f"food-order-{order.id}",
         cash_to_collect=order.total if order.payment_method == "cash" else 0,
     )
