@@ -172,11 +172,13 @@ class Payment(db.Model):
     def history(self) -> list[HistoryLine]:
         """Each move once, oldest first. A note written beside a move (amount changed, refund
         asked, a repeated decline) repeats the status it was written in and carries no amount:
-        it is left out, so a refunded payment does not read "Paid" twice."""
+        it is left out, so a refunded payment does not read "Paid" twice. A status the flow
+        never enters twice in a row ("Paid" cannot follow "Paid", only a second partial refund
+        follows a first) is shown once even if its move was recorded twice."""
         lines: list[HistoryLine] = []
         last = None
         for event in self.events:
-            if event.status == last and event.amount is None:
+            if event.status == last and (event.amount is None or not event.state.can_become(event.state)):
                 continue
             last = event.status
             amount = None if event.status == PaymentStatus.PENDING else event.amount

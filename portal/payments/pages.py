@@ -11,14 +11,26 @@ from flask_babel import gettext as _
 
 from portal.actions import act
 from portal.extensions import db
+from portal.formatting import rupiah
 from portal.htmx import render
+from portal.payments.declines import DECLINED, client_messages
 from portal.payments.models import Payment, PaymentStatus
 from portal.payments.services import confirm_card, other_way, payable_label
 from portal.payments.services.card import CHECKING
 
 
-def card_page(payment: Payment, *, confirm_url: str, details_url: str | None, status: int = 200):
-    """The card form for an open card payment; it posts the Stripe.js token to `confirm_url`."""
+def card_page(
+    payment: Payment,
+    *,
+    confirm_url: str,
+    details_url: str | None,
+    way_out: tuple[str, str] | None = None,
+    status: int = 200,
+):
+    """The card form for an open card payment; it posts the Stripe.js token to `confirm_url`.
+
+    `way_out` (label, URL to POST) replaces the payable's registered other way, for a payer whose
+    URLs only the route knows (a medicine patient's link carries its token)."""
     return render(
         "payments/pay.html",
         payment=payment,
@@ -27,7 +39,8 @@ def card_page(payment: Payment, *, confirm_url: str, details_url: str | None, st
         details_url=details_url,
         stripe_js=current_app.config["STRIPE_JS_URL"],
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
-        other_way=other_way(payment),
+        other_way=way_out or other_way(payment),
+        card_messages=client_messages(),
         status=status,
     )
 
@@ -59,12 +72,35 @@ def confirm_answer(payment: Payment, *, done_url: str, checking_url: str, retry_
         return jsonify(redirect=checking_url, checking=message)
     payment = db.session.get(Payment, payment_id)
     if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
+        say_received(payment)
         return jsonify(redirect=done_url)
     if intent.get("status") == "requires_action":
         return jsonify(action=payment.client_secret)
     if payment.state == PaymentStatus.FAILED:
         # A decline is an answer, not an error of this call: 200, and the page shows the message.
-        return jsonify(error=payment.failure_message or _("Your card was declined."), declined=True)
+        return jsonify(error=payment.failure_message or str(DECLINED), declined=True)
     if payment.state == PaymentStatus.CANCELLED:
         return jsonify(error=_("This payment was cancelled.")), 409
     return jsonify(error=_("The payment is not complete yet. Please try again.")), 409
+
+
+def say_received(payment: Payment) -> None:
+    """The page the customer lands on after paying (their order, ride, document, medicine link)
+    says the money came in; a payment still processing says when it will."""
+    if payment.state == PaymentStatus.SUCCEEDED:
+        flash(_("Payment received: %(amount)s by card. Thank you!", amount=rupiah(payment.amount)), "success")
+    elif payment.state == PaymentStatus.PROCESSING:
+        flash(
+            _(
+                "Your card payment of %(amount)s is being processed. This page shows it as paid once it is received.",
+                amount=rupiah(payment.amount),
+            ),
+            "info",
+        )
+
+
+def cash_instead_page(*, amount: int, what: str, action: str, back: str, note: str = ""):
+    """ "Pay in cash to the courier instead?": the question a payable's switch from card to cash
+    asks first, on its own page, so it works without JavaScript. Its "yes" posts `confirmed=1`
+    (with the CSRF token) to `action`; "no" goes `back`."""
+    return render("payments/cash_instead.html", amount=amount, what=what, action=action, back=back, note=note)

@@ -21,7 +21,7 @@ from portal.htmx import render
 from portal.payments import bp
 from portal.payments.client import MalformedEvent, SignatureError, check_event, verify
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
-from portal.payments.pages import card_page, confirm_answer
+from portal.payments.pages import card_page, confirm_answer, say_received
 from portal.payments.services import (
     handle_event,
     pay_url,
@@ -104,6 +104,7 @@ def pay(payment_id: int):
         payment = sync_payment(payment)
         db.session.commit()
     if payment.state.paid or payment.state == PaymentStatus.PROCESSING:
+        say_received(payment)
         return redirect(_safe_return(payment))
     if not payment.state.open:  # cancelled: nothing to pay
         return redirect(url_for("payments.receipt", payment_id=payment.id))

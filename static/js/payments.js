@@ -2,7 +2,9 @@
 // turns the Card Element into a token in the browser; only that token reaches our server,
 // which saves it on the customer and confirms the PaymentIntent. 3-D Secure, when the bank
 // asks for it, runs through stripe.confirmCardPayment. No inline script: settings come from
-// data- attributes.
+// data- attributes. What a customer reads about an error is never Stripe's English `message`:
+// data-messages holds the page-language sentences portal/payments/declines.py chooses from,
+// looked up by the error's decline_code, code, then type.
 (function () {
   "use strict";
   const form = document.getElementById("card-form");
@@ -10,6 +12,8 @@
   const errorBox = document.getElementById("card-error");
   const button = document.getElementById("pay-button");
   const label = button.textContent;
+  const words = JSON.parse(form.dataset.messages || "{}");
+  const sentences = words.sentences || [];
   const stripe = window.Stripe(form.dataset.publishableKey);
   const card = stripe.elements().create("card");
   const mountPoint = document.getElementById("card-element");
@@ -20,6 +24,20 @@
       input.setAttribute("aria-label", (mountPoint.dataset.label || "") + ": " + input.getAttribute("placeholder"));
     }
   });
+
+  // fallback: "details" for a card Stripe.js refused to tokenise, "authentication" for the
+  // bank's check, else "generic".
+  function messageFor(error, fallback) {
+    const codes = words.codes || {};
+    const types = words.types || {};
+    if (error instanceof Error) return sentences[words.offline]; // the network, not the card
+    error = error || {};
+    for (const key of [error.decline_code, error.code]) {
+      if (key && Object.prototype.hasOwnProperty.call(codes, key)) return sentences[codes[key]];
+    }
+    if (error.type && Object.prototype.hasOwnProperty.call(types, error.type)) return sentences[types[error.type]];
+    return sentences[words[fallback]] || sentences[words.generic] || "";
+  }
 
   function showError(message) {
     errorBox.textContent = message;
@@ -51,13 +69,13 @@
     if (answer.action) {
       const result = await stripe.confirmCardPayment(answer.action);
       if (result && result.error) {
-        showError(result.error.message || form.dataset.declined);
+        showError(messageFor(result.error, "authentication"));
         return;
       }
       await finish(await send(""));
       return;
     }
-    showError(answer.error || form.dataset.declined);
+    showError(answer.error || messageFor({}, "generic"));
   }
 
   form.addEventListener("submit", async (event) => {
@@ -70,12 +88,12 @@
     try {
       const result = await stripe.createToken(card);
       if (!result || result.error || !result.token) {
-        showError((result && result.error && result.error.message) || form.dataset.declined);
+        showError(messageFor(result && result.error, "details"));
         return;
       }
       await finish(await send(result.token.id));
     } catch (e) {
-      showError(form.dataset.offline);
+      showError(sentences[words.offline]);
     }
   });
 })();

@@ -8,7 +8,7 @@ how any of them changes a payment (under a row lock, through `workflow.move`, ig
 the flow does not allow); reading.py finds and names payments. docs/contracts.md is the public part.
 """
 
-from portal.payments.declines import decline_code, decline_message
+from portal.payments.declines import card_error_message, decline_code, decline_message
 from portal.payments.services.card import confirm_card, sync_payment
 from portal.payments.services.cash import mark_cash_received
 from portal.payments.services.checkout import start_demo_payment, start_payment
@@ -37,6 +37,7 @@ __all__ = [
     "PaymentError",
     "WebhookResult",
     "by_intent",
+    "card_error_message",
     "confirm_card",
     "decline_code",
     "decline_message",

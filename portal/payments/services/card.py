@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.jobs import enqueue
 from portal.payments import client as stripe_api
 from portal.payments.client import StripeError, to_minor
-from portal.payments.declines import decline_code, decline_message
+from portal.payments.declines import card_error_message, decline_code
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services.checkout import ensure_intent
 from portal.payments.services.moves import (
@@ -70,7 +70,7 @@ def confirm_card(payment: Payment, token: str | None, *, now: datetime | None = 
             except StripeError:
                 raise unreachable() from error
             if intent_status(intent) not in (PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING):
-                raise PaymentError(decline_message(decline_code((error.body or {}).get("error")))) from error
+                raise PaymentError(card_error_message((error.body or {}).get("error"))) from error
             apply_intent(payment, intent, source="checkout", now=now)
             return intent
         payment.failure_code = decline_code((error.body or {}).get("error"))
