@@ -12,7 +12,8 @@ from flask_babel import force_locale
 
 from portal.payments.declines import card_error_message, client_messages, decline_message
 from portal.payments.models import PaymentMethod, PaymentStatus
-from portal.payments.services import start_payment
+from portal.payments.services import confirm_card, start_payment
+from portal.payments.services.moves import apply_intent
 from tests.payments.conftest import PAYABLE
 from tests.payments.helpers import card_token
 
@@ -170,3 +171,22 @@ def test_the_card_page_gives_its_script_the_sentences_in_the_page_language(app, 
     assert sentences[messages["types"]["card_error"]] == DECLINED_ID
     assert sentences[messages["details"]].startswith("Silakan periksa data kartu Anda")
     assert "Bad request" not in html and "data-declined" not in html
+
+
+def test_a_second_decline_says_why_this_attempt_failed(app, db, customer, payment, signal_log):
+    """Declined once, then the bank's 3-D Secure check fails on the next try: the payment stays
+    "declined" (no second move, no second signal), and the customer reads the newer reason."""
+    confirm_card(payment, card_token(app, "4000000000000002"))
+    db.session.commit()
+    assert payment.failure_code == "card_declined"
+    moves, declines = len(payment.history), signal_log.count("failed")
+    intent = {
+        "status": "requires_payment_method",
+        "last_payment_error": {"code": "payment_intent_authentication_failure"},
+    }
+
+    assert apply_intent(payment, intent, source="checkout") is False
+    db.session.commit()
+    assert payment.state == PaymentStatus.FAILED and payment.failure_code == "payment_intent_authentication_failure"
+    assert payment.failure_message.startswith("Your bank did not confirm this payment.")
+    assert len(payment.history) == moves and signal_log.count("failed") == declines

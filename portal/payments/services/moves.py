@@ -110,6 +110,14 @@ def apply_intent(payment: Payment, intent: dict[str, Any], *, source: str, now: 
     """Bring the payment in line with the PaymentIntent `intent`. Locks, re-reads, then moves."""
     payment = lock(payment)
     target = intent_status(intent)
+    if target == payment.state == PaymentStatus.FAILED:
+        # Declined again (another card, a failed 3-D Secure check): no move, but the customer
+        # reads why this attempt failed, not the last one.
+        code = decline_code(intent.get("last_payment_error"))
+        if code != payment.failure_code:
+            payment.failure_code = code
+            add_note(payment, f"declined again: {code}", source=source, now=now)
+        return False
     if target == payment.state or (target == PaymentStatus.PENDING and payment.state == PaymentStatus.FAILED):
         return False  # (a card declined when saved leaves the intent untouched: stay "declined")
     if not payment.state.can_become(target):
