@@ -18,6 +18,7 @@ from portal.actions import act
 from portal.couriers import services as couriers
 from portal.database import utcnow
 from portal.extensions import db
+from portal.formatting import rupiah
 from portal.htmx import not_modified, render, with_etag
 from portal.medicine import bp
 from portal.medicine import services as medicine
@@ -32,7 +33,7 @@ from portal.medicine.models import (
     MedicineStatus,
 )
 from portal.payments.models import PaymentMethod, PaymentStatus
-from portal.payments.pages import card_page, confirm_answer
+from portal.payments.pages import card_page, cash_instead_page, confirm_answer
 from portal.payments.services import payment_for, sync_payment
 
 M = MedicineStatus
@@ -86,6 +87,7 @@ def track(token: str):
         courier_photo=shown and medicine.courier_photo(delivery, courier) is not None,
         expected=medicine.expected_at(delivery, courier),
         payment=payment,
+        cash_instead=payment is not None and medicine.may_pay_cash_instead(delivery),
         token=token,
         poll_etag=etag,
     )
@@ -124,7 +126,15 @@ def pay(token: str):
         payment = medicine.card_payment(delivery)
     if payment is None or payment.state == PaymentStatus.PROCESSING:
         return _private(redirect(url_for("medicine.track", token=token)))
-    return _private(card_page(payment, confirm_url=url_for("medicine.pay_confirm", token=token), details_url=None))
+    way_out = None
+    if medicine.may_pay_cash_instead(delivery):
+        way_out = (
+            _("Pay %(fee)s in cash to the courier instead", fee=rupiah(delivery.fee)),
+            url_for("medicine.pay_cash", token=token),
+        )
+    return _private(
+        card_page(payment, confirm_url=url_for("medicine.pay_confirm", token=token), details_url=None, way_out=way_out)
+    )
 
 
 @bp.post("/medicine/<token>/pay")
@@ -136,6 +146,35 @@ def pay_confirm(token: str):
         return jsonify(redirect=back)
     return _private(
         confirm_answer(payment, done_url=back, checking_url=back, retry_url=url_for("medicine.pay", token=token))
+    )
+
+
+@bp.route("/medicine/<token>/cash", methods=["GET", "POST"])
+def pay_cash(token: str):
+    """The way out of the card fare without JavaScript (or without a card): cash to the courier,
+    asked first on its own page; whoever holds the link, with the CSRF token."""
+    delivery = _patient_delivery(token)
+    back = url_for("medicine.track", token=token)
+    if not medicine.may_pay_cash_instead(delivery):
+        return _private(redirect(back))
+    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
+        with act() as outcome:
+            switched = medicine.switch_to_cash(delivery)
+        if outcome.ok and switched:
+            flash(
+                _("You pay %(fee)s in cash to the courier when your medicine arrives.", fee=rupiah(delivery.fee)),
+                "success",
+            )
+        elif outcome.ok:
+            flash(_("Your card payment had already gone through: nothing changes."), "info")
+        return _private(redirect(back))
+    return _private(
+        cash_instead_page(
+            amount=delivery.fee,
+            what=_("Delivery fare · %(ref)s", ref=delivery.reference),
+            action=url_for("medicine.pay_cash", token=token),
+            back=back,
+        )
     )
 
 

@@ -33,6 +33,7 @@ PUBLIC = {
     "medicine.courier_photo",
     "medicine.pay",
     "medicine.pay_confirm",
+    "medicine.pay_cash",  # the link's holder pays the courier in cash instead
     "medicine.about",
     "payments.stripe_webhook",
     "couriers.webhook",

@@ -39,9 +39,11 @@ from portal.documents.forms import (
 from portal.documents.models import DocumentRequest, DocumentStatus, DocumentType
 from portal.extensions import db
 from portal.formatting import phone as display_phone
+from portal.formatting import rupiah
 from portal.htmx import not_modified, render, with_etag
 from portal.payments import services as payments
-from portal.payments.models import PaymentMethod
+from portal.payments.models import Payment, PaymentMethod
+from portal.payments.pages import cash_instead_page
 
 DRAFT = "document_draft"
 S = DocumentStatus
@@ -289,7 +291,12 @@ def mine():
 @login_required
 def confirmation(request_id: int):
     found = _mine(request_id)
-    return render_template("documents/confirmation.html", req=found, button=EmptyForm())
+    return render_template(
+        "documents/confirmation.html",
+        req=found,
+        button=EmptyForm(),
+        cash_instead=documents.may_pay_cash_instead(found),
+    )
 
 
 def _status_etag(found: DocumentRequest, delivery) -> str:
@@ -329,6 +336,7 @@ def request_page(request_id: int):
         must_pay=found.payment_method == PaymentMethod.CARD
         and not (payment and payment.state.paid)
         and not found.state.final,
+        cash_instead=documents.may_pay_cash_instead(found),
         button=EmptyForm(),
     )
     return with_etag(response, etag) if polling else response
@@ -345,6 +353,44 @@ def pay(request_id: int):
     if outcome.ok:
         return redirect(payments.pay_url(payment))
     return redirect(url_for("documents.request", request_id=found.id))
+
+
+@bp.route("/documents/<int:request_id>/cash", methods=["GET", "POST"])
+@login_required
+def pay_cash(request_id: int):
+    """The way out of a card fee without JavaScript (or without a card): cash to the courier,
+    asked first on its own page; only the request's resident, with the CSRF token."""
+    found = _mine(request_id)
+    back = url_for("documents.request", request_id=found.id)
+    if not documents.may_pay_cash_instead(found):
+        return redirect(back)
+    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
+        with act() as outcome:
+            switched = documents.switch_to_cash(found, by=current_user)
+        if outcome.ok and switched:
+            flash(
+                _("You pay %(fee)s in cash to the courier when your document arrives.", fee=rupiah(found.fee)),
+                "success",
+            )
+        elif outcome.ok:
+            flash(_("Your card payment had already gone through: nothing changes."), "info")
+        return redirect(back)
+    return cash_instead_page(
+        amount=found.fee,
+        what=f"{found.kind.label} · {found.reference}",
+        action=url_for("documents.pay_cash", request_id=found.id),
+        back=back,
+    )
+
+
+@payments.register_other_way(documents.PAYABLE)
+def _cash_instead(payment: Payment) -> tuple[str, str] | None:
+    found = db.session.get(DocumentRequest, payment.payable_id)
+    if found is None or not documents.may_pay_cash_instead(found):
+        return None
+    return _("Pay %(fee)s in cash to the courier instead", fee=rupiah(found.fee)), url_for(
+        "documents.pay_cash", request_id=found.id
+    )
 
 
 def _resident_move(request_id: int, verb, success: str):

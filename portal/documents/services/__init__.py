@@ -42,10 +42,12 @@ from portal.documents.services.requests import (
     cancel_request,
     find_by_key,
     for_resident,
+    may_pay_cash_instead,
     my_requests,
     pay_by_card,
     resubmit,
     submit_request,
+    switch_to_cash,
 )
 from portal.extensions import db
 
@@ -68,6 +70,7 @@ __all__ = [
     "looks",
     "mark_incomplete",
     "mark_ready",
+    "may_pay_cash_instead",
     "my_requests",
     "open_delivery",
     "overdue_count",
@@ -81,6 +84,7 @@ __all__ = [
     "resubmit",
     "send_electronically",
     "submit_request",
+    "switch_to_cash",
     "verify",
     "workdays",
 ]

@@ -18,7 +18,7 @@ from portal.couriers.contract import Purpose
 from portal.documents.models import DocumentRequest, DocumentRequestEvent, DocumentStatus, DocumentType
 from portal.documents.services import checks, fees
 from portal.documents.services.base import PAYABLE, DocumentError, locked, now_or
-from portal.documents.services.delivery import job_for, release_payment
+from portal.documents.services.delivery import job_for, open_delivery, release_payment
 from portal.extensions import db
 from portal.payments import services as payments
 from portal.payments.models import PaymentMethod
@@ -268,6 +268,45 @@ def pay_by_card(request: DocumentRequest, *, by: User):
         return_url=f"/documents/{request.id}",
         description=request.reference or "",
     )
+
+
+def may_pay_cash_instead(request: DocumentRequest) -> bool:
+    """A card fee nobody has paid yet, before a courier is asked: the resident may pay the courier
+    in cash instead (the MPP's couriers take cash, as for any request made with cash)."""
+    if request.payment_method != PaymentMethod.CARD or request.state.final or open_delivery(request) is not None:
+        return False
+    payment = payments.payment_for(PAYABLE, request.id)
+    return payment is None or payment.state.open
+
+
+def switch_to_cash(request: DocumentRequest, *, by: User, now: datetime | None = None) -> bool:
+    """The resident pays the delivery in cash to the courier instead of by card (no card at hand,
+    no JavaScript). The card payment is called off first, so it can never charge as well. False
+    if it turns out the card was paid meanwhile: nothing changes then."""
+    locked(request)
+    if request.resident_id != by.id:
+        raise DocumentError(_l("This is not your request."))
+    if not may_pay_cash_instead(request):
+        raise DocumentError(_l("This delivery no longer waits for a card payment."))
+    try:
+        payment = payments.start_payment(
+            payable_type=PAYABLE,
+            payable_id=request.id,
+            customer=by,
+            amount=request.fee,
+            method=PaymentMethod.CASH,
+            return_url=f"/documents/{request.id}",
+            description=request.reference or "",
+            now=now,
+        )
+    except payments.PaymentError as error:
+        raise DocumentError(str(error)) from None
+    if payment.kind != PaymentMethod.CASH:
+        return False  # the card was paid after all (its webhook had not come yet)
+    request.payment_method = PaymentMethod.CASH.value
+    request.updated_at = now_or(now)
+    db.session.flush()
+    return True
 
 
 def my_requests(resident: User) -> list[DocumentRequest]:

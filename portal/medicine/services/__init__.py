@@ -6,10 +6,12 @@ Every status change goes through portal.workflow.move. Nothing here ever names a
 bags are sealed at the pharmacy, and no SMS, page or courier job says what is inside.
 
 Split by what each room holds: staff (who works where), registration, moves, queue (and
-figures), sms; this module exports the verbs, so callers write `medicine.register(...)`.
+figures), fare (the patient's card or cash), sms; this module exports the verbs, so callers
+write `medicine.register(...)`.
 """
 
 from portal.medicine.services.errors import DuplicatePrescription, MedicineError, PrescriptionInFlight
+from portal.medicine.services.fare import may_pay_cash_instead, switch_to_cash
 from portal.medicine.services.moves import (
     call_courier_again,
     cancel,
@@ -89,6 +91,7 @@ __all__ = [
     "indonesian_phone",
     "mark_ready",
     "may_handle",
+    "may_pay_cash_instead",
     "notify_patient",
     "put_on_hold",
     "queue",
@@ -99,6 +102,7 @@ __all__ = [
     "resume",
     "set_gosend_contract",
     "start_preparing",
+    "switch_to_cash",
     "token_hash",
     "unassign_pharmacist",
     "view_personal",
