@@ -134,4 +134,4 @@ def pay_by_card(page, amount: str, number: str = "4242424242424242") -> None:
     card.locator("input[placeholder=exp_year]").fill("31")
     card.locator("input[placeholder=cvc]").fill("123")
     card.locator("input[placeholder=postal_code]").fill("68411")
-    page.get_by_role("button", name=f"Pay {amount}").click()
+    page.get_by_role("button", name=f"Pay {amount}", exact=True).click()
