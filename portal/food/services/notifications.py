@@ -16,7 +16,7 @@ MESSAGES = {
     "placed": lambda p: _l("Order %(n)s placed at %(warung)s. We will tell you when the warung accepts it.", **p),
     "accepted": lambda p: _l("%(warung)s accepted your order %(n)s and is cooking it.", **p),
     "ready": lambda p: _l(
-        "Your order %(n)s is ready; a courier is coming. Give the courier this PIN at the door: %(pin)s", **p
+        "Your order %(n)s is ready; we are finding a courier. Give the courier this PIN at the door: %(pin)s", **p
     ),
     "rejected": lambda p: _l(
         "%(warung)s could not take your order %(n)s: %(reason)s. Your money is refunded if you paid.", **p
