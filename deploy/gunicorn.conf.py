@@ -22,7 +22,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 preload_app = True
 timeout = 30  # a request stuck longer than this is a bug: the worker is killed and replaced
 graceful_timeout = 20  # on SIGTERM, requests in flight get this long to finish
-keepalive = 5  # HAProxy reuses connections to the node
+# HAProxy keeps idle connections to the node and reuses them; it closes them itself within
+# `timeout server` (30 s). Were the node to close one first (gunicorn's default 5 s), a request
+# HAProxy sends on it as it closes gets an empty answer: a failed request on a healthy node.
+keepalive = 75
 max_requests = 5000  # recycle a worker now and then (a slow leak never becomes an outage)
 max_requests_jitter = 500
 errorlog = "-"
