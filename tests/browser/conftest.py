@@ -77,31 +77,39 @@ def live_server(app) -> Iterator[LiveServer]:
         yield server
 
 
+def watch_errors(page, *, console: bool = True, allowed=lambda response: False) -> list[str]:
+    """Collect what the browser reports as broken: a script error, a console error and a failed
+    subresource or fragment. A page may answer 404/422 on purpose, and a fragment 422 (a refusal
+    that says why, which htmx shows); a script, style or fragment that fails may not."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    if console:
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if (r.status >= 500 or (r.status >= 400 and r.status != 422 and r.request.resource_type != "document"))
+            and not allowed(r)
+            else None
+        ),
+    )
+    return errors
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US", timezone_id="Asia/Makassar")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # A page may answer 404/422 on purpose, and a fragment 422 (a refusal that says why, which
-    # htmx shows); a script, style or fragment that fails may not.
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 500 or (r.status >= 400 and r.status != 422 and r.request.resource_type != "document")
-            else None
-        ),
-    )
+    errors = watch_errors(page)
     yield page
     context.close()
     assert not errors, f"browser errors: {errors}"

@@ -15,7 +15,7 @@ from portal.medicine import services as medicine
 from portal.medicine.models import MedicineDelivery
 from portal.payments.models import PaymentMethod, PaymentStatus
 from portal.payments.services import receipt_url, start_payment
-from tests.browser.conftest import PHONE, assert_accessible, login, pay_by_card
+from tests.browser.conftest import PHONE, assert_accessible, login, pay_by_card, watch_errors
 from tests.browser.test_medicine import seeded
 from tests.factories import DEMO_PASSWORD, UserFactory
 
@@ -96,16 +96,7 @@ def card_page(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 500 or (r.status >= 400 and r.status != 422 and not r.url.endswith("/v1/tokens"))
-            else None
-        ),
-    )
+    errors = watch_errors(page, console=False, allowed=lambda r: r.url.endswith("/v1/tokens"))
     yield page
     context.close()
     assert not errors, f"browser errors: {errors}"

@@ -23,7 +23,7 @@ from portal.extensions import db as _db
 from portal.food import services as food
 from portal.food.models import FoodOrder, Warung
 from portal.rides import services as rides
-from tests.browser.conftest import PHONE, assert_accessible, login
+from tests.browser.conftest import PHONE, assert_accessible, login, watch_errors
 from tests.browser.test_food import DEMO_PASSWORD, demo  # noqa: F401 - the demo fixture
 from tests.browser.test_maps import settle
 
@@ -41,24 +41,7 @@ def phone(browser, live_server, lang: str, **options):
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 500 or (r.status >= 400 and r.status != 422 and r.request.resource_type != "document")
-            else None
-        ),
-    )
+    errors = watch_errors(page)
     return page, errors
 
 
