@@ -161,6 +161,40 @@ def test_changing_the_night_before_typing_an_address_shows_that_night(app, db, p
     assert_accessible(page)
 
 
+def test_typing_while_the_new_night_loads_loses_nothing(app, db, page):
+    """On a slow connection the tourist changes the night and starts typing at once: the address
+    field waits for the new night instead of taking text the swap would wipe, and the booking
+    goes to the night chosen, not the one just left."""
+    f.package()
+    first = rides.next_bookable_night() + timedelta(days=1)
+    second = first + timedelta(days=2)
+    f.available(f.driver(), first)
+    f.available(f.driver(), second)
+    UserFactory(email="rina@example.com", locale="en", phone="+6281100000008")
+    db.session.commit()
+    login(page, "rina@example.com", DEMO_PASSWORD)
+    page.goto(f"/rides/blue-fire?date={first.isoformat()}")
+    address = page.get_by_label("Pick-up address (homestay or hotel)")
+    expect(address).to_be_enabled()
+
+    held = []  # the new night's response, held back like a slow connection
+    page.route(lambda url: f"date={second.isoformat()}" in url, lambda route: held.append(route))
+    page.get_by_label("Night of (the evening you set off)").fill(second.isoformat())
+    expect(address).to_be_disabled()
+    expect(page.get_by_role("button", name="Hold my seat and pay Rp350.000")).to_be_disabled()
+    assert len(held) == 1
+    held[0].continue_()
+    address.fill("Homestay Kemiren, Jl. Barong 3, Glagah")  # into the new night's field
+    expect(page.locator("#night h2")).to_contain_text(f"{second.day} ")
+    expect(address).to_have_value("Homestay Kemiren, Jl. Barong 3, Glagah")
+    page.unroute_all()
+    page.get_by_role("button", name="Hold my seat and pay Rp350.000").click()
+    expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
+    db.session.rollback()
+    booking = db.session.scalar(db.select(RideBooking))
+    assert booking.night == second and booking.pickup_address.startswith("Homestay Kemiren")
+
+
 def test_changing_the_night_without_javascript(app, db, browser, live_server):
     """The night picker is a plain GET form: its button shows the chosen night."""
     f.package()
