@@ -20,6 +20,14 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def render_body(template: str, block: str | None = None, **context: Any) -> str:
+    """The HTML `render()` sends: the page, or just its `block` for an htmx request. For a view
+    that keeps what it rendered (portal.pagecache); its key must then include wants_fragment()."""
+    if block is not None and wants_fragment():
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
 def render(template: str, block: str | None = None, *, status: int = 200, **context: Any) -> Response:
     """Render `template`, or just its `block` for an htmx request; always `Vary: HX-Request`.
 
@@ -29,11 +37,7 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
     """
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise TypeError(f"render() status must be an HTTP status code (int), not {status!r}")
-    if block is not None and wants_fragment():
-        body = render_block(template, block, **context)
-    else:
-        body = render_template(template, **context)
-    response = make_response(body, status)
+    response = make_response(render_body(template, block, **context), status)
     response.vary.add("HX-Request")
     return response
 

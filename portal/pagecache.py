@@ -28,6 +28,7 @@ import hashlib
 import logging
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 
@@ -109,6 +110,16 @@ class SharedPage:
         return "".join(self._parts)
 
 
+_ALL: weakref.WeakSet[PageCache] = weakref.WeakSet()
+
+
+def clear_all() -> None:
+    """Forget every kept page of every PageCache (tests: emptied tables hand out the same ids
+    and versions again, so a page kept under one would be the last test's)."""
+    for pages in list(_ALL):
+        pages.clear()
+
+
 class PageCache:
     """Shared pages by key in the app's cache, under `name`; this process keeps the split of
     the last `size` it served. `slots` is the pattern of the elements a view fills in per
@@ -120,6 +131,7 @@ class PageCache:
         self.slots = re.compile(slots) if slots else None
         self._pages: OrderedDict[Hashable, SharedPage] = OrderedDict()
         self._lock = threading.Lock()
+        _ALL.add(self)
 
     def page(self, key: Hashable | None, render: Callable[[], str]) -> SharedPage:
         """The page for `key`, ready to fill in, rendering it on a miss. A None key renders for

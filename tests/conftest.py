@@ -17,12 +17,11 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from portal import create_app
+from portal import create_app, pagecache
 from portal.accounts.models import Role
 from portal.config import TestingConfig, database_url
 from portal.extensions import db as _db
 from portal.extensions import limiter
-from portal.food.routes import MENU_PAGES
 from tests.factories import DEMO_PASSWORD, UserFactory
 
 if TYPE_CHECKING:
@@ -134,7 +133,7 @@ def app(
         yield app
         # Emptied tables hand out the same ids again; a page kept under one would be the last
         # test's (its photos gone with its upload folder).
-        MENU_PAGES.clear()
+        pagecache.clear_all()
         _db.session.remove()
         empty_all_tables()
         limiter.reset()

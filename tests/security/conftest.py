@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from portal import pagecache
 from portal.extensions import db as _db
 from portal.extensions import limiter
-from tests.conftest import MENU_PAGES, empty_all_tables, make_app
+from tests.conftest import empty_all_tables, make_app
 from tests.security.probe import ErrorLog, seeded
 
 
@@ -27,7 +28,7 @@ def probed_app(database_uri: str, localstripe, fake_maps) -> Iterator[Flask]:
     with app.app_context():
         seeded(app)
         yield app
-        MENU_PAGES.clear()
+        pagecache.clear_all()
         _db.session.remove()
         empty_all_tables()
         limiter.reset()

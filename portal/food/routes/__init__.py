@@ -2,6 +2,6 @@
 the regency admin. Each registers its views on the food blueprint when imported."""
 
 from portal.food.routes import admin, customer, owner, public
-from portal.food.routes.public import MENU_PAGES
+from portal.food.routes.public import MENU_PAGES, WARUNG_PAGES
 
-__all__ = ["MENU_PAGES", "admin", "customer", "owner", "public"]
+__all__ = ["MENU_PAGES", "WARUNG_PAGES", "admin", "customer", "owner", "public"]

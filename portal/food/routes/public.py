@@ -22,7 +22,7 @@ from portal.food.forms import WEEKDAYS
 from portal.food.models import CartItem, Dish, Warung, WarungStatus
 from portal.food.photos import upload_dir
 from portal.forms import INT_MAX
-from portal.htmx import render
+from portal.htmx import render_body, wants_fragment
 from portal.pagecache import PageCache, shell_key
 from portal.promotions import services as promo
 
@@ -42,32 +42,52 @@ def _float(value) -> float | None:
     return number if -180 <= number <= 180 else None
 
 
+# The list as most visitors see it is the same for everyone in a minute: kept and shared.
+WARUNG_PAGES = PageCache("warungs")
+
+
 @bp.get("/warungs")
 def warungs():
+    """The list, open warungs first. Its cards cost more to render than its queries: a page is
+    kept (portal.pagecache) under the language, layout and address (shell_key: the search, the
+    page and the location are in the address), whether htmx asked for the results only, the
+    minute (open now, "opens at"), and the stamps of every warung and of the showcase, read
+    fresh on each visit: an owner's change or a new rating shows on the next visit."""
     q = (request.args.get("q") or "").strip()[:80]
     lat, lng = _float(request.args.get("lat")), _float(request.args.get("lng"))
     now = utcnow()
-    # Each card's festival badge comes in the same query (a correlated subquery), not one per card.
-    stmt = food.search_warungs(q, lat=lat, lng=lng, now=now).add_columns(promo.festival_of().label("festival_id"))
     page = min(max(request.args.get("page", 1, type=int), 1), INT_MAX // PER_PAGE)  # no OverflowError
-    rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE), {"now": now}).all()
-    has_next = len(rows) > PER_PAGE
-    cards = food.warung_cards([(warung, open_now) for warung, open_now, _festival in rows[:PER_PAGE]], lat=lat, lng=lng)
-    # The festival and collections on top: only on the first page of the whole list.
-    show = promo.showcase(now, collections=page == 1 and not q)
-    results = [(card, show.badge(festival_id)) for card, (*_row, festival_id) in zip(cards, rows, strict=False)]
-    return render(
-        "food/warungs.html",
-        "results",
-        results=results,
-        q=q,
-        lat=lat,
-        lng=lng,
-        page=max(page, 1),
-        has_next=has_next,
-        show=show,
-        locale=locale(),
-    )
+    key = None
+    if layout := shell_key():
+        fresh_reads()  # the stamps must see every change committed so far (SQLite reads a snapshot)
+        stamps = tuple(db.session.execute(select(*food.cards_stamp(), *promo.showcase_stamp())).one())
+        key = ("warungs", stamps, now.replace(second=0, microsecond=0), wants_fragment(), layout)
+
+    def render_page() -> str:
+        # Each card's festival badge comes in the same query (a correlated subquery), not one per card.
+        stmt = food.search_warungs(q, lat=lat, lng=lng, now=now).add_columns(promo.festival_of().label("festival_id"))
+        rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE), {"now": now}).all()
+        cards = food.warung_cards(
+            [(warung, open_now) for warung, open_now, _festival in rows[:PER_PAGE]], lat=lat, lng=lng
+        )
+        # The festival and collections on top: only on the first page of the whole list.
+        show = promo.showcase(now, collections=page == 1 and not q)
+        return render_body(
+            "food/warungs.html",
+            "results",
+            results=[(card, show.badge(festival_id)) for card, (*_row, festival_id) in zip(cards, rows, strict=False)],
+            q=q,
+            lat=lat,
+            lng=lng,
+            page=page,
+            has_next=len(rows) > PER_PAGE,
+            show=show,
+            locale=locale(),
+        )
+
+    response = make_response(WARUNG_PAGES.page(key, render_page).fill())
+    response.vary.add("HX-Request")
+    return response
 
 
 # The menu's per-visitor elements, each named by its id: a dish's "in cart" and the cart bar.

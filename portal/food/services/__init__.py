@@ -18,7 +18,7 @@ from portal.food.services.board import (
     poll_state,
     today_total,
 )
-from portal.food.services.cards import WarungCard, next_opening, warung_cards
+from portal.food.services.cards import WarungCard, cards_stamp, next_opening, warung_cards
 from portal.food.services.cart import (
     Added,
     add_to_cart,
@@ -95,6 +95,7 @@ __all__ = [
     "add_to_cart",
     "board_etag",
     "cancel_order",
+    "cards_stamp",
     "cart_lines",
     "cart_quantity",
     "cart_summary",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.couriers.fare import eta_minutes, fare_for, haversine_km
@@ -93,3 +93,17 @@ def warung_cards(
             )
         )
     return cards
+
+
+def cards_stamp() -> list:
+    """Columns (scalar subqueries) that change whenever any warung's card could: a changed
+    warung row, its hours or a dish (what a search matches) give it a new `menu_version`
+    (portal.food.models), a rating adds to `rating_count`, and a listed or removed warung changes
+    the count or the highest id. A cached list (/warungs) is keyed on them and on the minute
+    (open now, "opens at")."""
+    return [
+        select(func.count(Warung.id)).scalar_subquery(),
+        select(func.max(Warung.id)).scalar_subquery(),
+        select(func.coalesce(func.sum(Warung.menu_version), 0)).scalar_subquery(),
+        select(func.coalesce(func.sum(Warung.rating_count), 0)).scalar_subquery(),
+    ]

@@ -38,7 +38,7 @@ from portal.promotions.services.festivals import (
     participants,
     save_festival,
 )
-from portal.promotions.services.showcase import Showcase, showcase
+from portal.promotions.services.showcase import Showcase, showcase, showcase_stamp
 
 __all__ = [
     "CollectionFields",
@@ -70,5 +70,6 @@ __all__ = [
     "save_festival",
     "set_cover",
     "showcase",
+    "showcase_stamp",
     "withdraw",
 ]

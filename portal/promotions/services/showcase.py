@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from portal.database import utcnow
-from portal.promotions.models import Collection, Festival
+from portal.promotions.models import Collection, CollectionWarung, Festival, FestivalEntry
 from portal.promotions.services.collections import active_collections
 from portal.promotions.services.festivals import current_festivals
 
@@ -35,3 +37,20 @@ def showcase(now: datetime | None = None, *, collections: bool = True) -> Showca
         featured=featured,
         collections=active_collections(now) if collections else [],
     )
+
+
+def showcase_stamp() -> list:
+    """Columns (scalar subqueries) that change whenever the showcase or a card's festival badge
+    could: festivals, entries (through workflow.move) and collections carry `updated_at`; a
+    collection's listed warungs are counted. Whether one is running is a matter of the clock, so
+    a page keyed on these is keyed on the time too."""
+    return [
+        select(func.max(Festival.updated_at)).scalar_subquery(),
+        select(func.count(Festival.id)).scalar_subquery(),
+        select(func.max(FestivalEntry.updated_at)).scalar_subquery(),
+        select(func.count(FestivalEntry.id)).scalar_subquery(),
+        select(func.max(Collection.updated_at)).scalar_subquery(),
+        select(func.count(Collection.id)).scalar_subquery(),
+        select(func.count(CollectionWarung.id)).scalar_subquery(),
+        select(func.max(CollectionWarung.id)).scalar_subquery(),
+    ]
