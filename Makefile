@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app portal
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format setup assets translations messages migrate bench bench-rides clean prod-local haproxy bench-prod
+.PHONY: run test lint format setup assets translations messages migrate bench bench-compare bench-rides clean prod-local haproxy bench-prod
 
 setup: $(VENV)/.installed static/vendor/.copied translations
 
@@ -109,6 +109,11 @@ bench: setup
 
 # The Ijen booking race: 200 simultaneous POSTs for the last seat (and for 50 seats); throughput
 # and p95. BENCH_DATABASE_URL=postgresql://… runs it on a fresh PostgreSQL database.
+# This tree against BEFORE (a commit), both serving at once, rounds alternating (bench/compare.py):
+# `make bench-compare BEFORE=87ef0a7`; with BENCH_DATABASE_URL, on PostgreSQL.
+bench-compare: setup
+	$(PY) bench/compare.py --before $(BEFORE) $(BENCH_ARGS)
+
 bench-rides: setup
 	$(PY) bench/rides.py
 
