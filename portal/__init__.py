@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import assets, audit, converters, formatting, i18n, jobs, navigation, security, ui  # noqa: F401 - audit's table joins the metadata; jobs registers its after-commit listeners
+from portal import assets, audit, converters, formatting, i18n, jobs, navigation, reasons, security, ui  # noqa: F401 - audit's table joins the metadata; jobs registers its after-commit listeners
 from portal import config as config_module
 from portal.accounts import identity
 from portal.cli import register as register_cli
@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     assets.init_app(app)
     ui.init_app(app)
     formatting.init_app(app)
+    reasons.init_app(app)
 
 
 def register_converters(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal import reasons
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
 from portal.payments.services import mark_cash_received, refund, start_payment
 from tests.factories import UserFactory
@@ -127,6 +128,22 @@ def test_the_receipt_history_shows_each_move_once_with_its_amount(app, db, clien
     assert "Waiting for payment" in history and "Paid · Rp25.000" in history and "Partly refunded · Rp5.000" in history
     assert history.count("Paid") == 1 and "refund of" not in history
     assert "one dish sold out" in html  # the refund's reason is in the refunds list, in the customer's words
+
+
+@pytest.mark.parametrize(("locale", "said"), [("id", "Jalur Ijen ditutup"), ("en", "The Ijen route was closed")])
+def test_a_reason_the_portal_wrote_reads_in_the_customers_language(app, db, client, auth, customer, locale, said):
+    """Reasons the portal writes are stored in English (the audit trail reads the same for all)
+    and shown translated; a person's own words stay as typed (the test above)."""
+    payment = start(customer, PaymentMethod.CASH, payable_id=9)
+    mark_cash_received(payment, by=customer)
+    refund(payment, reason=reasons.ROUTE_CLOSED)
+    customer.locale = locale
+    db.session.commit()
+    auth.login(customer)
+    html = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    refunds = html.split("<h2>")[-2]  # the refunds' list, before the history
+    assert said in refunds and reasons.ROUTE_CLOSED not in refunds
+    assert db.session.get(Payment, payment.id).refunds[0].reason == "Ijen route closed"
 
 
 def test_the_payment_shows_on_my_activity(app, client, auth, customer, payment):

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import notify
+from portal import notify, reasons
 from portal.accounts import nik
 from portal.accounts.models import User
 from portal.audit import AuditEntry, audit, subject_type
@@ -162,7 +162,7 @@ def reject(request: DocumentRequest, *, by: User, reason: str, now: datetime | N
     locked(request)
     move(request, S.REJECTED, by=by, note=reason[:500], now=now)
     request.reject_reason = reason[:2000]
-    release_payment(request, reason="request rejected", by=by)
+    release_payment(request, reason=reasons.REQUEST_REJECTED, by=by)
     _tell(request, _l("Your request %(ref)s was rejected: %(reason)s", ref=request.reference, reason=reason[:200]))
 
 
@@ -181,7 +181,7 @@ def send_electronically(request: DocumentRequest, *, by: User, now: datetime | N
     if open_delivery(request) is not None:
         raise DocumentError(_l("A courier has already been asked for this document."))
     move(request, S.SENT_ELECTRONICALLY, by=by, now=now)
-    release_payment(request, reason="sent electronically", by=by)
+    release_payment(request, reason=reasons.SENT_ELECTRONICALLY, by=by)
     _tell(
         request,
         _l("Your %(what)s (%(ref)s) has been sent to you electronically.", what=_what(request), ref=request.reference),

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal import reasons
 from portal.accounts import nik
 from portal.accounts.models import User
 from portal.accounts.phone import InvalidPhone, to_e164
@@ -250,7 +251,7 @@ def cancel_request(request: DocumentRequest, *, by: User, now: datetime | None =
         couriers.cancel_delivery(delivery, by=by, reason="request cancelled by the resident", now=now)
     move(request, S.CANCELLED, by=by, now=now)
     request.pin_encrypted = None
-    release_payment(request, reason="request cancelled", by=by)
+    release_payment(request, reason=reasons.REQUEST_CANCELLED, by=by)
 
 
 def pay_by_card(request: DocumentRequest, *, by: User):

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import update
 
+from portal import reasons
 from portal.accounts.models import User
 from portal.couriers import services as couriers
 from portal.couriers.models import Delivery
@@ -46,7 +47,7 @@ def refund_late_payment(order_id: int) -> None:
     """Job: refund a payment that succeeded for an order that no longer stands. Idempotent."""
     order = db.session.get(FoodOrder, order_id)
     if order is not None and order.state in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-        _refund(order, order.reason or "cancelled before payment", None)
+        _refund(order, order.reason or reasons.CANCELLED_BEFORE_PAYMENT, None)
 
 
 def _owner_check(order: FoodOrder, by: User) -> None:
@@ -86,7 +87,7 @@ def cancel_order(order: FoodOrder, *, by: User, reason: str = "", now: datetime 
     """The customer changes their mind while the warung has not accepted yet."""
     if not order.cancellable:
         raise FoodError(_l("The warung already accepted this order, so it can no longer be cancelled."))
-    reason = (reason or "").strip() or str(_l("Cancelled by the customer"))
+    reason = (reason or "").strip() or reasons.CANCELLED_BY_CUSTOMER
     move(order, OrderStatus.CANCELLED, by=by, note=reason, now=now)
     order.reason = reason
     _refund(order, reason, by)

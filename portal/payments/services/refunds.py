@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from portal import reasons
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
@@ -168,7 +169,7 @@ def adopt_outside_refund(payment: Payment, stripe_refunded: int, *, now: datetim
     row = Refund(
         payment=payment,
         amount=missing,
-        reason="refunded at Stripe",
+        reason=reasons.REFUNDED_AT_STRIPE,
         idempotency_key=f"refund-{payment.id}-{len(payment.refunds) + 1}",
         created_at=now,
     )

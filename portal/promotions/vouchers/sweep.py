@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from portal import reasons
 from portal.database import utcnow
 from portal.extensions import db
 from portal.food import services as food
@@ -35,7 +36,7 @@ def cancel_unpaid(*, now: datetime | None = None) -> int:
     for order in orders:
         try:
             with db.session.begin_nested():
-                food.cancel_order(order, by=None, reason="voucher hold expired: not paid in time", now=now)
+                food.cancel_order(order, by=None, reason=reasons.VOUCHER_HOLD_EXPIRED, now=now)
         except food.FoodError:
             continue  # e.g. the payment service did not answer: the next sweep tries again
         cancelled += 1

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import notify
+from portal import notify, reasons
 from portal.accounts.models import User
 from portal.couriers import services as couriers
 from portal.couriers.contract import Job, Purpose, Requirements, Stop, Vehicle, Window
@@ -155,7 +155,7 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
     now = now or utcnow()
     if booking.state not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.EXPIRED):
         if booking.state in (BookingStatus.CANCELLED, BookingStatus.ROUTE_CLOSED):
-            refund_booking(booking, booking.price - booking.refunded_amount, reason="paid after the booking ended")
+            refund_booking(booking, booking.price - booking.refunded_amount, reason=reasons.PAID_AFTER_BOOKING_ENDED)
         return
     lock_night(booking.night)
     if booking.released_at is not None:
@@ -165,7 +165,7 @@ def confirm_booking(booking: RideBooking, *, now: datetime | None = None) -> Non
             spare = 0  # the route closed (or the night went by) while the hold was lapsed
         if spare <= 0:
             move(booking, BookingStatus.CANCELLED, note="paid after the hold expired; no seat left", now=now)
-            refund_booking(booking, booking.price, reason="seat no longer available")
+            refund_booking(booking, booking.price, reason=reasons.SEAT_GONE)
             notify.send(
                 _l(
                     "Gancang: your Ijen ride hold ran out before the payment and the night is now full. We refunded you in full."
@@ -300,7 +300,7 @@ def cancel_booking(booking: RideBooking, *, by: User, now: datetime | None = Non
     was_paid = booking.state == BookingStatus.CONFIRMED
     move(booking, BookingStatus.CANCELLED, by=by, note="cancelled by the tourist", now=now)
     refunded = refund_booking(
-        booking, refund_due(booking, now=now) if was_paid else 0, reason="cancelled by the tourist", by=by
+        booking, refund_due(booking, now=now) if was_paid else 0, reason=reasons.CANCELLED_BY_TOURIST, by=by
     )
     end_delivery(booking, by=by, reason="ride cancelled by the tourist")
     if was_paid:

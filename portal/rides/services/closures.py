@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import notify
+from portal import notify, reasons
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
@@ -66,8 +66,8 @@ def close_route(
     for booking in affected:
         was_paid = booking.state != BookingStatus.AWAITING_PAYMENT
         move(booking, BookingStatus.ROUTE_CLOSED, by=by, note=closure.reason_en, now=now)
-        refunded = refund_booking(booking, booking.price if was_paid else 0, reason="Ijen route closed", by=by)
-        end_delivery(booking, by=by, reason="Ijen route closed")
+        refunded = refund_booking(booking, booking.price if was_paid else 0, reason=reasons.ROUTE_CLOSED, by=by)
+        end_delivery(booking, by=by, reason=reasons.ROUTE_CLOSED)
         notify.send(
             _l(
                 "Gancang: the Ijen route is closed on the night of your ride (%(reason)s). Your booking is cancelled and refunded in full (%(amount)s).",
@@ -93,7 +93,7 @@ def close_route(
             RideBooking.status == BookingStatus.EXPIRED,
         )
     ).all():
-        refund_booking(lapsed, 0, reason="Ijen route closed", by=by)  # its card page can no longer charge
+        refund_booking(lapsed, 0, reason=reasons.ROUTE_CLOSED, by=by)  # its card page can no longer charge
     for entry in db.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.night >= first_night,
