@@ -105,7 +105,8 @@ class FareClass(StrEnum):
         return str(FARE_LABELS[self])
 
 
-FARE_LABELS = {FareClass.FREE: _l("Free (PBI / DTSEN)"), FareClass.PAID: _l("Paid")}
+# Not "Paid": that is the payment status "Lunas" in the merged catalogues; a fare class is "Berbayar".
+FARE_LABELS = {FareClass.FREE: _l("Free (PBI / DTSEN)"), FareClass.PAID: _l("Patient pays the fare")}
 
 
 class Hospital(db.Model):

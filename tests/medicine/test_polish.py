@@ -67,6 +67,8 @@ def test_the_admin_reads_the_audit_trail_in_their_language_and_is_asked_before_a
     html = client.get("/admin/hospitals").get_data(as_text=True)
     assert "resep, alamat, penerima" in html and "prescription, address, receivers" not in html
     assert 'data-confirm="Hapus Apt. Rina sebagai apoteker RSUD Blambangan?"' in html
+    # The fee-paying deliveries' column: "Berbayar", not the payment status "Lunas" (settled).
+    assert '<th scope="col">Berbayar</th>' in html and "Lunas" not in html
 
 
 def test_the_queue_puts_the_cold_chain_first_asks_before_cancelling_and_shows_a_locked_handover(
