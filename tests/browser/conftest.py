@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM_ARGS = [
@@ -26,6 +26,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+
+# Assertions wait as long as actions do (the contexts' 10 s): CI runs the browser tests beside
+# the other workers on two cores, where a swap can take longer than expect()'s default 5 s.
+expect.set_options(timeout=10_000)
 
 
 def chromium_path() -> str | None:

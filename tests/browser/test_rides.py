@@ -38,6 +38,8 @@ def test_book_pay_ride_and_close_the_route(app, db, page):
     expect(page.get_by_role("heading", name="Ijen trail rides")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="See departures").click()
+    # htmx listens once the deferred scripts ran: a change before that sends nothing (CI, loaded).
+    page.wait_for_load_state()
     page.get_by_label("Night of (the evening you set off)").fill(tomorrow.isoformat())
     night_heading = page.locator("#night h2")
     expect(night_heading).to_contain_text(str(tomorrow.year))
