@@ -466,7 +466,15 @@ def test_a_card_order_switches_to_cash_without_javascript(client, auth, db, cust
     assert label in pay_page and f'action="/orders/{order.id}/cash"' in pay_page
     assert label in client.get(f"/orders/{order.id}").get_data(as_text=True)
 
-    response = auth.post(f"/orders/{order.id}/cash", page=f"/orders/{order.id}")
+    # Asked first, on the payments' shared page; nothing changes until the customer says yes.
+    asked = auth.post(f"/orders/{order.id}/cash", page=f"/payments/{card.id}/pay").get_data(as_text=True)
+    assert f"Pay {rupiah(order.total)} in cash to the courier instead?" in asked
+    assert f"Order {order.id} from {warung.name}" in asked and 'name="confirmed" value="1"' in asked
+    assert f'href="/orders/{order.id}/cash"' in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == "card"
+
+    response = auth.post(f"/orders/{order.id}/cash", {"confirmed": "1"}, page=f"/orders/{order.id}/cash")
     assert response.status_code == 302 and response.location.endswith(f"/orders/{order.id}")
     db.session.refresh(order)
     db.session.refresh(card)
@@ -480,14 +488,15 @@ def test_a_card_order_switches_to_cash_without_javascript(client, auth, db, cust
     # The card page offers nothing more to pay.
     assert client.get(f"/payments/{card.id}/pay").status_code == 302
     # Twice (a second tab): refused, in words.
-    auth.post(f"/orders/{order.id}/cash", page=f"/orders/{order.id}")
+    auth.post(f"/orders/{order.id}/cash", {"confirmed": "1"}, page=f"/orders/{order.id}")
     assert "This order no longer waits for a card payment." in client.get(f"/orders/{order.id}").get_data(as_text=True)
 
 
 def test_only_the_customer_switches_an_order_to_cash(client, auth, db, customer, warung, cart):
     order = place(customer, warung, method="card")
     auth.login(warung.owner)
-    auth.post(f"/orders/{order.id}/cash", page=f"/orders/{order.id}")
+    assert client.get(f"/orders/{order.id}/cash").status_code in (403, 404)
+    auth.post(f"/orders/{order.id}/cash", {"confirmed": "1"}, page=f"/orders/{order.id}")
     db.session.refresh(order)
     assert order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == "card"
 

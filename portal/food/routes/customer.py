@@ -30,6 +30,7 @@ from portal.htmx import not_modified, render, wants_fragment, with_etag
 from portal.maps import services as maps
 from portal.maps.forms import resolve_pin
 from portal.payments.models import Payment
+from portal.payments.pages import cash_instead_page
 from portal.payments.services import pay_url, payment_for, register_other_way, sync_payment
 
 # ---------------------------------------------------------------------------------------------
@@ -348,26 +349,36 @@ def cancel(order_id: int):
     return redirect(url_for("food.order", order_id=order.id))
 
 
-@bp.post("/orders/<int:order_id>/cash")
+@bp.route("/orders/<int:order_id>/cash", methods=["GET", "POST"])
 @login_required
 def pay_cash(order_id: int):
-    """The way out of a card order without JavaScript (or without a card): cash to the courier."""
+    """The way out of a card order without JavaScript (or without a card): cash to the courier,
+    asked first on the payments' shared page, as documents and medicine ask."""
     order = _viewable_order(order_id)
     ensure(order.customer_id == current_user.id)
-    if EmptyForm().validate_on_submit():
+    back = url_for("food.order", order_id=order.id)
+    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
         with act(
             success=_(
                 "You pay %(total)s in cash to the courier. The order goes to the warung now.", total=rupiah(order.total)
             )
         ):
             food.switch_to_cash(order, by=current_user)
-    return redirect(url_for("food.order", order_id=order.id))
+        return redirect(back)
+    if not food.may_pay_cash_instead(order):
+        return redirect(back)
+    return cash_instead_page(
+        amount=order.total,
+        what=_("Order %(n)s from %(warung)s", n=order.id, warung=order.warung.name),
+        action=url_for("food.pay_cash", order_id=order.id),
+        back=back,
+    )
 
 
 @register_other_way(food.PAYABLE)
 def _cash_instead(payment: Payment) -> tuple[str, str] | None:
     order = db.session.get(FoodOrder, payment.payable_id)
-    if order is None or order.state != OrderStatus.AWAITING_PAYMENT or order.payment_method != "card":
+    if order is None or not food.may_pay_cash_instead(order):
         return None
     return _("Pay in cash to the courier instead (%(total)s)", total=rupiah(order.total)), url_for(
         "food.pay_cash", order_id=order.id

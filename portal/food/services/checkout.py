@@ -230,13 +230,18 @@ def place_order(
     return order
 
 
+def may_pay_cash_instead(order: FoodOrder) -> bool:
+    """Still waiting for its card payment: the customer may pay the courier in cash instead."""
+    return order.state == OrderStatus.AWAITING_PAYMENT and order.payment_method == PaymentMethod.CARD
+
+
 def switch_to_cash(order: FoodOrder, *, by: User, now: datetime | None = None) -> None:
     """The card cannot be paid here (no JavaScript, no card at hand): cash to the courier
     instead. The card payment is called off first, so it can never charge as well; if it was
     paid after all, the order simply goes ahead as paid."""
     if order.customer_id != by.id:
         raise FoodError(_l("This is not your order."))
-    if order.state != OrderStatus.AWAITING_PAYMENT or order.payment_method != PaymentMethod.CARD:
+    if not may_pay_cash_instead(order):
         raise FoodError(_l("This order no longer waits for a card payment."))
     now = now or utcnow()
     try:
