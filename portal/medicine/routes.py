@@ -33,7 +33,7 @@ from portal.medicine.models import (
     MedicineStatus,
 )
 from portal.payments.models import PaymentMethod, PaymentStatus
-from portal.payments.pages import card_page, cash_instead_page, confirm_answer
+from portal.payments.pages import card_page, cash_instead, confirm_answer
 from portal.payments.services import payment_for, sync_payment
 
 M = MedicineStatus
@@ -157,19 +157,10 @@ def pay_cash(token: str):
     back = url_for("medicine.track", token=token)
     if not medicine.may_pay_cash_instead(delivery):
         return _private(redirect(back))
-    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
-        with act() as outcome:
-            switched = medicine.switch_to_cash(delivery)
-        if outcome.ok and switched:
-            flash(
-                _("You pay %(fee)s in cash to the courier when your medicine arrives.", fee=rupiah(delivery.fee)),
-                "success",
-            )
-        elif outcome.ok:
-            flash(_("Your card payment had already gone through: nothing changes."), "info")
-        return _private(redirect(back))
     return _private(
-        cash_instead_page(
+        cash_instead(
+            switch=lambda: medicine.switch_to_cash(delivery),
+            switched=_("You pay %(fee)s in cash to the courier when your medicine arrives.", fee=rupiah(delivery.fee)),
             amount=delivery.fee,
             what=_("Delivery fare · %(ref)s", ref=delivery.reference),
             action=url_for("medicine.pay_cash", token=token),

@@ -6,9 +6,12 @@ The caller has already decided the visitor may pay this payment; these only show
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, jsonify, redirect, request
 from flask_babel import gettext as _
 
+from portal.accounts.forms import EmptyForm
 from portal.actions import act
 from portal.extensions import db
 from portal.formatting import rupiah
@@ -99,8 +102,20 @@ def say_received(payment: Payment) -> None:
         )
 
 
-def cash_instead_page(*, amount: int, what: str, action: str, back: str, note: str = ""):
-    """ "Pay in cash to the courier instead?": the question a payable's switch from card to cash
-    asks first, on its own page, so it works without JavaScript. Its "yes" posts `confirmed=1`
-    (with the CSRF token) to `action`; "no" goes `back`."""
+def cash_instead(
+    *, switch: Callable[[], bool | None], switched: str, amount: int, what: str, action: str, back: str, note: str = ""
+):
+    """ "Pay in cash to the courier instead?", the whole exchange, for every payable's switch
+    from card to cash: asked first on its own page (a GET, or the card page's way-out POST),
+    which works without JavaScript; its "yes" posts `confirmed=1` with the CSRF token back to
+    `action`, which calls `switch()` and says `switched`, or that the card had been paid already
+    when `switch()` answers False; "no" goes `back`. The route has checked who may switch."""
+    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
+        with act() as outcome:
+            result = switch()
+        if outcome.ok and result is not False:
+            flash(switched, "success")
+        elif outcome.ok:
+            flash(_("Your card payment had already gone through: nothing changes."), "info")
+        return redirect(back)
     return render("payments/cash_instead.html", amount=amount, what=what, action=action, back=back, note=note)

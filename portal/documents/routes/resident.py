@@ -43,7 +43,7 @@ from portal.formatting import rupiah
 from portal.htmx import not_modified, render, with_etag
 from portal.payments import services as payments
 from portal.payments.models import Payment, PaymentMethod
-from portal.payments.pages import cash_instead_page
+from portal.payments.pages import cash_instead
 
 DRAFT = "document_draft"
 S = DocumentStatus
@@ -364,18 +364,9 @@ def pay_cash(request_id: int):
     back = url_for("documents.request", request_id=found.id)
     if not documents.may_pay_cash_instead(found):
         return redirect(back)
-    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
-        with act() as outcome:
-            switched = documents.switch_to_cash(found, by=current_user)
-        if outcome.ok and switched:
-            flash(
-                _("You pay %(fee)s in cash to the courier when your document arrives.", fee=rupiah(found.fee)),
-                "success",
-            )
-        elif outcome.ok:
-            flash(_("Your card payment had already gone through: nothing changes."), "info")
-        return redirect(back)
-    return cash_instead_page(
+    return cash_instead(
+        switch=lambda: documents.switch_to_cash(found, by=current_user),
+        switched=_("You pay %(fee)s in cash to the courier when your document arrives.", fee=rupiah(found.fee)),
         amount=found.fee,
         what=f"{found.kind.label} · {found.reference}",
         action=url_for("documents.pay_cash", request_id=found.id),

@@ -30,7 +30,7 @@ from portal.htmx import not_modified, render, wants_fragment, with_etag
 from portal.maps import services as maps
 from portal.maps.forms import resolve_pin
 from portal.payments.models import Payment
-from portal.payments.pages import cash_instead_page
+from portal.payments.pages import cash_instead
 from portal.payments.services import pay_url, payment_for, register_other_way, sync_payment
 
 # ---------------------------------------------------------------------------------------------
@@ -357,17 +357,13 @@ def pay_cash(order_id: int):
     order = _viewable_order(order_id)
     ensure(order.customer_id == current_user.id)
     back = url_for("food.order", order_id=order.id)
-    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
-        with act(
-            success=_(
-                "You pay %(total)s in cash to the courier. The order goes to the warung now.", total=rupiah(order.total)
-            )
-        ):
-            food.switch_to_cash(order, by=current_user)
-        return redirect(back)
-    if not food.may_pay_cash_instead(order):
-        return redirect(back)
-    return cash_instead_page(
+    if not food.may_pay_cash_instead(order) and request.form.get("confirmed") != "1":
+        return redirect(back)  # a second tab's confirmed "yes" goes on, to be told why not
+    return cash_instead(
+        switch=lambda: food.switch_to_cash(order, by=current_user),
+        switched=_(
+            "You pay %(total)s in cash to the courier. The order goes to the warung now.", total=rupiah(order.total)
+        ),
         amount=order.total,
         what=_("Order %(n)s from %(warung)s", n=order.id, warung=order.warung.name),
         action=url_for("food.pay_cash", order_id=order.id),
