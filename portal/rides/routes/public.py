@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.database import utcnow
 from portal.htmx import render
+from portal.maps import services as maps
 from portal.rides import bp
 from portal.rides import services as rides
 from portal.rides.forms import BookingForm, WaitlistForm
@@ -62,8 +63,13 @@ def package_page(
     waiting = rides.my_waitlist(customer, night) if customer and not problem else None
     if form is None:
         form = BookingForm(formdata=None)
-        # The night picker carries what the tourist typed, so changing the date loses nothing.
+        # The night picker carries what the tourist typed, so changing the date loses nothing;
+        # ?saved=<id> fills one of their saved addresses (from a food checkout: "Homestay").
         form.pickup_address.data = (request.args.get("pickup_address") or "")[:300] or None
+        saved = maps.saved_address(customer, request.args.get("saved", type=int)) if customer else None
+        if saved is not None:
+            form.pickup_address.data = saved.address[:300]
+            form.latitude.data, form.longitude.data = saved.lat, saved.lng
     if not form.token.data:
         form.token.data = secrets.token_urlsafe(16)
     selected = request.values.get("departure", type=int) or (departures[0].id if departures else None)
@@ -87,4 +93,5 @@ def package_page(
         closures=closures,
         cutoff=rides.cutoff_at(night),
         hold_minutes=rides.hold_minutes(),
+        saved=maps.saved_addresses(customer) if customer and departures else [],
     )
