@@ -260,14 +260,21 @@ def pay_by_card(request: DocumentRequest, *, by: User):
         raise DocumentError(_l("This delivery is not paid by card."))
     if request.state.final:
         raise DocumentError(_l("This request is closed: there is nothing to pay."))
+    return _start_payment(request, PaymentMethod.CARD, by=by)
+
+
+def _start_payment(request: DocumentRequest, method: PaymentMethod, *, by: User, now: datetime | None = None):
+    """The request's payment of its delivery fee, by `method` (one payment per request: see
+    payments.start_payment for what a second call answers)."""
     return payments.start_payment(
         payable_type=PAYABLE,
         payable_id=request.id,
         customer=by,
         amount=request.fee,
-        method=PaymentMethod.CARD,
+        method=method,
         return_url=f"/documents/{request.id}",
         description=request.reference or "",
+        now=now,
     )
 
 
@@ -290,16 +297,7 @@ def switch_to_cash(request: DocumentRequest, *, by: User, now: datetime | None =
     if not may_pay_cash_instead(request):
         raise DocumentError(_l("This delivery no longer waits for a card payment."))
     try:
-        payment = payments.start_payment(
-            payable_type=PAYABLE,
-            payable_id=request.id,
-            customer=by,
-            amount=request.fee,
-            method=PaymentMethod.CASH,
-            return_url=f"/documents/{request.id}",
-            description=request.reference or "",
-            now=now,
-        )
+        payment = _start_payment(request, PaymentMethod.CASH, by=by, now=now)
     except payments.PaymentError as error:
         raise DocumentError(str(error)) from None
     if payment.kind != PaymentMethod.CASH:
