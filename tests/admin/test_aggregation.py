@@ -9,6 +9,7 @@ import pytest
 
 from portal.admin.dashboard import charts, figures, period, queries
 from portal.admin.dashboard import services as svc
+from portal.promotions.vouchers.services import SUBSIDY_PAYABLE as VOUCHER_SUBSIDY
 from tests.admin import factories as f
 
 # 30 November 2026, 23:59 WIB, and the first minute of 1 December WIB.
@@ -99,6 +100,27 @@ def test_money_is_split_by_method_and_refunds_are_counted(db, orders, request_co
     assert december.paid["cash"] == 0  # the cancelled cash order never paid
     assert december.refunds == 20_000
     assert december.refunded == 1
+
+
+def test_the_regencys_voucher_discounts_are_food_subsidy(db, orders, request_context):
+    """A voucher's discount is paid by the regency as a payment of its own (food_voucher): it is
+    the food service's subsidy, and one called off (refunded) counts as given back."""
+    order = f.food_order(orders, datetime(2026, 12, 3, 5, 0, tzinfo=UTC), method="cash")
+    f.pay(order.customer, VOUCHER_SUBSIDY, order.id, 10_000, "subsidy", order.placed_at)
+    f.pay(
+        order.customer,
+        VOUCHER_SUBSIDY,
+        998,
+        5_000,
+        "subsidy",
+        order.placed_at,
+        status="refunded",
+        refunded_amount=5_000,
+    )
+    db.session.commit()
+    december = queries.overview(DECEMBER, [svc.FOOD, svc.RIDES])
+    assert december["food"].subsidy == 15_000 and december["food"].refunds == 5_000
+    assert december["rides"].subsidy == 0
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,7 @@ def _money(period: Period, services: list[Service], hospital_id: int | None) -> 
             func.sum(Payment.refunded_amount).label("refunded"),
         )
         .where(Payment.created_at >= period.start, Payment.created_at < period.end, Payment.status.in_(PAID))
-        .where(Payment.payable_type.in_([s.payable for s in services]))
+        .where(Payment.payable_type.in_([payable for s in services for payable in s.payables]))
         .group_by(Payment.payable_type, Payment.method, Payment.status)
     )
     if hospital_id and svc.MEDICINE_INSTALLED:

@@ -21,6 +21,7 @@ from portal.documents.services import PAYABLE as DOCUMENT_PAYABLE
 from portal.extensions import db
 from portal.food.models import FoodOrder, FoodOrderEvent, OrderStatus
 from portal.food.services import PAYABLE as FOOD_PAYABLE
+from portal.promotions.vouchers.services import SUBSIDY_PAYABLE as VOUCHER_SUBSIDY_PAYABLE
 from portal.rides.models import BookingStatus, RideBooking
 from portal.rides.services import PAYABLE as RIDE_PAYABLE
 
@@ -49,6 +50,12 @@ class Service:
     unit: Any  # what one request is called, for the summaries
     payable: str
     outcomes: dict[str, str]  # status -> DELIVERED | FAILED | CANCELLED (anything else: OPEN)
+    # Other payments that belong to its money: the regency's voucher discounts on food orders.
+    also_paid_as: tuple[str, ...] = ()
+
+    @property
+    def payables(self) -> tuple[str, ...]:
+        return (self.payable, *self.also_paid_as)
 
     @property
     def installed(self) -> bool:
@@ -72,6 +79,7 @@ FOOD = Service(
     _l("orders"),
     FOOD_PAYABLE,
     _outcomes([Ord.DELIVERED], [Ord.DELIVERY_FAILED], [Ord.CANCELLED, Ord.REJECTED]),
+    also_paid_as=(VOUCHER_SUBSIDY_PAYABLE,),
 )
 RIDES = Service(
     "rides",
@@ -96,7 +104,7 @@ MEDICINE = Service(
 )
 SERVICES = (FOOD, RIDES, DOCUMENTS, MEDICINE)
 BY_KEY = {s.key: s for s in SERVICES}
-BY_PAYABLE = {s.payable: s for s in SERVICES}
+BY_PAYABLE = {payable: s for s in SERVICES for payable in s.payables}
 
 
 def _name(service: Service) -> ColumnElement:
