@@ -60,8 +60,10 @@ class VoucherForm(Form):
     def validate_closes(self, field) -> None:
         if (self.opens.data is None) != (field.data is None):
             raise ValidationError(_l("Give both hours, or neither for all day."))
-        if self.opens.data and field.data and field.data <= self.opens.data:
-            raise ValidationError(_l("The closing hour must be after the opening hour (on the same day)."))
+        if self.opens.data and field.data and field.data == self.opens.data:
+            raise ValidationError(
+                _l("The closing hour must differ from the opening hour (leave both empty for all day).")
+            )
 
     def validate_amount(self, field) -> None:
         if self.kind.data == DiscountKind.AMOUNT and not field.data:

@@ -63,8 +63,9 @@ class Voucher(db.Model):
         CheckConstraint("percent IS NULL OR percent BETWEEN 1 AND 100", name="percent"),
         CheckConstraint("ends_on >= starts_on", name="dates"),
         CheckConstraint(
-            "(opens IS NULL AND closes IS NULL) OR (opens BETWEEN 0 AND 1439 AND closes BETWEEN 1 AND 1440 "
-            "AND closes > opens)",
+            # A closing hour before the opening one runs past midnight (18:00 to 01:00).
+            "(opens IS NULL AND closes IS NULL) OR (opens BETWEEN 0 AND 1439 AND closes BETWEEN 0 AND 1440 "
+            "AND closes <> opens)",
             name="hours",
         ),
         CheckConstraint("per_user_limit >= 1", name="per_user_limit"),

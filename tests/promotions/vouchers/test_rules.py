@@ -3,7 +3,7 @@ scope, minimum, per-customer and per-phone limits, the budget."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -12,6 +12,8 @@ from portal.food import services as food
 from tests.factories import UserFactory
 from tests.promotions.vouchers.conftest import HOMESTAY
 from tests.promotions.vouchers.factories import VoucherFactory
+
+HOURS_7 = timedelta(hours=7)
 
 
 def review(customer, warung, code="", now=None):
@@ -89,6 +91,28 @@ def test_daily_hours_are_wib(db, customer, cart):
     shut = review(customer, cart, "siang", now=datetime(2026, 11, 24, 7, 0, tzinfo=UTC))  # 14:00 WIB
     assert shut.discount == 0
     assert shut.voucher_problem == "This voucher works only between 10:00 and 14:00 WIB."
+
+
+def test_hours_past_midnight_belong_to_the_evening_they_opened(db, customer, cart):
+    """A night-market voucher, 18:00 until 01:00 WIB, for the nights of 24 and 25 November: its
+    last night runs into the morning of the 26th, and the evening of the 26th is past it."""
+    VoucherFactory(code="MALAM", opens=18 * 60, closes=60, starts_on=date(2026, 11, 24), ends_on=date(2026, 11, 25))
+    db.session.commit()
+
+    def at(day: int, hour: int, minute: int = 0):  # WIB = UTC + 7
+        return review(customer, cart, "malam", now=datetime(2026, 11, day, hour, minute, tzinfo=UTC) - HOURS_7)
+
+    assert at(24, 18).discount == 10_000  # the first evening opens
+    assert at(24, 23, 59).discount == 10_000
+    assert at(25, 0, 30).discount == 10_000  # after midnight: still the night of the 24th
+    shut = at(25, 1)
+    assert shut.discount == 0 and shut.voucher_problem == "This voucher works only between 18:00 and 01:00 WIB."
+    assert at(25, 17, 59).discount == 0
+    assert at(26, 0, 59).discount == 10_000  # the last night, on the morning after its last day
+    over = at(26, 18)
+    assert over.discount == 0 and over.voucher_problem.startswith("This voucher has expired")
+    early = at(24, 0, 30)  # the night of the 23rd: before the first day
+    assert early.discount == 0 and early.voucher_problem.startswith("This voucher is not valid yet")
 
 
 def test_a_paused_voucher_is_no_longer_offered(db, customer, cart):

@@ -112,11 +112,20 @@ def test_a_promoter_creates_and_edits_a_voucher(client, auth, db, promoter):
     assert voucher.budget == 6_000_000 and voucher.opens is None and voucher.festival_id is None
 
 
+def test_the_office_sets_hours_past_midnight(client, auth, db, promoter):
+    auth.login(promoter)
+    form = auth.client.get("/office/vouchers/new").get_data(as_text=True)
+    assert "it runs past midnight: 18:00 until 01:00" in form
+    created = auth.post("/office/vouchers/new", office_form(opens="18:00", closes="01:00"), page="/office/vouchers/new")
+    assert created.status_code == 302
+    assert (db.session.query(Voucher).one().opens, db.session.query(Voucher).one().closes) == (18 * 60, 60)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"ends_on": "2026-12-11"}, "The last day cannot be before the first day."),
-        ({"closes": "09:00"}, "The closing hour must be after the opening hour (on the same day)."),
+        ({"closes": "10:00"}, "The closing hour must differ from the opening hour (leave both empty for all day)."),
         ({"closes": ""}, "Give both hours, or neither for all day."),
         ({"amount": ""}, "Give the amount off in rupiah."),
         ({"kind": "percent", "percent": ""}, "Give a percentage between 1 and 100."),

@@ -50,8 +50,8 @@ def _check(fields: VoucherFields, voucher: Voucher | None) -> dict:
         raise VoucherError(_l("The last day cannot be before the first day."))
     if (fields.opens is None) != (fields.closes is None):
         raise VoucherError(_l("Give both hours, or neither for all day."))
-    if fields.opens is not None and fields.closes <= fields.opens:
-        raise VoucherError(_l("The closing hour must be after the opening hour (on the same day)."))
+    if fields.opens is not None and fields.closes == fields.opens:
+        raise VoucherError(_l("The closing hour must differ from the opening hour (leave both empty for all day)."))
     kind = DiscountKind(fields.kind)
     if kind == DiscountKind.AMOUNT and not (fields.amount and fields.amount > 0):
         raise VoucherError(_l("Give the amount off in rupiah."))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -69,14 +69,23 @@ def limit_problem(voucher: Voucher, user: User) -> str | None:
 def refusal(voucher: Voucher, user: User, warung: Warung, food: int, now: datetime | None = None) -> str | None:
     """Why `voucher` does not apply to this order now, in the reader's language; None if it does."""
     local = to_wib(now or utcnow())
-    today, minute = local.date(), local.hour * 60 + local.minute
+    minute = local.hour * 60 + local.minute
+    # Hours past midnight (18:00 to 01:00) belong to the evening they opened: at 00:30 the
+    # voucher's day is yesterday, so its last evening runs into the next morning.
+    past_midnight = voucher.opens is not None and voucher.closes < voucher.opens
+    open_hours = voucher.opens is None or (
+        minute >= voucher.opens or minute < voucher.closes
+        if past_midnight
+        else voucher.opens <= minute < voucher.closes
+    )
+    today = local.date() - timedelta(days=1) if past_midnight and minute < voucher.closes else local.date()
     if not voucher.active:
         return str(_l("This voucher is no longer offered."))
     if today < voucher.starts_on:
         return str(_l("This voucher is not valid yet: it starts on %(day)s.", day=long_date(voucher.starts_on)))
     if today > voucher.ends_on:
         return str(_l("This voucher has expired: it ended on %(day)s.", day=long_date(voucher.ends_on)))
-    if voucher.opens is not None and not voucher.opens <= minute < voucher.closes:
+    if not open_hours:
         return str(
             _l(
                 "This voucher works only between %(opens)s and %(closes)s WIB.",
