@@ -125,9 +125,10 @@ class PageCache:
     the last `size` it served. `slots` is the pattern of the elements a view fills in per
     visitor (see `SharedPage`)."""
 
-    def __init__(self, name: str, size: int = 256, *, slots: str | None = None) -> None:
+    def __init__(self, name: str, size: int = 256, *, slots: str | None = None, timeout: int | None = None) -> None:
         self.name = name
         self.size = size
+        self.timeout = timeout  # seconds in the shared cache; None: the app's CACHE_DEFAULT_TIMEOUT
         self.slots = re.compile(slots) if slots else None
         self._pages: OrderedDict[Hashable, SharedPage] = OrderedDict()
         self._lock = threading.Lock()
@@ -151,7 +152,7 @@ class PageCache:
                 html = render()
             finally:
                 g.shared_render = False
-            self._shared("set", shared_key, html)
+            self._shared("set", shared_key, html, self.timeout)
         page = SharedPage(html, self.slots)
         with self._lock:
             self._pages[key] = page

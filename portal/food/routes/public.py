@@ -42,8 +42,9 @@ def _float(value) -> float | None:
     return number if -180 <= number <= 180 else None
 
 
-# The list as most visitors see it is the same for everyone in a minute: kept and shared.
-WARUNG_PAGES = PageCache("warungs")
+# The list as most visitors see it is the same for everyone in a minute: kept and shared, for
+# two minutes at most (its key names the minute; a search typed once is not kept for an hour).
+WARUNG_PAGES = PageCache("warungs", timeout=120)
 
 
 @bp.get("/warungs")
