@@ -129,6 +129,17 @@ class RejectForm(Form):
     )
 
 
+class HandoverForm(Form):
+    """The owner's "received Rp… from this courier"."""
+
+    courier_id = BoundedIntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    amount = BoundedIntegerField(
+        _l("Amount received (Rp)"),
+        min=1,
+        validators=[InputRequired(_l("Enter the amount you received, in whole rupiah."))],
+    )
+
+
 class QuantityField(BoundedIntegerField):
     """Whole numbers only, with our own words for anything else ("dua", "1.5")."""
 

@@ -369,6 +369,23 @@ class FoodOrderEvent(EventMixin, db.Model):
     order: Mapped[FoodOrder] = relationship(back_populates="events")
 
 
+class CashHandover(db.Model):
+    """Cash a courier brought the warung: what they took at the door for its cash orders, less
+    their own fee, recorded by the owner once it is in their hands (portal.food.services.cash)."""
+
+    __tablename__ = "food_cash_handovers"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warung_id: Mapped[int] = mapped_column(ForeignKey("warungs.id", ondelete="CASCADE"), index=True)
+    courier_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    courier: Mapped[User] = relationship(foreign_keys=[courier_id])
+
+
 @event.listens_for(Session, "after_flush")
 def _bump_menu_versions(session: Session, flush_context) -> None:
     """Any flushed change to a dish, an opening period or the warung row itself gives the warung

@@ -18,8 +18,9 @@ from tests.couriers.factories import make_driver, make_job, requested
 
 S = DeliveryStatus
 # GET /courier: the session (with its user), the driver profile, open jobs, my jobs, the week's
-# deliveries, food's courier ratings. The day costs two of them, whatever the week held.
-PINNED = 7  # the layout (app shell) adds one: the cart and unread counts, in one query
+# deliveries, food's courier ratings, food's cash handed over today. The day costs three of
+# them, whatever the week held.
+PINNED = 8  # the layout (app shell) adds one: the cart and unread counts, in one query
 # Wednesday 9 Dec 2026, 08:00 WIB (01:00 UTC).
 WEDNESDAY_MORNING = datetime(2026, 12, 9, 1, 0, tzinfo=UTC)
 _origins = itertools.count(500)

@@ -31,16 +31,29 @@ def register_rating_source(source: RatingSource) -> RatingSource:
     return source
 
 
+# source(courier_id, since) -> {warung name: rupiah the courier handed over since then}: food
+# records what an owner received (portal.food.services.cash).
+HandoverSource = Callable[[int, datetime], dict[str, int]]
+_handover_sources: list[HandoverSource] = []
+
+
+def register_handover_source(source: HandoverSource) -> HandoverSource:
+    if source not in _handover_sources:
+        _handover_sources.append(source)
+    return source
+
+
 @dataclass(slots=True)
 class CashForWarung:
     warung: str
     collected: int  # what the customers paid the courier in cash
     fee: int  # the courier's own fee within it
     jobs: int = 1
+    handed: int = 0  # what the warung's owner recorded as received
 
     @property
     def to_hand_over(self) -> int:
-        return max(0, self.collected - self.fee)
+        return max(0, self.collected - self.fee - self.handed)
 
 
 @dataclass(slots=True)
@@ -99,6 +112,10 @@ def day_at_a_glance(user: User, *, now: datetime | None = None) -> Day:
                 cash[warung] = CashForWarung(warung, collected, fee)
             else:
                 entry.collected, entry.fee, entry.jobs = entry.collected + collected, entry.fee + fee, entry.jobs + 1
+    for source in _handover_sources:
+        for warung, amount in source(user.id, today).items():
+            if warung in cash:
+                cash[warung].handed += amount
     day.cash = sorted(cash.values(), key=lambda entry: entry.warung)
     for source in _rating_sources:
         count, stars = source(user.id, monday)

@@ -15,10 +15,11 @@ from portal.actions import act
 from portal.extensions import db
 from portal.food import bp
 from portal.food import services as food
-from portal.food.forms import DishForm, RejectForm, WarungForm
+from portal.food.forms import DishForm, HandoverForm, RejectForm, WarungForm
 from portal.food.models import Dish, FoodOrder
 from portal.food.photos import PhotoError, save_photo
 from portal.food.routes.public import locale
+from portal.formatting import rupiah
 from portal.htmx import not_modified, render, wants_fragment, with_etag
 from portal.maps.forms import resolve_pin
 from portal.promotions import services as promo
@@ -310,3 +311,25 @@ def reject(order_id: int):
     else:
         flash(_("Tell the customer why you reject order %(n)s.", n=order.id), "error")
     return redirect(url_for("food.owner_orders") + f"#order-{order.id}")
+
+
+@bp.route("/my/warung/cash", methods=["GET", "POST"])
+@role_required(Role.OWNER)
+def cash():
+    """The cash couriers hold for the warung (cash-on-delivery orders, less their fees), and the
+    owner's "received" for each: what the courier's day counts as handed over."""
+    warung = _my_warung_or_redirect()
+    if warung is None:
+        return redirect(url_for("food.my_warung"))
+    form, status = HandoverForm(), 200
+    if form.validate_on_submit():
+        with act(flash_error=False) as outcome:  # the refusal goes under the amount typed
+            food.record_handover(warung, form.courier_id.data, form.amount.data, by=current_user)
+        if outcome.ok:
+            flash(_("Recorded: %(amount)s received.", amount=rupiah(form.amount.data)), "success")
+            return redirect(url_for("food.cash"))
+        form.amount.errors = [*form.amount.errors, outcome.error]
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render("food/cash.html", held=food.cash_held(warung), form=form, status=status)

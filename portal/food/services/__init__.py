@@ -29,6 +29,7 @@ from portal.food.services.cart import (
     carts,
     set_cart_quantity,
 )
+from portal.food.services.cash import CashHeld, cash_held, record_handover
 from portal.food.services.checkout import (
     Checkout,
     Line,
@@ -83,6 +84,7 @@ __all__ = [
     "PAYABLE",
     "Added",
     "CartItem",
+    "CashHeld",
     "Checkout",
     "FoodError",
     "Line",
@@ -102,6 +104,7 @@ __all__ = [
     "cart_summary",
     "cart_summary_query",
     "carts",
+    "cash_held",
     "close_warung",
     "courier_job",
     "delete_dish",
@@ -128,6 +131,7 @@ __all__ = [
     "price_checkout",
     "quote_fee",
     "rate_order",
+    "record_handover",
     "refund_late_payment",
     "reject_order",
     "reject_warung",
