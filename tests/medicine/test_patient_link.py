@@ -157,7 +157,8 @@ def test_the_patient_sees_the_couriers_first_name_and_photo_once_assigned(
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert photo.data == photo_path(couriers.driver_profile(driver).photo).read_bytes()
     assert "no-store" in photo.headers["Cache-Control"]
-    assert client.get(f"/medicine/{token[:-1]}x/courier.jpg").status_code == 404
+    wrong = token[:-1] + ("x" if token[-1] != "x" else "y")  # a token ending in x made "x" right 1 time in 64
+    assert client.get(f"/medicine/{wrong}/courier.jpg").status_code == 404
 
     delivery.status = MedicineStatus.DELIVERED  # over: the courier is no longer shown
     db.session.commit()
