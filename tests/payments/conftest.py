@@ -13,6 +13,8 @@ import pytest
 
 from portal.payments import signals
 from portal.payments.client import sign
+from portal.payments.models import PaymentMethod
+from portal.payments.services import start_payment
 from tests.payments.helpers import PAYABLE
 from tests.payments_fixtures import WEBHOOK_SECRET
 
@@ -37,6 +39,22 @@ class SignalLog:
     @property
     def counter(self) -> Counter:
         return Counter(call[0] for call in self.calls)
+
+
+@pytest.fixture
+def payment(db, customer):
+    """A card payment of Rp42.500 waiting on its card page; paid, it returns to "my activity"."""
+    payment = start_payment(
+        payable_type=PAYABLE,
+        payable_id=7,
+        customer=customer,
+        amount=42_500,
+        method=PaymentMethod.CARD,
+        return_url="/my/activity",
+        description="2 items from Warung Bu Sri",
+    )
+    db.session.commit()
+    return payment
 
 
 @pytest.fixture

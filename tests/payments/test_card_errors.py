@@ -11,10 +11,9 @@ import pytest
 from flask_babel import force_locale
 
 from portal.payments.declines import card_error_message, client_messages, decline_message
-from portal.payments.models import PaymentMethod, PaymentStatus
-from portal.payments.services import confirm_card, start_payment
+from portal.payments.models import PaymentStatus
+from portal.payments.services import confirm_card
 from portal.payments.services.moves import apply_intent
-from tests.payments.conftest import PAYABLE
 from tests.payments.helpers import card_token
 
 DECLINED_EN = "Your card was declined. Nothing was charged; please try another card."
@@ -27,20 +26,6 @@ GENERIC_ID = (
 )
 # localstripe declines this card when it is charged (the confirm), not when it is saved.
 DECLINED_AT_CHARGE = "4000000000000341"
-
-
-@pytest.fixture
-def payment(db, customer):
-    payment = start_payment(
-        payable_type=PAYABLE,
-        payable_id=31,
-        customer=customer,
-        amount=42_500,
-        method=PaymentMethod.CARD,
-        return_url="/my/activity",
-    )
-    db.session.commit()
-    return payment
 
 
 def confirm(auth, payment, token):

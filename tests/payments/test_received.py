@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from portal.database import utcnow
 from portal.food import services as food
-from portal.payments.models import Payment, PaymentEvent, PaymentMethod, PaymentStatus
-from portal.payments.services import payment_for, reconcile, start_payment
+from portal.payments.models import Payment, PaymentEvent, PaymentStatus
+from portal.payments.services import payment_for, reconcile
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus
 from tests.food.factories import DishFactory, WarungFactory
-from tests.payments.conftest import PAYABLE, event_for, signed
+from tests.payments.conftest import event_for, signed
 from tests.payments.helpers import card_token
 from tests.rides import factories as ride_factories
 
@@ -31,20 +31,6 @@ def pay_on_the_card_page(app, auth, payment) -> str:
     )
     assert answer.status_code == 200 and "redirect" in answer.json, answer.json
     return answer.json["redirect"]
-
-
-@pytest.fixture
-def payment(db, customer):
-    payment = start_payment(
-        payable_type=PAYABLE,
-        payable_id=41,
-        customer=customer,
-        amount=42_500,
-        method=PaymentMethod.CARD,
-        return_url="/my/activity",
-    )
-    db.session.commit()
-    return payment
 
 
 @pytest.mark.parametrize(

@@ -6,25 +6,9 @@ import pytest
 
 from portal import reasons
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus
-from portal.payments.services import mark_cash_received, refund, start_payment
+from portal.payments.services import mark_cash_received, refund
 from tests.factories import UserFactory
-from tests.payments.conftest import PAYABLE
 from tests.payments.helpers import DECLINED_CARD, card_token, start
-
-
-@pytest.fixture
-def payment(db, customer):
-    payment = start_payment(
-        payable_type=PAYABLE,
-        payable_id=7,
-        customer=customer,
-        amount=42_500,
-        method=PaymentMethod.CARD,
-        return_url="/my/activity",
-        description="2 items from Warung Bu Sri",
-    )
-    db.session.commit()
-    return payment
 
 
 def confirm(auth, payment, token):
