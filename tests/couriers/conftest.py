@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.couriers.factories import make_driver
 from tests.couriers.gosend_server import CALLBACK_TOKEN, CLIENT_ID, PASS_KEY, FakeGoSend
 
 
@@ -19,6 +20,15 @@ def customer(customer, db):
     customer.locale = "id"
     db.session.commit()
     return customer
+
+
+@pytest.fixture
+def driver(db):
+    """A verified, online driver who reads the workspace in English."""
+    user = make_driver()
+    user.locale = "en"
+    db.session.commit()
+    return user
 
 
 @pytest.fixture(scope="session")

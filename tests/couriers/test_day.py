@@ -7,14 +7,13 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import event
 
 from portal.couriers import services
 from portal.couriers.contract import Job, Purpose
 from portal.couriers.models import Delivery, DeliveryStatus
 from portal.extensions import db as _db
-from tests.couriers.factories import make_driver, make_job, requested
+from tests.couriers.factories import make_job, requested
 
 S = DeliveryStatus
 # GET /courier: the session (with its user), the driver profile, open jobs, my jobs, the week's
@@ -24,14 +23,6 @@ PINNED = 8  # the layout (app shell) adds one: the cart and unread counts, in on
 # Wednesday 9 Dec 2026, 08:00 WIB (01:00 UTC).
 WEDNESDAY_MORNING = datetime(2026, 12, 9, 1, 0, tzinfo=UTC)
 _origins = itertools.count(500)
-
-
-@pytest.fixture
-def driver(db):
-    user = make_driver()
-    user.locale = "en"
-    db.session.commit()
-    return user
 
 
 def delivered(customer, driver, at: datetime, *, job: Job | None = None) -> Delivery:

@@ -19,14 +19,6 @@ from tests.couriers.factories import HOMESTAY, WARUNG, make_driver, make_job, re
 S = DeliveryStatus
 
 
-@pytest.fixture
-def driver(db):
-    user = make_driver()
-    user.locale = "en"
-    db.session.commit()
-    return user
-
-
 def visible(html: str) -> str:
     """The page's text as read: no tags, attributes or scripts."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)

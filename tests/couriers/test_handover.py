@@ -10,7 +10,7 @@ from portal.couriers.contract import HandoverFailure, Purpose
 from portal.couriers.models import DeliveryStatus
 from portal.couriers.services import CourierError
 from portal.couriers.signals import delivery_changed
-from tests.couriers.factories import HOMESTAY, make_driver, make_job, requested
+from tests.couriers.factories import HOMESTAY, make_job, requested
 
 S = DeliveryStatus
 FAMILY = ("Siti Aminah (patient)", "Budi (son)")
@@ -23,14 +23,6 @@ def customer(customer, db):
     customer.locale = "en"
     db.session.commit()
     return customer
-
-
-@pytest.fixture
-def driver(db):
-    user = make_driver()
-    user.locale = "en"
-    db.session.commit()
-    return user
 
 
 def picked_up(db, customer, driver, *, pin: bool = False, origin_id: int = 1):

@@ -32,14 +32,6 @@ def customer(customer, db):
     return customer
 
 
-@pytest.fixture
-def driver(db):
-    user = make_driver()
-    user.locale = "en"
-    db.session.commit()
-    return user
-
-
 _origins = itertools.count(100)
 
 

@@ -27,15 +27,6 @@ def customer(customer, db):
     return customer
 
 
-@pytest.fixture
-def driver(db):
-    """A verified, online driver who reads the workspace in English."""
-    user = make_driver()
-    user.locale = "en"
-    db.session.commit()
-    return user
-
-
 def assigned_job(db, customer, driver) -> Delivery:
     """A job the customer opened and the driver has accepted."""
     delivery = requested(customer)
