@@ -155,10 +155,9 @@ def pay_cash(token: str):
     asked first on its own page; whoever holds the link, with the CSRF token."""
     delivery = _patient_delivery(token)
     back = url_for("medicine.track", token=token)
-    if not medicine.may_pay_cash_instead(delivery):
-        return _private(redirect(back))
     return _private(
         cash_instead(
+            allowed=medicine.may_pay_cash_instead(delivery),
             switch=lambda: medicine.switch_to_cash(delivery),
             switched=_("You pay %(fee)s in cash to the courier when your medicine arrives.", fee=rupiah(delivery.fee)),
             amount=delivery.fee,

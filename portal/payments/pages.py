@@ -103,19 +103,31 @@ def say_received(payment: Payment) -> None:
 
 
 def cash_instead(
-    *, switch: Callable[[], bool | None], switched: str, amount: int, what: str, action: str, back: str, note: str = ""
+    *,
+    allowed: bool,
+    switch: Callable[[], bool | None],
+    switched: str,
+    amount: int,
+    what: str,
+    action: str,
+    back: str,
+    note: str = "",
 ):
     """ "Pay in cash to the courier instead?", the whole exchange, for every payable's switch
     from card to cash: asked first on its own page (a GET, or the card page's way-out POST),
-    which works without JavaScript; its "yes" posts `confirmed=1` with the CSRF token back to
-    `action`, which calls `switch()` and says `switched`, or that the card had been paid already
-    when `switch()` answers False; "no" goes `back`. The route has checked who may switch."""
-    if request.method == "POST" and EmptyForm().validate_on_submit() and request.form.get("confirmed") == "1":
+    which works without JavaScript, while the switch is `allowed`; its "yes" posts
+    `confirmed=1` with the CSRF token back to `action`, which calls `switch()` and says
+    `switched`, or that the card had been paid already when `switch()` answers False. A "yes"
+    from a page left open after the switch stopped being allowed still reaches `switch()`, which
+    says why not. "No" goes `back`. The route has checked who may switch."""
+    if request.method == "POST" and request.form.get("confirmed") == "1" and EmptyForm().validate_on_submit():
         with act() as outcome:
             result = switch()
         if outcome.ok and result is not False:
             flash(switched, "success")
         elif outcome.ok:
             flash(_("Your card payment had already gone through: nothing changes."), "info")
+        return redirect(back)
+    if not allowed:
         return redirect(back)
     return render("payments/cash_instead.html", amount=amount, what=what, action=action, back=back, note=note)

@@ -362,9 +362,8 @@ def pay_cash(request_id: int):
     asked first on its own page; only the request's resident, with the CSRF token."""
     found = _mine(request_id)
     back = url_for("documents.request", request_id=found.id)
-    if not documents.may_pay_cash_instead(found):
-        return redirect(back)
     return cash_instead(
+        allowed=documents.may_pay_cash_instead(found),
         switch=lambda: documents.switch_to_cash(found, by=current_user),
         switched=_("You pay %(fee)s in cash to the courier when your document arrives.", fee=rupiah(found.fee)),
         amount=found.fee,

@@ -357,9 +357,8 @@ def pay_cash(order_id: int):
     order = _viewable_order(order_id)
     ensure(order.customer_id == current_user.id)
     back = url_for("food.order", order_id=order.id)
-    if not food.may_pay_cash_instead(order) and request.form.get("confirmed") != "1":
-        return redirect(back)  # a second tab's confirmed "yes" goes on, to be told why not
     return cash_instead(
+        allowed=food.may_pay_cash_instead(order),
         switch=lambda: food.switch_to_cash(order, by=current_user),
         switched=_(
             "You pay %(total)s in cash to the courier. The order goes to the warung now.", total=rupiah(order.total)
