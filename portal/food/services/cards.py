@@ -96,14 +96,15 @@ def warung_cards(
 
 
 def cards_stamp() -> list:
-    """Columns (scalar subqueries) that change whenever any warung's card could: a changed
+    """Columns (of one aggregate over the warungs) that change whenever any warung's card could: a changed
     warung row, its hours or a dish (what a search matches) give it a new `menu_version`
     (portal.food.models), a rating adds to `rating_count`, and a listed or removed warung changes
     the count or the highest id. A cached list (/warungs) is keyed on them and on the minute
     (open now, "opens at")."""
-    return [
-        select(func.count(Warung.id)).scalar_subquery(),
-        select(func.max(Warung.id)).scalar_subquery(),
-        select(func.coalesce(func.sum(Warung.menu_version), 0)).scalar_subquery(),
-        select(func.coalesce(func.sum(Warung.rating_count), 0)).scalar_subquery(),
-    ]
+    stamp = select(
+        func.count(Warung.id).label("warungs"),
+        func.max(Warung.id).label("newest"),
+        func.coalesce(func.sum(Warung.menu_version), 0).label("edits"),
+        func.coalesce(func.sum(Warung.rating_count), 0).label("ratings"),
+    ).subquery("warung_stamp")  # one pass over the warungs, however many columns
+    return list(stamp.c)
