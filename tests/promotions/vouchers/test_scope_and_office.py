@@ -115,7 +115,7 @@ def test_a_promoter_creates_and_edits_a_voucher(client, auth, db, promoter):
 def test_the_office_sets_hours_past_midnight(client, auth, db, promoter):
     auth.login(promoter)
     form = auth.client.get("/office/vouchers/new").get_data(as_text=True)
-    assert "it runs past midnight: 18:00 until 01:00" in form
+    assert "To run past midnight, give a closing hour before the opening one, e.g. 18:00 until 01:00." in form
     created = auth.post("/office/vouchers/new", office_form(opens="18:00", closes="01:00"), page="/office/vouchers/new")
     assert created.status_code == 302
     assert (db.session.query(Voucher).one().opens, db.session.query(Voucher).one().closes) == (18 * 60, 60)
