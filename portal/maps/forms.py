@@ -43,10 +43,11 @@ class PinForField(HiddenField):
     widget = HiddenInput()
 
 
-def resolve_pin(address, latitude, longitude, pin_for=None) -> tuple[float, float] | None:
+def resolve_pin(address, latitude, longitude, pin_for=None, *, required=True) -> tuple[float, float] | None:
     """The pin the form sent, else the geocoder's first place for the address (written back into
     the form, so the page shown next carries it). None, with a message on the address field, when
-    neither gives one."""
+    neither gives one; without the message where the pin is only a help (`required=False`: a
+    ride's pick-up, where the driver calls the tourist)."""
     text = (address.data or "").strip()
     looked_up_for = ((pin_for.data if pin_for is not None else "") or "").strip()
     if latitude.data is not None and longitude.data is not None and looked_up_for in ("", text):
@@ -56,12 +57,16 @@ def resolve_pin(address, latitude, longitude, pin_for=None) -> tuple[float, floa
     try:
         places = geocoder().search(text, language=str(get_locale() or "id"), limit=1)
     except GeocoderUnavailable:
+        if not required:
+            return None
         address.errors = [
             *address.errors,
             _l("We could not look this address up on the map just now. Set the pin on the map, or try again."),
         ]
         return None
     if not places:
+        if not required:
+            return None
         address.errors = [
             *address.errors,
             _l("We could not find this address on the map. Add the village or kecamatan (e.g. Kalibaru, Glagah)."),
@@ -76,24 +81,29 @@ def resolve_pin(address, latitude, longitude, pin_for=None) -> tuple[float, floa
 
 
 class PinMixin:
-    """For a form with `address`, `latitude` and `longitude` fields: once the address itself is
-    fine, the pin is the map's or the geocoder's (`resolve_pin`), kept as `form.lat`, `form.lng`."""
+    """For a form with an address field (`address`, or the one `pin_address` names), `latitude`
+    and `longitude`: once the address itself is fine, the pin is the map's or the geocoder's
+    (`resolve_pin`), kept as `form.lat`, `form.lng`. Where the pin is only a help
+    (`pin_required = False`), an address the geocoder cannot place is still accepted, pinless."""
 
     lat: float | None = None
     lng: float | None = None
     pin_for = PinForField()
+    pin_address = "address"
+    pin_required = True
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        address = getattr(self, self.pin_address)
         pin_errors = [*self.latitude.errors, *self.longitude.errors]
         if pin_errors:  # said next to the address, the field a person sees (the pin's are hidden)
-            self.address.errors = [*self.address.errors, *pin_errors]
+            address.errors = [*address.errors, *pin_errors]
             self.latitude.errors, self.longitude.errors = [], []
             return False
-        if self.address.errors:
+        if address.errors:
             return False
-        pin = resolve_pin(self.address, self.latitude, self.longitude, self.pin_for)
+        pin = resolve_pin(address, self.latitude, self.longitude, self.pin_for, required=self.pin_required)
         if pin is None:
-            return False
+            return ok and not self.pin_required
         self.lat, self.lng = pin
         return ok

@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FloatField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from portal.forms import BoundedIntegerField, Form
+from portal.maps.forms import LatitudeField, LongitudeField, PinMixin
 
 
-class BookingForm(Form):
+class BookingForm(PinMixin, Form):
     """POST /rides/bookings: `package date departure pickup_address`, the pin, and a one-time token
-    so a double-submitted form makes one booking."""
+    so a double-submitted form makes one booking. The pin (the map's, a saved address's or the
+    geocoder's) helps the driver; an address the map cannot place is still booked, and the
+    driver calls the tourist."""
+
+    pin_address = "pickup_address"
+    pin_required = False
 
     package = HiddenField(validators=[DataRequired()])
     date = HiddenField(validators=[DataRequired()])
@@ -19,8 +25,8 @@ class BookingForm(Form):
         _l("Pick-up address (homestay or hotel)"),
         validators=[DataRequired(message=_l("Tell the driver where to pick you up.")), Length(min=5, max=300)],
     )
-    latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)])
+    latitude = LatitudeField()
+    longitude = LongitudeField()
     token = HiddenField(validators=[Optional(), Length(max=64)])
 
 

@@ -147,3 +147,12 @@ def pay_by_card(page, amount: str, number: str = "4242424242424242") -> None:
     card.locator("input[placeholder=cvc]").fill("123")
     card.locator("input[placeholder=postal_code]").fill("68411")
     page.get_by_role("button", name=f"Pay {amount}", exact=True).click()
+
+
+def settle(page) -> None:
+    """Let the map finish its zoom or pan animation before the pointer aims at the pin."""
+    page.wait_for_function(
+        "() => !document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim')"
+        " && !document.querySelector('.leaflet-map-pane[style*=transition]')"
+    )
+    page.wait_for_timeout(350)

@@ -17,8 +17,7 @@ from portal.couriers import demo as couriers_demo
 from portal.couriers import services as couriers
 from portal.documents.models import DocumentRequest
 from portal.extensions import db as _db
-from tests.browser.conftest import PHONE, assert_accessible, login
-from tests.browser.test_maps import settle
+from tests.browser.conftest import PHONE, assert_accessible, login, settle
 
 PASSWORD = accounts_demo.DEMO_PASSWORD
 

@@ -13,7 +13,7 @@ from portal.accounts.services import find_by_email
 from portal.extensions import db as _db
 from portal.food import services as food
 from portal.food.models import FoodOrder, Warung
-from tests.browser.conftest import PHONE, assert_accessible, login
+from tests.browser.conftest import PHONE, assert_accessible, login, settle
 from tests.browser.test_food import DEMO_PASSWORD, demo, transferred  # noqa: F401 - fixtures
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -34,15 +34,6 @@ def pin(page) -> tuple[float, float]:
         float(form.locator("input[name=latitude]").input_value()),
         float(form.locator("input[name=longitude]").input_value()),
     )
-
-
-def settle(page) -> None:
-    """Let the map finish its zoom or pan animation before the pointer aims at the pin."""
-    page.wait_for_function(
-        "() => !document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim')"
-        " && !document.querySelector('.leaflet-map-pane[style*=transition]')"
-    )
-    page.wait_for_timeout(350)
 
 
 def last_order() -> FoodOrder:

@@ -4,14 +4,16 @@ refund. Every page axe-clean."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from portal.accounts.models import Role
+from portal.maps import services as maps
 from portal.rides import services as rides
 from portal.rides.models import BookingStatus, RideBooking
-from tests.browser.conftest import assert_accessible, login, pay_by_card
+from tests.browser.conftest import assert_accessible, login, pay_by_card, settle
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.rides import factories as f
 
@@ -236,3 +238,68 @@ def test_without_javascript_booking_holds_no_seat(app, db, browser, live_server)
     db.session.rollback()
     assert db.session.query(RideBooking).count() == 0
     context.close()
+
+
+def test_the_pick_up_pin_is_set_on_the_map_and_follows_a_change_of_night(app, db, page):
+    """A tourist booking from abroad cannot use "my location": they search their homestay on the
+    map, tap beside it, change the night, and the pin they set is the one the driver gets."""
+    f.package()
+    first = rides.next_bookable_night() + timedelta(days=1)
+    second = first + timedelta(days=2)
+    f.available(f.driver(), first)
+    f.available(f.driver(), second)
+    UserFactory(email="rina@example.com", locale="en", phone="+6281100000009")
+    db.session.commit()
+    login(page, "rina@example.com", DEMO_PASSWORD)
+    page.goto(f"/rides/blue-fire?date={first.isoformat()}")
+    picker = page.locator("[data-map-picker]")
+    expect(picker.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    expect(page.get_by_label("Latitude")).to_have_count(0)  # nothing to type in degrees
+
+    page.get_by_label("Search the map").fill("Pondok Ijen")
+    page.get_by_label("Search the map").press("Enter")
+    page.get_by_role("button", name=re.compile("^Pondok Ijen Homestay")).click()
+    latitude = page.locator("#night input[name=latitude]")
+    expect(latitude).to_have_value("-8.168800")
+    expect(page.get_by_label("Pick-up address (homestay or hotel)")).to_have_value(re.compile("^Pondok Ijen Homestay"))
+    settle(page)
+    canvas = picker.locator(".leaflet-container").bounding_box()
+    page.mouse.click(canvas["x"] + canvas["width"] * 0.6, canvas["y"] + canvas["height"] * 0.4)  # beside it
+    expect(latitude).not_to_have_value("-8.168800")
+    tapped = (float(latitude.input_value()), float(page.locator("#night input[name=longitude]").input_value()))
+    assert_accessible(page)
+
+    page.get_by_label("Night of (the evening you set off)").fill(second.isoformat())
+    expect(page.locator("#night h2")).to_contain_text(f"{second.day} ")
+    expect(latitude).to_have_value(f"{tapped[0]:.6f}")  # the new night's form, drawn with the pin
+    expect(page.locator("#night .leaflet-marker-icon")).to_be_visible()
+    expect(page.get_by_label("Pick-up address (homestay or hotel)")).to_have_value(re.compile("^Pondok Ijen Homestay"))
+    page.get_by_role("button", name="Hold my seat and pay Rp350.000").click()
+    expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
+    db.session.rollback()
+    booking = db.session.scalar(db.select(RideBooking))
+    assert booking.night == second
+    assert (round(booking.latitude, 6), round(booking.longitude, 6)) == tapped
+
+
+def test_an_edited_saved_address_follows_a_change_of_night(app, db, page):
+    """A page opened with a saved address carries it for browsers without JavaScript; with it,
+    what the tourist typed since is what the next night shows, not that first copy."""
+    f.package()
+    first = rides.next_bookable_night() + timedelta(days=1)
+    second = first + timedelta(days=2)
+    f.available(f.driver(), first)
+    f.available(f.driver(), second)
+    rina = UserFactory(email="rina@example.com", locale="en")
+    saved = maps.save_address(rina, "Homestay", "Homestay Kemiren, Jl. Barong 3, Glagah", -8.2127, 114.3312)
+    db.session.commit()
+    login(page, "rina@example.com", DEMO_PASSWORD)
+    page.goto(f"/rides/blue-fire?date={first.isoformat()}&saved={saved.id}")
+    address = page.get_by_label("Pick-up address (homestay or hotel)")
+    expect(address).to_have_value("Homestay Kemiren, Jl. Barong 3, Glagah")
+    page.wait_for_load_state()
+    address.fill("Homestay Kemiren, room 4, Jl. Barong 3, Glagah")
+    page.get_by_label("Night of (the evening you set off)").fill(second.isoformat())
+    expect(page.locator("#night h2")).to_contain_text(f"{second.day} ")
+    expect(address).to_have_value("Homestay Kemiren, room 4, Jl. Barong 3, Glagah")
+    expect(page.locator("#night input[name=latitude]")).to_have_value("-8.212700")

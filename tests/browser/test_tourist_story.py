@@ -23,9 +23,8 @@ from portal.extensions import db as _db
 from portal.food import services as food
 from portal.food.models import FoodOrder, Warung
 from portal.rides import services as rides
-from tests.browser.conftest import PHONE, assert_accessible, login, watch_errors
+from tests.browser.conftest import PHONE, assert_accessible, login, settle, watch_errors
 from tests.browser.test_food import DEMO_PASSWORD, demo  # noqa: F401 - the demo fixture
-from tests.browser.test_maps import settle
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 KEMIREN = (-8.2127, 114.3204)  # the fake geocoder's Osing Kemiren Homestay

@@ -41,7 +41,8 @@ def test_a_saved_address_fills_the_pick_up_and_its_pin(client, auth, db, custome
 
     filled = client.get(f"{page}&saved={homestay.id}").get_data(as_text=True)
     assert re.search(r"<textarea[^>]*>\s*Homestay Kemiren, Jl. Barong 3, Glagah</textarea>", filled)
-    assert 'id="latitude" value="-8.2127"' in filled and 'id="longitude" value="114.3312"' in filled
+    assert re.search(r'<input[^>]*id="latitude"[^>]*value="-8.212700"', filled)
+    assert re.search(r'<input[^>]*id="longitude"[^>]*value="114.331200"', filled)
 
     # Booked as filled: the pin goes with the booking.
     _, data = booking_form(auth, blue_fire, night, latitude="-8.2127", longitude="114.3312")

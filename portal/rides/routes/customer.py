@@ -87,8 +87,8 @@ def book():
                 departure=departure,
                 night=night,
                 pickup_address=form.pickup_address.data,
-                latitude=form.latitude.data,
-                longitude=form.longitude.data,
+                latitude=form.lat,
+                longitude=form.lng,
                 token=form.token.data or secrets.token_urlsafe(16),
             )
         except rides.RideFull as error:

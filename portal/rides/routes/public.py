@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal.database import utcnow
 from portal.htmx import render
 from portal.maps import services as maps
+from portal.maps.geocoder import in_banyuwangi
 from portal.rides import bp
 from portal.rides import services as rides
 from portal.rides.forms import BookingForm, WaitlistForm
@@ -63,13 +64,18 @@ def package_page(
     waiting = rides.my_waitlist(customer, night) if customer and not problem else None
     if form is None:
         form = BookingForm(formdata=None)
-        # The night picker carries what the tourist typed, so changing the date loses nothing;
-        # ?saved=<id> fills one of their saved addresses (from a food checkout: "Homestay").
+        # The night picker carries what the tourist typed and pinned, so changing the date loses
+        # nothing; ?saved=<id> fills one of their saved addresses (from a food checkout: "Homestay").
         form.pickup_address.data = (request.args.get("pickup_address") or "")[:300] or None
+        pin = (request.args.get("latitude", type=float), request.args.get("longitude", type=float))
+        if form.pickup_address.data and None not in pin and in_banyuwangi(*pin):
+            form.latitude.data, form.longitude.data = pin
+            form.pin_for.data = (request.args.get("pin_for") or "")[:300]
         saved = maps.saved_address(customer, request.args.get("saved", type=int)) if customer else None
         if saved is not None:
             form.pickup_address.data = saved.address[:300]
             form.latitude.data, form.longitude.data = saved.lat, saved.lng
+            form.pin_for.data = ""
     if not form.token.data:
         form.token.data = secrets.token_urlsafe(16)
     selected = request.values.get("departure", type=int) or (departures[0].id if departures else None)
