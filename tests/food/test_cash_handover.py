@@ -4,15 +4,19 @@ much, records what they hand over, and the courier's day counts it; nothing beyo
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from portal.couriers import services as couriers
-from portal.couriers.contract import Purpose
+from portal.couriers.contract import DeliveryStatus, Purpose
+from portal.database import utcnow
 from portal.food import services as food
 from portal.food.models import CashHandover
 from portal.formatting import rupiah
-from tests.food.factories import WarungFactory
+from tests.couriers.factories import make_driver
+from tests.food.factories import DishFactory, WarungFactory
+from tests.food.test_orders import place
 from tests.food.test_rating_after_delivery import deliver, picked_up  # noqa: F401 - a fixture
 
 
@@ -84,3 +88,52 @@ def test_a_card_order_leaves_no_cash_to_hand_over(client, auth, db, warung):
     html = client.get("/my/warung/cash").get_data(as_text=True)
     assert "No cash orders delivered yet." in html
     assert re.search(r'href="/my/warung/cash"', client.get("/my/warung").get_data(as_text=True))
+
+
+def _delivered_cash_order(db, customer, warung, driver, key):
+    food.add_to_cart(customer, DishFactory(warung=warung, price=30_000).id, 1)
+    order = place(customer, warung, key=key)
+    food.accept_order(order, by=warung.owner)
+    food.mark_ready(order, by=warung.owner)
+    db.session.commit()
+    delivery = couriers.find_delivery(Purpose.FOOD, order.id)
+    couriers.accept_job(delivery, driver=driver)
+    couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
+    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=order.delivery_pin)
+    db.session.commit()
+    return order, delivery
+
+
+def test_two_warungs_of_one_name_are_two_lines_of_the_couriers_day(client, auth, db, customer, warung):
+    """ "Warung Bu Sri" is a common name: the cash of one is never squared by the other's owner."""
+    driver = make_driver()
+    driver.locale = "en"
+    warung.name = "Warung Bu Sri"
+    namesake = WarungFactory(name="Warung Bu Sri", address="Jl. Ikan Tongkol 9, Kalipuro")
+    db.session.commit()
+    first, first_delivery = _delivered_cash_order(db, customer, warung, driver, "a")
+    second, second_delivery = _delivered_cash_order(db, customer, namesake, driver, "b")
+    food.record_handover(namesake, driver.id, owed_of(second, second_delivery), by=namesake.owner)
+    db.session.commit()
+
+    day = couriers.day_at_a_glance(driver)
+    assert [(entry.address, entry.to_hand_over) for entry in day.cash] == [
+        ("Jl. Ikan Tongkol 9, Kalipuro", 0),
+        ("Jl. Kepiting 1, Banyuwangi", owed_of(first, first_delivery)),
+    ]
+    assert day.cash_to_hand_over == owed_of(first, first_delivery)
+    auth.login(driver)
+    page = client.get("/courier").get_data(as_text=True)
+    assert f"Cash to hand over to warungs: {rupiah(owed_of(first, first_delivery))}" in page
+    assert page.count("Warung Bu Sri") == 2 and "Jl. Ikan Tongkol 9, Kalipuro" in page
+
+
+def test_the_day_counts_todays_cash_orders_only(db, customer, warung, delivered):
+    _, delivery, driver = delivered
+    yesterday = utcnow() - timedelta(days=1, hours=1)
+    delivery.updated_at = yesterday  # delivered yesterday: squared on that day's page, not today's
+    db.session.commit()
+    assert couriers.day_at_a_glance(driver).cash == []
+    second, second_delivery = _delivered_cash_order(db, customer, warung, driver, "again")
+    [entry] = couriers.day_at_a_glance(driver).cash
+    assert (entry.jobs, entry.collected, entry.fee) == (1, second.total, second_delivery.fee)

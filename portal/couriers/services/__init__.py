@@ -15,7 +15,13 @@ day (the courier's day at a glance).
 
 from portal.couriers.services import activity as activity
 from portal.couriers.services.booking import cancel_delivery, quote, request_delivery
-from portal.couriers.services.day import Day, day_at_a_glance, register_handover_source, register_rating_source
+from portal.couriers.services.day import (
+    CashForWarung,
+    Day,
+    day_at_a_glance,
+    register_cash_source,
+    register_rating_source,
+)
 from portal.couriers.services.deliveries import (
     TRACKED,
     CourierError,
@@ -68,6 +74,7 @@ from portal.couriers.services.workspace import (
 
 __all__ = [
     "TRACKED",
+    "CashForWarung",
     "CourierError",
     "CourierOnMap",
     "Day",
@@ -94,7 +101,7 @@ __all__ = [
     "record_position",
     "redispatch",
     "refresh_from_provider",
-    "register_handover_source",
+    "register_cash_source",
     "register_rating_source",
     "reject_driver",
     "release_jobs",

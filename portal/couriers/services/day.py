@@ -2,8 +2,9 @@
 days, weeks from Monday), fees earned, the cash collected for warungs that must be handed over,
 and the ratings received.
 
-Ratings live with the service that asks for them (food orders rate the courier), which this
-package does not import: such a service registers a source, as "my activity" does."""
+Ratings and cash live with the service that asks for them (food orders rate the courier; a food
+order's cash is its warung's), which this package does not import: such a service registers a
+source, as "my activity" does."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.couriers.contract import DeliveryStatus, Purpose
+from portal.couriers.contract import DeliveryStatus
 from portal.couriers.models import Delivery
 from portal.couriers.services.deliveries import now_or
 from portal.extensions import db
@@ -31,21 +32,10 @@ def register_rating_source(source: RatingSource) -> RatingSource:
     return source
 
 
-# source(courier_id, since) -> {warung name: rupiah the courier handed over since then}: food
-# records what an owner received (portal.food.services.cash).
-HandoverSource = Callable[[int, datetime], dict[str, int]]
-_handover_sources: list[HandoverSource] = []
-
-
-def register_handover_source(source: HandoverSource) -> HandoverSource:
-    if source not in _handover_sources:
-        _handover_sources.append(source)
-    return source
-
-
 @dataclass(slots=True)
 class CashForWarung:
     warung: str
+    address: str  # two warungs may share a name; the courier tells them apart by the street
     collected: int  # what the customers paid the courier in cash
     fee: int  # the courier's own fee within it
     jobs: int = 1
@@ -54,6 +44,19 @@ class CashForWarung:
     @property
     def to_hand_over(self) -> int:
         return max(0, self.collected - self.fee - self.handed)
+
+
+# source(courier_id, since) -> the cash the courier took at the door on jobs delivered since then,
+# one entry per warung it belongs to, less what its owner recorded as handed over since then
+# (portal.food.services.cash). Keyed by the warung itself, not by the name its jobs carry.
+CashSource = Callable[[int, datetime], list[CashForWarung]]
+_cash_sources: list[CashSource] = []
+
+
+def register_cash_source(source: CashSource) -> CashSource:
+    if source not in _cash_sources:
+        _cash_sources.append(source)
+    return source
 
 
 @dataclass(slots=True)
@@ -86,37 +89,25 @@ def week_start(now: datetime) -> tuple[datetime, datetime]:
 
 def day_at_a_glance(user: User, *, now: datetime | None = None) -> Day:
     """One query for the week's delivered jobs (a courier does tens a week, not thousands), one
-    per rating source. A job counts on the day it was delivered (its last move)."""
+    per cash and rating source. A job counts on the day it was delivered (its last move)."""
     today, monday = week_start(now_or(now))
     rows = db.session.execute(
-        select(Delivery.purpose, Delivery.fee, Delivery.updated_at, Delivery.job_data).where(
+        select(Delivery.fee, Delivery.updated_at).where(
             Delivery.courier_id == user.id,
             Delivery.status == DeliveryStatus.DELIVERED,
             Delivery.updated_at >= monday,
         )
     ).all()
     day = Day()
-    cash: dict[str, CashForWarung] = {}
-    for purpose, fee, delivered_at, job_data in rows:
+    for fee, delivered_at in rows:
         day.week_jobs += 1
         day.week_fees += fee
-        if delivered_at < today:
-            continue
-        day.today_jobs += 1
-        day.today_fees += fee
-        collected = int((job_data or {}).get("cash_to_collect") or 0)
-        if purpose == Purpose.FOOD and collected:
-            warung = job_data["pickup"]["name"]
-            entry = cash.get(warung)
-            if entry is None:
-                cash[warung] = CashForWarung(warung, collected, fee)
-            else:
-                entry.collected, entry.fee, entry.jobs = entry.collected + collected, entry.fee + fee, entry.jobs + 1
-    for source in _handover_sources:
-        for warung, amount in source(user.id, today).items():
-            if warung in cash:
-                cash[warung].handed += amount
-    day.cash = sorted(cash.values(), key=lambda entry: entry.warung)
+        if delivered_at >= today:
+            day.today_jobs += 1
+            day.today_fees += fee
+    for cash_source in _cash_sources:
+        day.cash.extend(cash_source(user.id, today))
+    day.cash.sort(key=lambda entry: (entry.warung, entry.address))
     for source in _rating_sources:
         count, stars = source(user.id, monday)
         day.ratings += count

@@ -107,14 +107,33 @@ def record_handover(
     return row
 
 
-@couriers.register_handover_source
-def _handed_over_today(courier_id: int, since: datetime) -> dict[str, int]:
-    """What this courier handed over since then, by warung name (the courier's day groups its
-    cash by the warung its jobs name)."""
+@couriers.register_cash_source
+def _cash_taken_since(courier_id: int, since: datetime) -> list[couriers.CashForWarung]:
+    """The courier's day: the cash they took at the door for each warung on orders delivered since
+    then, and what each owner recorded as received since then. One query."""
+    orders = _delivered_cash_orders().where(Delivery.courier_id == courier_id, Delivery.updated_at >= since).subquery()
+    handed = (
+        select(func.coalesce(func.sum(CashHandover.amount), 0))
+        .where(
+            CashHandover.warung_id == Warung.id,
+            CashHandover.courier_id == courier_id,
+            CashHandover.at >= since,
+        )
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Warung.name, func.sum(CashHandover.amount))
-        .join(Warung, Warung.id == CashHandover.warung_id)
-        .where(CashHandover.courier_id == courier_id, CashHandover.at >= since)
-        .group_by(Warung.name)
+        select(
+            Warung.name,
+            Warung.address,
+            func.sum(orders.c.total).label("collected"),
+            func.sum(orders.c.fee).label("fee"),
+            func.count().label("jobs"),
+            handed.label("handed"),
+        )
+        .join(orders, orders.c.warung_id == Warung.id)
+        .group_by(Warung.id, Warung.name, Warung.address)
     ).all()
-    return {name: int(amount) for name, amount in rows}
+    return [
+        couriers.CashForWarung(row.name, row.address, int(row.collected), int(row.fee), row.jobs, int(row.handed))
+        for row in rows
+    ]
