@@ -128,12 +128,14 @@ class Job:
     window: Window | None = None  # None = now
     requirements: Requirements = Requirements()
     reference: str = ""  # e.g. "food-order-12", shown to the driver
-    description: str = ""  # what moves, e.g. "2 items from Warung Bu Sri"
+    # What moves, e.g. "2 items from Warung Bu Sri". A translatable text (lazy_gettext) is kept in
+    # every language and shown to each courier in theirs; plain text is shown as written.
+    description: str = ""
     cash_to_collect: int = 0  # rupiah the courier takes at the door: an order paid in cash
     # Who may take the goods at the door, e.g. ("Siti Aminah (patient)", "Budi (son)"); empty:
     # anyone who gives the PIN (or anyone at all without one).
     receivers: tuple[str, ...] = ()
-    collect: str = ""  # something the courier takes back at the door, e.g. "the old KTP-el card"
+    collect: str = ""  # something the courier takes back at the door, e.g. "the old KTP-el card" (as description)
 
 
 @dataclass(frozen=True, slots=True)

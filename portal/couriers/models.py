@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -103,6 +105,19 @@ def _stop_to_dict(stop: Stop) -> dict[str, Any]:
         "lng": stop.lng,
         "note": stop.note,
     }
+
+
+def _in_every_language(key: str, words: Any) -> dict[str, Any]:
+    """A job's words as stored: plain text as it is; translatable text (a lazy_gettext) in the
+    portal's default language under `key` (what an outside provider's drivers read) and in every
+    language under `key_i18n`, so each courier reads the job in their own, whoever wrote it."""
+    if isinstance(words, str):
+        return {key: words}
+    rendered = {}
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            rendered[language] = str(words)
+    return {key: rendered[current_app.config["BABEL_DEFAULT_LOCALE"]], f"{key}_i18n": rendered}
 
 
 class Delivery(db.Model):
@@ -251,9 +266,14 @@ class Delivery(db.Model):
     def reference(self) -> str:
         return self.job_data.get("reference", "")
 
+    def _words(self, key: str) -> str:
+        """A job's words (its description, what to take back) in the reader's language when the
+        sender wrote them translatable, else as written."""
+        return self.job_data.get(f"{key}_i18n", {}).get(str(get_locale())) or self.job_data.get(key, "")
+
     @property
     def description(self) -> str:
-        return self.job_data.get("description", "")
+        return self._words("description")
 
     @property
     def cash_to_collect(self) -> int:
@@ -268,7 +288,7 @@ class Delivery(db.Model):
     @property
     def collect(self) -> str:
         """What the courier must take back at the door ("" when nothing)."""
-        return self.job_data.get("collect", "")
+        return self._words("collect")
 
     @property
     def dropoff_area(self) -> str:
@@ -299,10 +319,12 @@ class Delivery(db.Model):
                 contracted_providers=frozenset(self.job_data.get("contracted_providers", ())),
             ),
             reference=self.reference,
-            description=self.description,
+            # The words as stored for everyone: the default language's (an outside provider's
+            # drivers get these), whoever's request dispatches the job.
+            description=self.job_data.get("description", ""),
             cash_to_collect=self.cash_to_collect,
             receivers=self.receivers,
-            collect=self.collect,
+            collect=self.job_data.get("collect", ""),
         )
 
     @staticmethod
@@ -311,10 +333,10 @@ class Delivery(db.Model):
             "pickup": _stop_to_dict(job.pickup),
             "dropoff": _stop_to_dict(job.dropoff),
             "reference": job.reference,
-            "description": job.description,
+            **_in_every_language("description", job.description),
             "cash_to_collect": job.cash_to_collect,
             "receivers": list(job.receivers),
-            "collect": job.collect,
+            **_in_every_language("collect", job.collect),
             "contracted_providers": sorted(job.requirements.contracted_providers),
         }
 

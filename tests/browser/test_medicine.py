@@ -213,7 +213,7 @@ def test_nobody_home_the_bags_come_back_and_go_out_again(page, browser, live_ser
     page.get_by_role("button", name="Could not deliver").click()
     expect(page.get_by_text("Saved as not delivered.")).to_be_visible()
     page.goto(f"/courier/jobs/{first_job}")  # the finished job tells the courier where the bags go
-    expect(page.locator("main")).to_contain_text("bawa kantong kembali ke Pos Gancang Aron, RSUD Blambangan")
+    expect(page.locator("main")).to_contain_text("bring the bags back to Pos Gancang Aron, RSUD Blambangan")
 
     post.goto("/rsud/deliveries")
     expect(post.locator(f"#delivery-{delivery.id}")).to_contain_text("Not delivered")

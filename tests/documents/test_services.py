@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal import notify
@@ -301,14 +302,19 @@ def test_a_changed_ktp_el_comes_with_the_old_card_going_back(db, resident, clerk
     documents.hand_to_courier(request, by=clerk, return_old_card=True, now=FRIDAY)
     db.session.commit()
     delivery = couriers.find_delivery(Purpose.DOCUMENT, request.id)
-    assert delivery.collect == "the old KTP-el card"
-    couriers.accept_job(delivery, driver=driver)
+    with force_locale("en"):
+        assert delivery.collect == "the old KTP-el card"
+    with force_locale("id"):  # each courier reads it in their language
+        assert delivery.collect == "KTP-el lama"
+        couriers.accept_job(delivery, driver=driver)
     couriers.mark(delivery, DeliveryStatus.PICKED_UP, by=driver)
     pin = documents.pin_for(request)
     with pytest.raises(DomainError, match="took back"):
         couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Budi Santoso")
-    couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Budi Santoso", collected=True)
+    with force_locale("id"):
+        couriers.mark(delivery, DeliveryStatus.DELIVERED, by=driver, pin=pin, receiver="Budi Santoso", collected=True)
     assert request.state == S.DELIVERED and request.old_card_collected is True
+    assert delivery.events[-1].note == "collected: the old KTP-el card"  # the trail reads the same for all
 
 
 def test_only_a_ktp_el_has_an_old_card_to_return(db, resident, clerk):

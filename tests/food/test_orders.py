@@ -529,4 +529,25 @@ def test_the_couriers_job_counts_the_items_in_good_english(db, customer, warung,
     food.accept_order(order, by=warung.owner)
     with force_locale("en"):
         delivery = food.mark_ready(order, by=warung.owner)
-    assert delivery.description == f"{said} {warung.name}"  # not "1 items from"
+        assert delivery.description == f"{said} {warung.name}"  # not "1 items from"
+    with force_locale("id"):  # written by an English-speaking owner, read by an Indonesian courier
+        assert delivery.description == f"{quantity} item dari {warung.name}"
+
+
+@pytest.mark.parametrize(("language", "said"), [("id", "1 item dari"), ("en", "1 item from")])
+def test_a_tourists_order_reads_in_the_drivers_language_on_the_courier_page(
+    db, client, auth, customer, warung, dishes, language, said
+):
+    customer.locale = "en"
+    food.add_to_cart(customer, dishes[0].id, 1)
+    db.session.commit()
+    order = place(customer, warung)
+    food.accept_order(order, by=warung.owner)
+    with force_locale("en"):
+        food.mark_ready(order, by=warung.owner)
+    db.session.commit()
+    driver = make_driver()
+    driver.locale = language
+    db.session.commit()
+    auth.login(driver)
+    assert f"{said} {warung.name}" in client.get("/courier").get_data(as_text=True)

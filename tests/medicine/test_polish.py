@@ -17,16 +17,23 @@ from tests.medicine.conftest import MORNING, register
 from tests.medicine.test_services import ready_with_courier
 
 
-def test_the_courier_job_carries_the_ga_reference_in_indonesian_and_says_to_bring_the_bags_back(
+def test_the_courier_job_carries_the_ga_reference_in_the_couriers_language_and_says_to_bring_the_bags_back(
     app, client, auth, db, pharmacist, blambangan, driver
 ):
     delivery = register(blambangan, pharmacist, cold_chain=True)
     courier, _pin = ready_with_courier(delivery, pharmacist, driver)
     assert courier.reference == delivery.reference == f"GA-{delivery.id}"  # as on the bags
-    assert courier.description == (
-        "2 kantong obat tersegel. Rantai dingin: antar ini dulu, jaga tetap dingin. "
-        "Jika tidak dapat diserahkan: bawa kantong kembali ke Pos Gancang Aron, RSUD Blambangan."
-    )
+    with force_locale("id"):
+        assert courier.description == (
+            "2 kantong obat tersegel. Rantai dingin: antar ini dulu, jaga tetap dingin. "
+            "Jika tidak dapat diserahkan: bawa kantong kembali ke Pos Gancang Aron, RSUD Blambangan."
+        )
+    with force_locale("en"):
+        assert courier.description == (
+            "2 sealed bags of medicine. Cold chain: deliver this first, keep it cool. "
+            "If not handed over: bring the bags back to Pos Gancang Aron, RSUD Blambangan."
+        )
+    assert courier.job.description.startswith("2 kantong obat")  # what an outside provider is sent
     couriers.mark(courier, DeliveryStatus.FAILED, by=driver, note=HandoverFailure.NOT_HOME)
     db.session.commit()
     auth.login(driver)

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.couriers.contract import Purpose
@@ -295,3 +296,17 @@ def test_the_card_page_of_a_hold_offers_to_give_the_seat_back(auth, db, customer
         as_text=True
     )
     assert "1 seat free" in auth.client.get(page).get_data(as_text=True)
+
+
+def test_the_ride_job_reads_in_each_couriers_language(app, auth, db, customer, blue_fire, trail_driver, night):
+    auth.login(customer)
+    page, data = booking_form(auth, blue_fire, night)
+    auth.post("/rides/bookings", data, page=page)
+    booking = db.session.scalar(select(RideBooking))
+    f.pay(app, booking)
+    db.session.commit()
+    delivery = find_delivery(Purpose.RIDE, booking.id)
+    with force_locale("en"):
+        assert delivery.description == f"Ijen {blue_fire.name_en}, 1 rider"
+    with force_locale("id"):
+        assert delivery.description == f"Ijen {blue_fire.name_id}, 1 penumpang"

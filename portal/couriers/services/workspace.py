@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -158,7 +159,8 @@ def _record_handover(delivery: Delivery, *, receiver: str, collected: bool | Non
     delivery.collected = bool(collected) if delivery.collect else None
     parts = [note] if note else []
     if delivery.collect:
-        parts.append(f"{'collected' if collected else 'NOT collected'}: {delivery.collect}")
+        with force_locale("en"):  # kept in English, as every note the portal writes (portal.reasons)
+            parts.append(f"{'collected' if collected else 'NOT collected'}: {delivery.collect}")
     return "; ".join(parts)
 
 

@@ -20,7 +20,7 @@ from portal.couriers.contract import Job, Purpose, Requirements, Stop, Window
 from portal.couriers.models import DeliveryStatus
 from portal.couriers.signals import delivery_changed
 from portal.database import utcnow
-from portal.documents.models import DocumentRequest, DocumentStatus, DocumentType
+from portal.documents.models import TYPE_LABELS, DocumentRequest, DocumentStatus, DocumentType
 from portal.documents.services.base import PAYABLE, DocumentError, locked, now_or
 from portal.extensions import db
 from portal.payments import services as payments
@@ -41,7 +41,7 @@ MPP = Stop(
 )
 
 
-OLD_CARD = "the old KTP-el card"  # what the courier takes back for a changed or damaged KTP-el
+OLD_CARD = _l("the old KTP-el card")  # what the courier takes back for a changed or damaged KTP-el
 
 
 def mpp_stop() -> Stop:
@@ -73,7 +73,7 @@ def job_for(request: DocumentRequest, *, window: Window | None = None) -> Job:
         window=window,
         requirements=Requirements(pin=True),
         reference=request.reference or f"document-request-{request.id}",
-        description=str(kind.label),
+        description=TYPE_LABELS[kind],
         cash_to_collect=cash,
         receivers=tuple(request.receiver_names),
         collect=OLD_CARD if request.return_old_card else "",

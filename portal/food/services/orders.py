@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext
 from sqlalchemy import update
 
 from portal import reasons
@@ -104,7 +104,7 @@ def mark_ready(order: FoodOrder, *, by: User, now: datetime | None = None) -> De
         order.lat,
         order.lng,
         order.note,
-        description=ngettext(
+        description=lazy_ngettext(
             "%(num)d item from %(warung)s", "%(num)d items from %(warung)s", order.item_count, warung=order.warung.name
         ),
         reference=f"food-order-{order.id}",

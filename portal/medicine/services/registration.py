@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -179,13 +179,12 @@ def _pickup(hospital: Hospital) -> Stop:
 
 def _job(hospital: Hospital, *, name: str, phone: str, address: str, lat: float, lng: float, landmark: str,
          bags: int, cold_chain: bool, reference: str, cash: int = 0, receivers: tuple[str, ...] = ()) -> Job:  # fmt: skip
-    what = str(_l("%(n)s sealed bag(s) of medicine", n=bags))
+    # Translatable, so each courier reads it in their language (portal.couriers keeps both).
+    what = lazy_ngettext("%(num)d sealed bag of medicine", "%(num)d sealed bags of medicine", bags)
     if cold_chain:
-        what = str(_l("%(what)s. Cold chain: deliver this first, keep it cool", what=what))
+        what = _l("%(what)s. Cold chain: deliver this first, keep it cool", what=what)
     # Shown on the courier's job page, finished or not: after "not delivered" this is the order.
-    what = str(
-        _l("%(what)s. If not handed over: bring the bags back to %(post)s.", what=what, post=_pickup(hospital).name)
-    )
+    what = _l("%(what)s. If not handed over: bring the bags back to %(post)s.", what=what, post=_pickup(hospital).name)
     return Job(
         purpose=Purpose.MEDICINE,
         pickup=_pickup(hospital),
@@ -204,9 +203,9 @@ def _job(hospital: Hospital, *, name: str, phone: str, address: str, lat: float,
     )
 
 
-# The courier job's words (description, the post's name, who may receive) are stored as text by
-# portal.couriers and shown as they are to whichever courier opens the job: we write them in
-# Indonesian, which every courier in Banyuwangi reads.
+# The courier job's names (the post's, who may receive) are stored as text by portal.couriers and
+# shown as they are to whichever courier opens the job: we write them in Indonesian, which every
+# courier in Banyuwangi reads. Its description is kept in every language.
 COURIER_LOCALE = "id"
 
 

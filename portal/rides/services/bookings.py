@@ -221,7 +221,7 @@ def _request_delivery(booking: RideBooking, *, now: datetime) -> None:
         window=Window(start=booking.pickup_at, end=booking.pickup_at + timedelta(minutes=30)),
         requirements=Requirements(vehicle=Vehicle.TRAIL),
         reference=booking.reference,
-        description=f"Ijen {booking.package.name_en}, 1 rider",
+        description=_l("Ijen %(package)s, 1 rider", package=Lazy(lambda: booking.package.name)),
     )
     try:
         with db.session.begin_nested():
