@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from portal.accounts.models import Role
@@ -21,6 +22,26 @@ from tests.rides import factories as f
 def switch_user(page, email: str) -> None:
     page.context.clear_cookies()
     login(page, email, DEMO_PASSWORD)
+
+
+@pytest.fixture
+def two_nights(db):
+    """The blue fire with a free driver on two nights, two days apart: (first, second)."""
+    f.package()
+    first = rides.next_bookable_night() + timedelta(days=1)
+    second = first + timedelta(days=2)
+    f.available(f.driver(), first)
+    f.available(f.driver(), second)
+    db.session.commit()
+    return first, second
+
+
+def sign_in_rina(db, page, **fields):
+    """An English-speaking tourist, signed in."""
+    rina = UserFactory(email="rina@example.com", locale="en", **fields)
+    db.session.commit()
+    login(page, "rina@example.com", DEMO_PASSWORD)
+    return rina
 
 
 def test_book_pay_ride_and_close_the_route(app, db, page):
@@ -143,17 +164,11 @@ def test_a_night_without_departures_moves_to_one_with_them(app, db, page):
     expect(page.get_by_label("Pick-up address (homestay or hotel)")).to_be_visible()
 
 
-def test_changing_the_night_before_typing_an_address_shows_that_night(app, db, page):
+def test_changing_the_night_before_typing_an_address_shows_that_night(app, db, page, two_nights):
     """The booking form's pick-up address is required; an empty one must not stop the night
     picker (htmx validates what a form includes)."""
-    f.package()
-    first = rides.next_bookable_night() + timedelta(days=1)
-    second = first + timedelta(days=2)
-    f.available(f.driver(), first)
-    f.available(f.driver(), second)
-    UserFactory(email="rina@example.com", locale="en")
-    db.session.commit()
-    login(page, "rina@example.com", DEMO_PASSWORD)
+    first, second = two_nights
+    sign_in_rina(db, page)
     page.goto(f"/rides/blue-fire?date={first.isoformat()}")
     address = page.get_by_label("Pick-up address (homestay or hotel)")
     expect(address).to_be_visible()
@@ -165,18 +180,12 @@ def test_changing_the_night_before_typing_an_address_shows_that_night(app, db, p
     assert_accessible(page)
 
 
-def test_typing_while_the_new_night_loads_loses_nothing(app, db, page):
+def test_typing_while_the_new_night_loads_loses_nothing(app, db, page, two_nights):
     """On a slow connection the tourist changes the night and starts typing at once: the address
     field waits for the new night instead of taking text the swap would wipe, and the booking
     goes to the night chosen, not the one just left."""
-    f.package()
-    first = rides.next_bookable_night() + timedelta(days=1)
-    second = first + timedelta(days=2)
-    f.available(f.driver(), first)
-    f.available(f.driver(), second)
-    UserFactory(email="rina@example.com", locale="en", phone="+6281100000008")
-    db.session.commit()
-    login(page, "rina@example.com", DEMO_PASSWORD)
+    first, second = two_nights
+    sign_in_rina(db, page, phone="+6281100000008")
     page.goto(f"/rides/blue-fire?date={first.isoformat()}")
     address = page.get_by_label("Pick-up address (homestay or hotel)")
     expect(address).to_be_enabled()
@@ -199,14 +208,9 @@ def test_typing_while_the_new_night_loads_loses_nothing(app, db, page):
     assert booking.night == second and booking.pickup_address.startswith("Homestay Kemiren")
 
 
-def test_changing_the_night_without_javascript(app, db, browser, live_server):
+def test_changing_the_night_without_javascript(app, db, browser, live_server, two_nights):
     """The night picker is a plain GET form: its button shows the chosen night."""
-    f.package()
-    first = rides.next_bookable_night() + timedelta(days=1)
-    second = first + timedelta(days=2)
-    f.available(f.driver(), first)
-    f.available(f.driver(), second)
-    db.session.commit()
+    first, second = two_nights
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="en-US")
     page = context.new_page()
     page.goto(f"/rides/blue-fire?date={first.isoformat()}")  # a visitor: Indonesian pages
@@ -240,17 +244,11 @@ def test_without_javascript_booking_holds_no_seat(app, db, browser, live_server)
     context.close()
 
 
-def test_the_pick_up_pin_is_set_on_the_map_and_follows_a_change_of_night(app, db, page):
+def test_the_pick_up_pin_is_set_on_the_map_and_follows_a_change_of_night(app, db, page, two_nights):
     """A tourist booking from abroad cannot use "my location": they search their homestay on the
     map, tap beside it, change the night, and the pin they set is the one the driver gets."""
-    f.package()
-    first = rides.next_bookable_night() + timedelta(days=1)
-    second = first + timedelta(days=2)
-    f.available(f.driver(), first)
-    f.available(f.driver(), second)
-    UserFactory(email="rina@example.com", locale="en", phone="+6281100000009")
-    db.session.commit()
-    login(page, "rina@example.com", DEMO_PASSWORD)
+    first, second = two_nights
+    sign_in_rina(db, page, phone="+6281100000009")
     page.goto(f"/rides/blue-fire?date={first.isoformat()}")
     picker = page.locator("[data-map-picker]")
     expect(picker.locator("img.leaflet-tile-loaded").first).to_be_visible()
@@ -282,18 +280,13 @@ def test_the_pick_up_pin_is_set_on_the_map_and_follows_a_change_of_night(app, db
     assert (round(booking.latitude, 6), round(booking.longitude, 6)) == tapped
 
 
-def test_an_edited_saved_address_follows_a_change_of_night(app, db, page):
+def test_an_edited_saved_address_follows_a_change_of_night(app, db, page, two_nights):
     """A page opened with a saved address carries it for browsers without JavaScript; with it,
     what the tourist typed since is what the next night shows, not that first copy."""
-    f.package()
-    first = rides.next_bookable_night() + timedelta(days=1)
-    second = first + timedelta(days=2)
-    f.available(f.driver(), first)
-    f.available(f.driver(), second)
-    rina = UserFactory(email="rina@example.com", locale="en")
+    first, second = two_nights
+    rina = sign_in_rina(db, page)
     saved = maps.save_address(rina, "Homestay", "Homestay Kemiren, Jl. Barong 3, Glagah", -8.2127, 114.3312)
     db.session.commit()
-    login(page, "rina@example.com", DEMO_PASSWORD)
     page.goto(f"/rides/blue-fire?date={first.isoformat()}&saved={saved.id}")
     address = page.get_by_label("Pick-up address (homestay or hotel)")
     expect(address).to_have_value("Homestay Kemiren, Jl. Barong 3, Glagah")
