@@ -13,8 +13,20 @@ from wtforms.widgets import HiddenInput
 from portal.maps.geocoder import LAT_RANGE, LNG_RANGE, GeocoderUnavailable, geocoder
 
 
-class LatitudeField(DecimalField):
+class _DegreesField(DecimalField):
+    """Degrees as a decimal; "NaN", "sNaN" and "Infinity" are not a place (and a signalling NaN
+    would make NumberRange raise instead of refusing)."""
+
     widget = HiddenInput()
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+class LatitudeField(_DegreesField):
 
     def __init__(self, label=None, **kwargs):
         validators = [
@@ -24,8 +36,7 @@ class LatitudeField(DecimalField):
         super().__init__(label or _l("Latitude"), places=6, validators=validators, **kwargs)
 
 
-class LongitudeField(DecimalField):
-    widget = HiddenInput()
+class LongitudeField(_DegreesField):
 
     def __init__(self, label=None, **kwargs):
         validators = [
@@ -43,30 +54,27 @@ class PinForField(HiddenField):
     widget = HiddenInput()
 
 
-def resolve_pin(address, latitude, longitude, pin_for=None, *, required=True) -> tuple[float, float] | None:
-    """The pin the form sent, else the geocoder's first place for the address (written back into
-    the form, so the page shown next carries it). None, with a message on the address field, when
-    neither gives one; without the message where the pin is only a help (`required=False`: a
-    ride's pick-up, where the driver calls the tourist)."""
+def resolve_pin(address, latitude, longitude, pin_for=None, *, look_up=True) -> tuple[float, float] | None:
+    """The pin the form sent (unless it was looked up for another address), else the geocoder's
+    first place for the address (written back into the form, so the page shown next carries it).
+    None, with a message on the address field, when neither gives one. `look_up=False` (a ride's
+    pick-up, booked with no page in between to show a guess): only a pin the user set, else None
+    and no message."""
     text = (address.data or "").strip()
     looked_up_for = ((pin_for.data if pin_for is not None else "") or "").strip()
     if latitude.data is not None and longitude.data is not None and looked_up_for in ("", text):
         return float(latitude.data), float(longitude.data)
-    if not text:
+    if not text or not look_up:
         return None
     try:
         places = geocoder().search(text, language=str(get_locale() or "id"), limit=1)
     except GeocoderUnavailable:
-        if not required:
-            return None
         address.errors = [
             *address.errors,
             _l("We could not look this address up on the map just now. Set the pin on the map, or try again."),
         ]
         return None
     if not places:
-        if not required:
-            return None
         address.errors = [
             *address.errors,
             _l("We could not find this address on the map. Add the village or kecamatan (e.g. Kalibaru, Glagah)."),
@@ -83,14 +91,15 @@ def resolve_pin(address, latitude, longitude, pin_for=None, *, required=True) ->
 class PinMixin:
     """For a form with an address field (`address`, or the one `pin_address` names), `latitude`
     and `longitude`: once the address itself is fine, the pin is the map's or the geocoder's
-    (`resolve_pin`), kept as `form.lat`, `form.lng`. Where the pin is only a help
-    (`pin_required = False`), an address the geocoder cannot place is still accepted, pinless."""
+    (`resolve_pin`), kept as `form.lat`, `form.lng`. Where the pin is only a help and nobody would
+    see a guess before it is used (`pin_optional = True`), only a pin the user set is kept, and
+    an address without one is accepted, pinless."""
 
     lat: float | None = None
     lng: float | None = None
     pin_for = PinForField()
     pin_address = "address"
-    pin_required = True
+    pin_optional = False
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -102,8 +111,8 @@ class PinMixin:
             return False
         if address.errors:
             return False
-        pin = resolve_pin(address, self.latitude, self.longitude, self.pin_for, required=self.pin_required)
+        pin = resolve_pin(address, self.latitude, self.longitude, self.pin_for, look_up=not self.pin_optional)
         if pin is None:
-            return ok and not self.pin_required
+            return ok and self.pin_optional
         self.lat, self.lng = pin
         return ok

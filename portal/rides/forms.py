@@ -11,12 +11,12 @@ from portal.maps.forms import LatitudeField, LongitudeField, PinMixin
 
 class BookingForm(PinMixin, Form):
     """POST /rides/bookings: `package date departure pickup_address`, the pin, and a one-time token
-    so a double-submitted form makes one booking. The pin (the map's, a saved address's or the
-    geocoder's) helps the driver; an address the map cannot place is still booked, and the
-    driver calls the tourist."""
+    so a double-submitted form makes one booking. The pin (the map's or a saved address's) helps
+    the driver; without one the address is booked as typed, and the driver calls the tourist. No
+    geocoder guess: the booking goes straight to the card, so nobody would see it first."""
 
     pin_address = "pickup_address"
-    pin_required = False
+    pin_optional = True
 
     package = HiddenField(validators=[DataRequired()])
     date = HiddenField(validators=[DataRequired()])

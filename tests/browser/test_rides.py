@@ -246,7 +246,8 @@ def test_without_javascript_booking_holds_no_seat(app, db, browser, live_server)
 
 def test_the_pick_up_pin_is_set_on_the_map_and_follows_a_change_of_night(app, db, page, two_nights):
     """A tourist booking from abroad cannot use "my location": they search their homestay on the
-    map, tap beside it, change the night, and the pin they set is the one the driver gets."""
+    map, tap beside it, look at two other nights (one full), and the pin they set is the one the
+    driver gets."""
     first, second = two_nights
     sign_in_rina(db, page, phone="+6281100000009")
     page.goto(f"/rides/blue-fire?date={first.isoformat()}")
@@ -267,6 +268,11 @@ def test_the_pick_up_pin_is_set_on_the_map_and_follows_a_change_of_night(app, db
     tapped = (float(latitude.input_value()), float(page.locator("#night input[name=longitude]").input_value()))
     assert_accessible(page)
 
+    # Through the night between, where nobody drives (no booking form), to the second one.
+    between = first + timedelta(days=1)
+    page.get_by_label("Night of (the evening you set off)").fill(between.isoformat())
+    expect(page.locator("#night h2")).to_contain_text(f"{between.day} ")
+    expect(page.get_by_role("button", name="Hold my seat and pay Rp350.000")).to_have_count(0)
     page.get_by_label("Night of (the evening you set off)").fill(second.isoformat())
     expect(page.locator("#night h2")).to_contain_text(f"{second.day} ")
     expect(latitude).to_have_value(f"{tapped[0]:.6f}")  # the new night's form, drawn with the pin

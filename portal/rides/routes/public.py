@@ -75,7 +75,7 @@ def package_page(
         if saved is not None:
             form.pickup_address.data = saved.address[:300]
             form.latitude.data, form.longitude.data = saved.lat, saved.lng
-            form.pin_for.data = ""
+            form.pin_for.data = saved.address[:300]  # the pin is this address's: another one typed drops it
     if not form.token.data:
         form.token.data = secrets.token_urlsafe(16)
     selected = request.values.get("departure", type=int) or (departures[0].id if departures else None)
