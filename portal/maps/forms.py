@@ -23,7 +23,7 @@ class _DegreesField(DecimalField):
         super().process_formdata(valuelist)
         if self.data is not None and not self.data.is_finite():
             self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
+            raise ValueError(_l("The pin is not a point on the map. Set it again."))
 
 
 class LatitudeField(_DegreesField):

@@ -113,27 +113,38 @@ def test_two_warungs_of_one_name_are_two_lines_of_the_couriers_day(client, auth,
     db.session.commit()
     first, first_delivery = _delivered_cash_order(db, customer, warung, driver, "a")
     second, second_delivery = _delivered_cash_order(db, customer, namesake, driver, "b")
-    food.record_handover(namesake, driver.id, owed_of(second, second_delivery), by=namesake.owner)
+    food.record_handover(namesake, driver.id, 10_000, by=namesake.owner)
     db.session.commit()
 
     day = couriers.day_at_a_glance(driver)
+    held = owed_of(first, first_delivery), owed_of(second, second_delivery) - 10_000
     assert [(entry.address, entry.to_hand_over) for entry in day.cash] == [
-        ("Jl. Ikan Tongkol 9, Kalipuro", 0),
-        ("Jl. Kepiting 1, Banyuwangi", owed_of(first, first_delivery)),
+        ("Jl. Ikan Tongkol 9, Kalipuro", held[1]),
+        ("Jl. Kepiting 1, Banyuwangi", held[0]),
     ]
-    assert day.cash_to_hand_over == owed_of(first, first_delivery)
+    assert day.cash_to_hand_over == sum(held)
     auth.login(driver)
     page = client.get("/courier").get_data(as_text=True)
-    assert f"Cash to hand over to warungs: {rupiah(owed_of(first, first_delivery))}" in page
+    assert f"Cash to hand over to warungs: {rupiah(sum(held))}" in page
     assert page.count("Warung Bu Sri") == 2 and "Jl. Ikan Tongkol 9, Kalipuro" in page
 
-
-def test_the_day_counts_todays_cash_orders_only(db, customer, warung, delivered):
-    _, delivery, driver = delivered
-    yesterday = utcnow() - timedelta(days=1, hours=1)
-    delivery.updated_at = yesterday  # delivered yesterday: squared on that day's page, not today's
+    # The namesake's owner squares the rest: only the other line is left.
+    food.record_handover(namesake, driver.id, held[1], by=namesake.owner)
     db.session.commit()
-    assert couriers.day_at_a_glance(driver).cash == []
-    second, second_delivery = _delivered_cash_order(db, customer, warung, driver, "again")
+    assert [entry.address for entry in couriers.day_at_a_glance(driver).cash] == ["Jl. Kepiting 1, Banyuwangi"]
+
+
+def test_cash_held_since_yesterday_stays_until_it_is_handed_over(db, customer, warung, delivered):
+    """A balance, not a day's takings: yesterday's cash handed over this morning squares
+    yesterday's, and today's is still shown as held."""
+    yesterdays, delivery, driver = delivered
+    delivery.updated_at = utcnow() - timedelta(days=1, hours=1)
+    db.session.commit()
     [entry] = couriers.day_at_a_glance(driver).cash
-    assert (entry.jobs, entry.collected, entry.fee) == (1, second.total, second_delivery.fee)
+    assert entry.to_hand_over == owed_of(yesterdays, delivery)  # still held today
+
+    todays, todays_delivery = _delivered_cash_order(db, customer, warung, driver, "again")
+    food.record_handover(warung, driver.id, owed_of(yesterdays, delivery), by=warung.owner)
+    db.session.commit()
+    day = couriers.day_at_a_glance(driver)
+    assert day.cash_to_hand_over == owed_of(todays, todays_delivery)

@@ -127,6 +127,8 @@ def test_a_carried_pin_that_is_not_in_banyuwangi_is_dropped(client, db, blue_fir
 @pytest.mark.parametrize("latitude", ["sNaN", "NaN", "Infinity", "-inf"])
 def test_a_pin_that_is_not_a_number_is_refused_not_a_500(auth, db, customer, blue_fire, seat, night, latitude):
     auth.login(customer)
+    auth.client.set_cookie("lang", "en")
     response = _book(auth, blue_fire, night, latitude=latitude)
     assert response.status_code == 422
+    assert "The pin is not a point on the map. Set it again." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(RideBooking.id))) == 0

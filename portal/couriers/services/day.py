@@ -46,10 +46,11 @@ class CashForWarung:
         return max(0, self.collected - self.fee - self.handed)
 
 
-# source(courier_id, since) -> the cash the courier took at the door on jobs delivered since then,
-# one entry per warung it belongs to, less what its owner recorded as handed over since then
-# (portal.food.services.cash). Keyed by the warung itself, not by the name its jobs carry.
-CashSource = Callable[[int, datetime], list[CashForWarung]]
+# source(courier_id) -> the cash the courier holds for others: for each warung, what they took at
+# the door on its cash orders, less their fees, less what its owner recorded as handed over
+# (portal.food.services.cash). A balance, not a day's takings: cash taken yesterday and handed over
+# today squares yesterday's, not today's. Keyed by the warung itself, not by the name its jobs carry.
+CashSource = Callable[[int], list[CashForWarung]]
 _cash_sources: list[CashSource] = []
 
 
@@ -65,8 +66,8 @@ class Day:
     today_fees: int = 0
     week_jobs: int = 0
     week_fees: int = 0
-    # Cash taken at the door today on food jobs, by warung (the food is the warung's; the delivery
-    # fee within it is the courier's).
+    # Cash taken at the door on food jobs and not yet handed over, by warung (the food is the
+    # warung's; the delivery fee within it is the courier's).
     cash: list[CashForWarung] = field(default_factory=list)
     ratings: int = 0
     stars: int = 0
@@ -106,7 +107,7 @@ def day_at_a_glance(user: User, *, now: datetime | None = None) -> Day:
             day.today_jobs += 1
             day.today_fees += fee
     for cash_source in _cash_sources:
-        day.cash.extend(cash_source(user.id, today))
+        day.cash.extend(entry for entry in cash_source(user.id) if entry.to_hand_over > 0)
     day.cash.sort(key=lambda entry: (entry.warung, entry.address))
     for source in _rating_sources:
         count, stars = source(user.id, monday)

@@ -2,7 +2,8 @@
 the door; all of it but their delivery fee is the warung's (a voucher's discount the regency pays
 the warung itself). The owner records what a courier hands over; what a courier still holds is what
 they took, less their fees, less what was handed over. Two queries for a warung, whatever its
-history; one for a courier's day (registered with portal.couriers, which does not import food)."""
+history; one for what a courier holds, on their day page (registered with portal.couriers, which
+does not import food)."""
 
 from __future__ import annotations
 
@@ -108,17 +109,13 @@ def record_handover(
 
 
 @couriers.register_cash_source
-def _cash_taken_since(courier_id: int, since: datetime) -> list[couriers.CashForWarung]:
-    """The courier's day: the cash they took at the door for each warung on orders delivered since
-    then, and what each owner recorded as received since then. One query."""
-    orders = _delivered_cash_orders().where(Delivery.courier_id == courier_id, Delivery.updated_at >= since).subquery()
+def _cash_held_by(courier_id: int) -> list[couriers.CashForWarung]:
+    """The courier's side of `cash_held`: for each warung whose cash orders they delivered, what
+    they took, their fees within it and what the owner recorded as received. One query."""
+    orders = _delivered_cash_orders().where(Delivery.courier_id == courier_id).subquery()
     handed = (
         select(func.coalesce(func.sum(CashHandover.amount), 0))
-        .where(
-            CashHandover.warung_id == Warung.id,
-            CashHandover.courier_id == courier_id,
-            CashHandover.at >= since,
-        )
+        .where(CashHandover.warung_id == Warung.id, CashHandover.courier_id == courier_id)
         .scalar_subquery()
     )
     rows = db.session.execute(
