@@ -27,7 +27,6 @@ class _DegreesField(DecimalField):
 
 
 class LatitudeField(_DegreesField):
-
     def __init__(self, label=None, **kwargs):
         validators = [
             Optional(),
@@ -37,7 +36,6 @@ class LatitudeField(_DegreesField):
 
 
 class LongitudeField(_DegreesField):
-
     def __init__(self, label=None, **kwargs):
         validators = [
             Optional(),

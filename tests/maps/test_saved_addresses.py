@@ -7,6 +7,7 @@ import re
 import pytest
 
 from portal.food import services as food
+from portal.food.models import FoodOrder
 from portal.maps import services as maps
 from portal.maps.models import MAX_SAVED, SavedAddress
 from tests.factories import UserFactory
@@ -112,3 +113,19 @@ def test_account_lists_them_and_deletes_after_a_second_tap(client, auth, db, cus
     assert "Homestay is deleted." in done.get_data(as_text=True)
     assert db.session.query(SavedAddress).filter_by(user_id=customer.id).count() == 0
     assert "None yet" in client.get("/account").get_data(as_text=True)
+
+
+def test_another_address_typed_over_a_saved_one_is_looked_up_not_given_its_pin(
+    client, auth, db, customer, cart, geocoder_server
+):
+    """Without JavaScript: "Homestay" filled, then the beach typed over it. The courier must go to
+    the beach, not to the homestay's pin."""
+    saved = maps.save_address(customer, "Homestay", *KEMIREN)
+    db.session.commit()
+    auth.login(customer)
+    filled = client.get(f"/cart?saved={saved.id}").get_data(as_text=True)
+    assert re.search(r'name="pin_for" type="hidden" value="Osing Kemiren Homestay, Jl. Barong"', filled)
+    placed = checkout(auth, cart, address="Pantai Boom, Kampung Mandar", pin_for=KEMIREN[0])
+    assert placed.status_code == 302
+    order = db.session.scalars(db.select(FoodOrder)).one()
+    assert (order.lat, order.lng) == (-8.2110, 114.3790)  # the beach, as the geocoder finds it

@@ -144,13 +144,15 @@ def _places():
 
 
 def _place_defaults() -> dict:
-    """?saved=<id> fills one of the customer's saved addresses; ?place=<n> a demo homestay."""
+    """?saved=<id> fills one of the customer's saved addresses; ?place=<n> a demo homestay. The pin
+    is that address's (`pin_for`): another address typed over it is looked up anew."""
     saved = maps.saved_address(current_user, request.args.get("saved", type=int))
     if saved is not None:
         return {
             "address": saved.address,
             "latitude": Decimal(str(saved.lat)),
             "longitude": Decimal(str(saved.lng)),
+            "pin_for": saved.address,
         }
     index = request.args.get("place", type=int)
     places = _places()
@@ -160,6 +162,7 @@ def _place_defaults() -> dict:
             "address": place["address"],
             "latitude": Decimal(str(place["lat"])),
             "longitude": Decimal(str(place["lng"])),
+            "pin_for": place["address"],
         }
     return {}
 
