@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -22,6 +22,12 @@ def rupiah(amount: int | None) -> str:
 
 def to_wib(moment: datetime) -> datetime:
     return moment.astimezone(WIB)
+
+
+def today_wib(now: datetime | None = None) -> date:
+    """Today's date in Banyuwangi: a day, a sold-out dish, a collection and the dashboard's
+    "today" are WIB days (UTC's date is yesterday until 07:00 WIB)."""
+    return to_wib(now or datetime.now(UTC)).date()
 
 
 # One unambiguous, 24-hour form per language, everywhere a moment is shown (never 12/5/26 or

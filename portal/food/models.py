@@ -26,16 +26,12 @@ from sqlalchemy.orm.util import identity_key
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from portal.formatting import to_wib
+from portal.formatting import to_wib, today_wib
 from portal.i18n import in_language
 from portal.workflow import EventMixin, Status
 
 PRICE_CAP = 5_000_000  # rupiah: no warung dish costs more; a typo like 250000000 is caught
 MAX_QUANTITY = 50
-
-
-def today_wib(now: datetime | None = None) -> date:
-    return to_wib(now or utcnow()).date()
 
 
 class WarungStatus(Status):

@@ -15,9 +15,9 @@ from portal.accounts.services import find_by_email
 from portal.database import utcnow
 from portal.extensions import db
 from portal.food.demo import draw_dish
-from portal.food.models import Warung, today_wib
+from portal.food.models import Warung
 from portal.food.photos import store_image
-from portal.formatting import WIB
+from portal.formatting import WIB, today_wib
 from portal.promotions.models import (
     Collection,
     CollectionWarung,

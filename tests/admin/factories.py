@@ -10,9 +10,11 @@ from portal.accounts import nik
 from portal.accounts.models import Role
 from portal.couriers.contract import Purpose
 from portal.couriers.models import Delivery, DeliveryEvent, DeliveryStatus
+from portal.database import utcnow
 from portal.documents.models import DocumentRequest, DocumentRequestEvent
 from portal.extensions import db
 from portal.food.models import FoodOrder, FoodOrderEvent
+from portal.formatting import WIB
 from portal.medicine.models import Hospital, HospitalPharmacist, MedicineDelivery
 from portal.payments.models import Payment
 from portal.rides.models import DriverAvailability, RideBooking, RideDeparture, RideNight, RidePackage
@@ -21,6 +23,14 @@ from tests.food.factories import WarungFactory
 
 _seq = itertools.count(1)
 STOP = {"name": "x", "phone": "+628120000000", "address": "Jl. Kepiting 1", "lat": -8.2, "lng": 114.37, "note": ""}
+
+
+def earlier_today() -> datetime:
+    """A moment already past today in WIB, halfway since midnight: "an hour ago" is yesterday
+    between 00:00 and 01:00 WIB, when CI may run."""
+    now = utcnow()
+    midnight = now.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + (now - midnight) / 2
 
 
 def food_order(

@@ -115,7 +115,7 @@ def test_the_dashboard_in_a_chosen_period_draws_charts_with_tables_beside(client
 
 def test_the_warung_table_sorts_by_a_column_without_javascript(client, db, admin_in):
     warung_a, warung_b = f.warung(name="Aaa Warung"), f.warung(name="Zzz Warung")
-    now = utcnow() - timedelta(hours=1)
+    now = f.earlier_today()
     f.food_order(warung_a, now, subtotal=10_000)
     f.food_order(warung_b, now, subtotal=90_000)
     db.session.commit()

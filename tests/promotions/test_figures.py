@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from portal.database import utcnow
+from portal.formatting import today_wib
 from portal.promotions.models import CollectionWarung, EntryStatus
 from portal.promotions.services.figures import collection_uplift, festival_uplift, promotion_figures
 from tests.admin.factories import food_order
@@ -98,7 +99,7 @@ def test_the_promotions_section_takes_the_same_queries_for_one_or_many(db):
         assert len(promotion_figures(now - timedelta(days=7), now, now)) == 1
     for _ in range(5):
         EntryFactory(festival=FestivalFactory(starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1)))
-        CollectionFactory(starts_on=now.date() - timedelta(days=3), ends_on=now.date())
+        CollectionFactory(starts_on=today_wib(now) - timedelta(days=3), ends_on=today_wib(now))
     db.session.commit()
     with QueryCounter() as many:
         assert len(promotion_figures(now - timedelta(days=7), now, now)) == 11

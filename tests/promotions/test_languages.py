@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from portal.database import utcnow
+from portal.formatting import today_wib
 from portal.promotions.models import CollectionWarung
 from tests.food.factories import WarungFactory
 from tests.promotions.factories import CollectionFactory, EntryFactory, FestivalFactory
@@ -22,7 +23,8 @@ def warung(db):
     now = utcnow()
     festival = FestivalFactory(slug="pesta", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=2))
     EntryFactory(festival=festival, warung=warung)
-    collection = CollectionFactory(slug="khas", starts_on=now.date() - timedelta(days=1), ends_on=now.date())
+    today = today_wib(now)  # a collection's days are WIB days
+    collection = CollectionFactory(slug="khas", starts_on=today - timedelta(days=1), ends_on=today)
     db.session.flush()
     collection.items.append(CollectionWarung(warung=warung))
     db.session.commit()

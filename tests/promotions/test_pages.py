@@ -10,6 +10,7 @@ from PIL import Image
 
 from portal.database import utcnow
 from portal.food import routes as food_routes
+from portal.formatting import today_wib
 from portal.promotions import services as promo
 from portal.promotions.models import Collection, CollectionWarung, EntryStatus, Festival, FestivalEntry
 from tests.factories import UserFactory
@@ -179,7 +180,7 @@ def test_visitors_see_the_festival_the_collection_and_the_badges(client, db, cur
     inside = WarungFactory(name="Warung Ikut", slug="warung-ikut")
     outside = WarungFactory(name="Warung Lain", slug="warung-lain")
     EntryFactory(festival=current, warung=inside)
-    collection = CollectionFactory(title_id="Khas Banyuwangi", slug="khas-banyuwangi", starts_on=utcnow().date())
+    collection = CollectionFactory(title_id="Khas Banyuwangi", slug="khas-banyuwangi", starts_on=today_wib())
     collection.ends_on = collection.starts_on + timedelta(days=30)
     db.session.flush()
     collection.items.append(CollectionWarung(warung=outside))
@@ -220,17 +221,13 @@ def test_the_festival_page_lists_open_warungs_first(client, db, current):
 
 
 def test_a_collection_outside_its_dates_is_not_shown(client, db):
-    CollectionFactory(
-        slug="lama", starts_on=utcnow().date() - timedelta(days=30), ends_on=utcnow().date() - timedelta(days=2)
-    )
+    CollectionFactory(slug="lama", starts_on=today_wib() - timedelta(days=30), ends_on=today_wib() - timedelta(days=2))
     db.session.commit()
     assert client.get("/collections/lama").status_code == 404
 
 
 def _crowd(db, festival, n: int) -> None:
-    collection = CollectionFactory(
-        starts_on=utcnow().date() - timedelta(days=1), ends_on=utcnow().date() + timedelta(days=1)
-    )
+    collection = CollectionFactory(starts_on=today_wib() - timedelta(days=1), ends_on=today_wib() + timedelta(days=1))
     db.session.flush()
     for i in range(n):
         warung = WarungFactory(name=f"Warung {i:02d}")

@@ -13,13 +13,14 @@ from sqlalchemy import func, select, union_all
 
 from portal.admin.dashboard import charts
 from portal.admin.dashboard import services as svc
-from portal.admin.dashboard.period import Period, today_wib
+from portal.admin.dashboard.period import Period
 from portal.admin.dashboard.sql import month_of, percentiles, wib_day
 from portal.admin.dashboard.tables import Column, Table
 from portal.couriers.models import DriverProfile, DriverStatus
 from portal.database import utcnow
 from portal.extensions import db
 from portal.food.models import FoodOrder, OrderStatus, Warung, WarungStatus
+from portal.formatting import today_wib
 
 MONTHS = 12
 ACTIVE_DAYS = 30  # a warung is active when it delivered an order in the last 30 days

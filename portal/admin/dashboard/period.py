@@ -13,8 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from portal.database import utcnow
-from portal.formatting import WIB, day
+from portal.formatting import WIB, day, today_wib
 
 MAX_DAYS = 366
 CHOICES = {
@@ -69,10 +68,6 @@ class Period:
         if self.kind == "custom":
             return {"period": "custom", "start": self.first.isoformat(), "end": self.last.isoformat()}
         return {"period": self.kind}
-
-
-def today_wib(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(WIB).date()
 
 
 def parse(args: Mapping[str, str], now: datetime | None = None) -> Period:

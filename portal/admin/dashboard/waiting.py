@@ -13,13 +13,13 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal.accounts.models import Role
-from portal.admin.dashboard.period import today_wib
 from portal.couriers import services as couriers
 from portal.couriers.models import Delivery, DeliveryStatus, DriverProfile, DriverStatus
 from portal.database import utcnow
 from portal.documents import services as documents
 from portal.extensions import db
 from portal.food.models import Warung, WarungStatus
+from portal.formatting import today_wib
 from portal.payments.models import Refund, RefundStatus, WebhookEvent
 from portal.rides.models import RouteClosure
 

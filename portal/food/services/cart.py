@@ -14,8 +14,9 @@ from portal import shell
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from portal.food.models import MAX_QUANTITY, CartItem, Dish, Warung, WarungStatus, today_wib
+from portal.food.models import MAX_QUANTITY, CartItem, Dish, Warung, WarungStatus
 from portal.food.services.errors import FoodError
+from portal.formatting import today_wib
 
 # INSERT ... ON CONFLICT DO UPDATE is spelled the same on both, but each dialect has its own insert().
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

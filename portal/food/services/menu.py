@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.food.models import PRICE_CAP, Dish, Warung, today_wib
+from portal.food.models import PRICE_CAP, Dish, Warung
 from portal.food.photos import delete_photo
 from portal.food.services.errors import FoodError
+from portal.formatting import today_wib
 from portal.i18n import in_language
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, or_, 
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from portal.food.models import Dish, OpeningPeriod, Warung, WarungStatus, today_wib
+from portal.food.models import Dish, OpeningPeriod, Warung, WarungStatus
 from portal.food.photos import delete_photo
 from portal.food.services.errors import FoodError
-from portal.formatting import to_wib
+from portal.formatting import to_wib, today_wib
 from portal.workflow import move
 
 

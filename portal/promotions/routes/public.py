@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.database import utcnow
-from portal.food.models import today_wib
 from portal.food.routes.public import locale
+from portal.formatting import today_wib
 from portal.htmx import render
 from portal.promotions import bp
 from portal.promotions import services as promo

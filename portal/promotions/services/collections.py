@@ -12,8 +12,9 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from portal.food.models import Warung, WarungStatus, today_wib
+from portal.food.models import Warung, WarungStatus
 from portal.food.services import OPEN_NOW, open_params
+from portal.formatting import today_wib
 from portal.promotions.models import Collection, CollectionWarung
 from portal.promotions.services.errors import PromotionError
 from portal.promotions.services.slugs import unique_slug
