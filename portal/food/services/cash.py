@@ -44,7 +44,7 @@ class CashHeld:
 def _delivered_cash_orders():
     """Cash orders delivered by one of our couriers, with that courier and their fee."""
     return (
-        select(FoodOrder.warung_id, FoodOrder.total, Delivery.courier_id, Delivery.fee, Delivery.updated_at)
+        select(FoodOrder.warung_id, FoodOrder.total, Delivery.courier_id, Delivery.fee)
         .join(Delivery, and_(Delivery.purpose == Purpose.FOOD, Delivery.origin_id == FoodOrder.id))
         .where(
             FoodOrder.payment_method == PaymentMethod.CASH,
